@@ -1,0 +1,64 @@
+"""chainrule: PyTorch's autograd, rebuilt in pure Python on NumPy.
+
+Write ``import chainrule as torch`` and PyTorch programs run and print what PyTorch prints.
+"""
+
+from . import _dtype
+from ._dtype import (  # noqa: F401
+    bool_ as bool,  # noqa: A004 - PyTorch's name
+    complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
+    int32, int64, promote_types, set_default_dtype, uint8,
+)
+from ._tensor import Size, Tensor, device  # noqa: F401
+from ._creation import (  # noqa: F401
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, initial_seed, linspace,
+    manual_seed, normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+    seed, tensor, zeros, zeros_like,
+)
+from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
+from . import autograd  # noqa: F401
+from .autograd.grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled,
+)
+from .ops import (  # noqa: F401
+    abs, absolute, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to,
+    clamp, clamp_max, clamp_min, clip, clone, cos, div, divide, dot, eq, exp, expand, flatten,
+    floor_divide, ge, greater, greater_equal, gt, isfinite, isinf, isnan, le, less, less_equal,
+    log, logical_and, logical_not, logical_or, lt, matmul, mean, mm, mul, multiply, mv, ne, neg,
+    negative, nonzero, not_equal, permute, pow, relu, remainder, reshape, select, sigmoid, sign,
+    sin, sqrt, squeeze, sub, subtract, sum, swapaxes, swapdims, t, tanh, transpose, true_divide,
+    trunc, unbind, unsqueeze, where,
+)
+
+# PyTorch's dtype aliases.
+half, float, double = float16, float32, float64
+cfloat, cdouble = complex64, complex128
+short, int, long = int16, int32, int64
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:  # noqa: F811
+    """Whether ``obj`` is a chainrule Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input`` has a floating-point dtype."""
+    return input.is_floating_point()
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype PyTorch's type promotion gives ``tensor1 op tensor2``."""
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether casting ``from_`` to ``to`` is allowed by PyTorch's casting rules."""
+    return _dtype.can_cast(from_, to)

@@ -1,0 +1,713 @@
+"""Tensor: one NumPy array plus autograd metadata. Its math lives in ``chainrule.ops``.
+
+Every method here forwards to an op function; nothing computes on its own. The slots
+are kept few because every op result pays for each one.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import dtype as _dtype_cls
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, RemovableHandle, _add_hook
+
+__all__ = ["Tensor", "Size"]
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple printed as ``torch.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)!r})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+class _Extra:
+    """Rarely used per-tensor state, kept out of the hot slots."""
+
+    __slots__ = ("hooks", "post_accumulate_hooks", "retains_grad", "accumulator", "base", "view_fn", "name")
+
+    def __init__(self) -> None:
+        self.hooks = None
+        self.post_accumulate_hooks = None
+        self.retains_grad = False
+        self.accumulator = None
+        self.base = None
+        self.view_fn = None
+        self.name = None
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Create tensors with ``chainrule.tensor(...)`` and the other creation functions.
+    """
+
+    __slots__ = ("_data", "_grad_fn", "_output_nr", "_requires_grad", "_grad", "_version", "_extra", "__weakref__")
+    __array_priority__ = 1000  # make `ndarray * Tensor` defer to Tensor.__rmul__
+
+    # -- construction ----------------------------------------------------------------------
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError(
+            "chainrule.Tensor cannot be constructed directly: use chainrule.tensor(data), "
+            "chainrule.zeros(shape) or another creation function"
+        )
+
+    @classmethod
+    def _make(cls, data: np.ndarray) -> "Tensor":
+        """Wrap an array (no copy). Internal: the public constructor is ``chainrule.tensor``."""
+        t = object.__new__(cls)
+        t._data = data
+        t._grad_fn = None
+        t._output_nr = 0
+        t._requires_grad = False
+        t._grad = None
+        t._version = [0, None]
+        t._extra = None
+        return t
+
+    def _get_extra(self) -> _Extra:
+        if self._extra is None:
+            self._extra = _Extra()
+        return self._extra
+
+    def _edge(self) -> tuple:
+        """Where a gradient for this tensor goes: its grad_fn, or its leaf accumulator."""
+        if self._grad_fn is not None:
+            return (self._grad_fn, self._output_nr)
+        return (self._accumulator(), 0)
+
+    def _accumulator(self) -> AccumulateGrad:
+        # Held weakly here and strongly by the graph: one accumulator per leaf while a
+        # graph uses it, and no cycle between the leaf and its accumulator.
+        extra = self._get_extra()
+        acc = extra.accumulator() if extra.accumulator is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            extra.accumulator = weakref.ref(acc)
+        return acc
+
+    # -- autograd metadata ------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set whether autograd records operations on this leaf tensor (in place)."""
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use "
+                    "a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._extra is not None and self._extra.retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        extra = self._get_extra()
+        if extra.retains_grad:
+            return
+        extra.retains_grad = True
+        ref = weakref.ref(self)  # weak: the hook lives on grad_fn, which this tensor holds
+
+        def store(grad):
+            t = ref()
+            if t is not None:
+                # A copy, so later in-place work on .grad cannot reach the engine's buffers.
+                t._grad = grad.clone() if t._grad is None else t._grad + grad
+
+        self._grad_fn._register_tensor_hook(self._output_nr, store)
+
+    def register_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._register_tensor_hook(self._output_nr, hook)
+        extra = self._get_extra()
+        extra.hooks, handle = _add_hook(extra.hooks, hook)
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated."""
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        extra = self._get_extra()
+        extra.post_accumulate_hooks, handle = _add_hook(extra.post_accumulate_hooks, hook)
+        return handle
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
+        from .autograd import engine
+
+        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this one's data, outside the graph (it never requires grad)."""
+        t = Tensor._make(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        """Make this tensor a leaf that does not require grad, in place."""
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        return self.detach()
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data
+
+    # -- plain attributes -------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape as ``chainrule.Size``, or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_norm_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dtype_cls:
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> "device":
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def layout(self) -> str:
+        return "torch.strided"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_norm_dim(dim, self._data.ndim)]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def _version_count(self) -> int:
+        return self._version[0]
+
+    @property
+    def _version_number(self) -> int:
+        return self._version[0]
+
+    @property
+    def name(self):
+        return None if self._extra is None else self._extra.name
+
+    # -- conversion -------------------------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers."""
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array behind this tensor (shared memory)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(unbind(self, 0))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                if self._data.size > 1
+                else "Boolean value of Tensor with no values is ambiguous"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from . import _printing
+
+        suffixes = []
+        if self._grad_fn is not None:
+            suffixes.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            suffixes.append("requires_grad=True")
+        return _printing.tensor_repr(
+            self._data, self.dtype.name, _dtype.get_default_dtype().name, suffixes
+        )
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("chainrule tensors are not picklable: use chainrule.save (a safe format)")
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        t = Tensor._make(self._data.copy())
+        t._requires_grad = self._requires_grad
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    # -- dtype conversion -------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Convert to another dtype (devices other than "cpu" are refused)."""
+        target = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        device_arg = kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _dtype_cls):
+                target = a
+            elif isinstance(a, Tensor):
+                target = a.dtype
+            elif isinstance(a, (str, device)) or a is None:
+                device_arg = a
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+        if device_arg is not None:
+            _check_device(device_arg)
+        if target is None or target.np == self._data.dtype:
+            return self.clone() if copy else self
+        return _ops.to_dtype(self, target)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{_dtype_type_names.get(self.dtype.name, 'Tensor')}"
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(_dtype.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dtype.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtype.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dtype.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dtype.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtype.int16)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dtype.bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def clone(self, *, memory_format=None) -> "Tensor":
+        """A copy that stays in the graph (gradients flow back to this tensor)."""
+        return _ops.clone(self)
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
+
+    # -- arithmetic operators ---------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __iadd__(self, other):
+        return _ops.add_(self, other)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __isub__(self, other):
+        return _ops.sub_(self, other)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __imul__(self, other):
+        return _ops.mul_(self, other)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __itruediv__(self, other):
+        return _ops.div_(self, other)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __ifloordiv__(self, other):
+        return _ops.floor_divide_(self, other)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __imod__(self, other):
+        return _ops.remainder_(self, other)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __ipow__(self, other):
+        return _ops.pow_(self, other)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __iand__(self, other):
+        return _ops.bitwise_and_(self, other)
+
+    def __ior__(self, other):
+        return _ops.bitwise_or_(self, other)
+
+    def __ixor__(self, other):
+        return _ops.bitwise_xor_(self, other)
+
+    # -- comparisons ------------------------------------------------------------------------
+    def __eq__(self, other):  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    # -- indexing ---------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _ops.setitem_(self, index, value)
+
+    # -- properties that are ops ------------------------------------------------------------
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return _ops.transpose(self, -2, -1)
+
+class device:
+    """A device; chainrule runs on the CPU only."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        _check_device(type)
+        self.type = "cpu"
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self) -> int:
+        return hash(self.type)
+
+
+_CPU = device.__new__(device)
+_CPU.type, _CPU.index = "cpu", None
+
+
+def _check_device(dev) -> None:
+    name = dev.type if isinstance(dev, device) else str(dev)
+    if name.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"chainrule runs on the CPU only; device {name!r} is not available. Use device='cpu'."
+        )
+
+
+def _norm_dim(dim: int, ndim: int) -> int:
+    """Wrap a negative dim and raise PyTorch's IndexError when out of range."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not lo <= dim <= hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+        )
+    return dim % ndim if ndim else 0
+
+
+_dtype_type_names = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+    "complex64": "ComplexFloatTensor",
+    "complex128": "ComplexDoubleTensor",
+}
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; bound last to break the cycle)
+from .ops import _registry as _reg  # noqa: E402
+from .ops.movement import unbind  # noqa: E402
+
+_reg.Tensor = Tensor
+
+
+# -- methods that are ops ------------------------------------------------------------------------
+# Each is the op function itself: ``x.exp()`` is ``chainrule.exp(x)``.
+Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = _ops.add, _ops.sub, _ops.mul, _ops.div
+Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = _ops.sub, _ops.mul, _ops.div, _ops.div
+Tensor.floor_divide, Tensor.remainder, Tensor.pow = _ops.floor_divide, _ops.remainder, _ops.pow
+Tensor.neg, Tensor.negative, Tensor.abs, Tensor.absolute = _ops.neg, _ops.neg, _ops.abs, _ops.abs
+Tensor.exp, Tensor.log, Tensor.sqrt, Tensor.sign, Tensor.trunc = _ops.exp, _ops.log, _ops.sqrt, _ops.sign, _ops.trunc
+Tensor.sin, Tensor.cos, Tensor.tanh, Tensor.sigmoid, Tensor.relu = _ops.sin, _ops.cos, _ops.tanh, _ops.sigmoid, _ops.relu
+Tensor.clamp, Tensor.clip, Tensor.clamp_min, Tensor.clamp_max = _ops.clamp, _ops.clip, _ops.clamp_min, _ops.clamp_max
+Tensor.eq, Tensor.ne, Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge = _ops.eq, _ops.ne, _ops.lt, _ops.le, _ops.gt, _ops.ge
+Tensor.isnan, Tensor.isinf, Tensor.isfinite = _ops.isnan, _ops.isinf, _ops.isfinite
+Tensor.logical_not, Tensor.logical_and, Tensor.logical_or = _ops.logical_not, _ops.logical_and, _ops.logical_or
+Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor = _ops.bitwise_and, _ops.bitwise_or, _ops.bitwise_xor
+Tensor.bitwise_not = _ops.bitwise_not
+Tensor.sum, Tensor.mean = _ops.sum, _ops.mean
+Tensor.view, Tensor.reshape, Tensor.view_as, Tensor.reshape_as = _ops.view, _ops.reshape, _ops.view_as, _ops.reshape_as
+Tensor.flatten, Tensor.unsqueeze, Tensor.squeeze = _ops.flatten, _ops.unsqueeze, _ops.squeeze
+Tensor.permute, Tensor.transpose, Tensor.swapaxes, Tensor.swapdims, Tensor.t = _ops.permute, _ops.transpose, _ops.swapaxes, _ops.swapdims, _ops.t
+Tensor.expand, Tensor.expand_as, Tensor.broadcast_to = _ops.expand, _ops.expand_as, _ops.broadcast_to
+Tensor.sum_to_size, Tensor.select, Tensor.unbind, Tensor.nonzero = _ops.sum_to_size, _ops.select, _ops.unbind, _ops.nonzero
+Tensor.matmul, Tensor.mm, Tensor.mv, Tensor.dot, Tensor.bmm = _ops.matmul, _ops.mm, _ops.mv, _ops.dot, _ops.bmm
+
+# In-place forms.
+Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_ = _ops.add_, _ops.sub_, _ops.mul_, _ops.div_
+Tensor.floor_divide_, Tensor.remainder_, Tensor.pow_, Tensor.neg_ = _ops.floor_divide_, _ops.remainder_, _ops.pow_, _ops.neg_
+Tensor.exp_, Tensor.log_, Tensor.sqrt_, Tensor.abs_ = _ops.exp_, _ops.log_, _ops.sqrt_, _ops.abs_
+Tensor.sin_, Tensor.cos_, Tensor.tanh_, Tensor.sigmoid_, Tensor.relu_ = _ops.sin_, _ops.cos_, _ops.tanh_, _ops.sigmoid_, _ops.relu_
+Tensor.clamp_, Tensor.clip_, Tensor.zero_, Tensor.fill_, Tensor.copy_ = _ops.clamp_, _ops.clip_, _ops.zero_, _ops.fill_, _ops.copy_
+Tensor.bitwise_and_, Tensor.bitwise_or_, Tensor.bitwise_xor_ = _ops.bitwise_and_, _ops.bitwise_or_, _ops.bitwise_xor_
+
+
+def _where_method(self, condition, other):
+    """``x.where(condition, y)`` is ``chainrule.where(condition, x, y)``."""
+    return _ops.where(condition, self, other)
+
+
+Tensor.where = _where_method

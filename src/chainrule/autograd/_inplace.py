@@ -1,0 +1,69 @@
+"""Version counters and the error raised when a saved tensor was modified in place.
+
+# Note [Version counters]
+Every tensor carries ``_version``, a two-item list ``[count, last_writer]`` shared with
+all its views. An in-place op bumps ``count`` and records which op wrote and from which
+line of user code. A node that saves a tensor remembers ``count``; if it differs when
+backward unpacks the tensor, the gradient would be silently wrong, so we raise. PyTorch
+raises too; chainrule's message also names the op that saved the tensor and the line
+that modified it, so the user knows where to add a ``.clone()``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_frame_location() -> str:
+    """``file:line`` of the innermost frame outside chainrule (the user's code)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def bump(version: list, op_name: str) -> None:
+    """Record an in-place write by ``op_name`` on a tensor whose version counter is ``version``."""
+    version[0] += 1
+    version[1] = (op_name, user_frame_location())
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "complex64": "ComplexFloatTensor",
+    "complex128": "ComplexDoubleTensor",
+}
+
+
+def modified_error(t, index, node, expected, current=None, shape=None, dtype=None) -> RuntimeError:
+    """PyTorch's in-place modification error, plus which node saved it and who wrote it."""
+    if t is not None:
+        version = t._version
+        shape, dtype = t._data.shape, t._data.dtype
+        producer = (
+            f", which is output {t._output_nr} of {t._grad_fn.name()}" if t._grad_fn is not None else ""
+        )
+    else:
+        version = None
+        producer = f", which is output 0 of {node.name()}"
+    if current is None:
+        current = version[0]
+    type_name = _TYPE_NAMES.get(str(dtype), "Tensor")
+    dims = ", ".join(str(s) for s in shape)
+    writer = ""
+    last = version[1] if version is not None else None
+    if last is not None:
+        writer = f" It was modified in place by {last[0]} at {last[1]}."
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{type_name} [{dims}]]{producer}, is at version {current}; expected "
+        f"version {expected} instead. chainrule: it was saved by {node.name()} (input {index})."
+        f"{writer} Clone it before modifying it (x = x.clone()), or use the out-of-place op."
+    )

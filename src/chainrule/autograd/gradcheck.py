@@ -1,0 +1,163 @@
+"""gradcheck and gradgradcheck: compare autograd with float64 central differences."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import _tensor
+from . import engine, grad_mode
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when the analytical and numerical Jacobians differ."""
+
+
+def _as_tuple(x) -> tuple:
+    return x if isinstance(x, tuple) else tuple(x) if isinstance(x, list) else (x,)
+
+
+def _outputs(func, inputs) -> tuple:
+    return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, _tensor.Tensor))
+
+
+def _numerical_jacobians(func, inputs, diff_idx, eps) -> list:
+    """jac[i][o]: d outputs[o] / d inputs[i] by central differences, shape (in_numel, out_numel)."""
+    with grad_mode.no_grad():
+        outs = _outputs(func, inputs)
+        jac = []
+        for i in diff_idx:
+            x = inputs[i]._data
+            per_out = [np.zeros((x.size, o._data.size), dtype=o._data.dtype) for o in outs]
+            for j, idx in enumerate(np.ndindex(*x.shape)):
+                orig = x[idx]
+                x[idx] = orig + eps
+                plus = [o._data.copy() for o in _outputs(func, inputs)]
+                x[idx] = orig - eps
+                minus = [o._data.copy() for o in _outputs(func, inputs)]
+                x[idx] = orig
+                for k, (p, m) in enumerate(zip(plus, minus)):
+                    per_out[k][j] = ((p - m) / (2 * eps)).reshape(-1)
+            jac.append(per_out)
+    return jac
+
+
+def _analytical_jacobians(func, inputs, diff_idx) -> list:
+    from .._creation import zeros_like
+
+    outs = _outputs(func, inputs)
+    diff_inputs = [inputs[i] for i in diff_idx]
+    jac = [
+        [np.zeros((inputs[i]._data.size, o._data.size), dtype=o._data.dtype) for o in outs]
+        for i in diff_idx
+    ]
+    for k, o in enumerate(outs):
+        if not o._requires_grad:
+            continue
+        for j in range(o._data.size):
+            g = zeros_like(o)
+            g._data.reshape(-1)[j] = 1
+            grads = engine.grad(o, diff_inputs, g, retain_graph=True, allow_unused=True)
+            for n, gi in enumerate(grads):
+                if gi is not None:
+                    jac[n][k][:, j] = gi._data.reshape(-1)
+    return jac
+
+
+def gradcheck(
+    func: Callable,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked=None,
+) -> bool:
+    """Check ``func``'s gradients against central differences (use float64 inputs).
+
+    Returns True, or raises ``GradcheckError`` naming the output and input whose
+    Jacobians differ (returns False instead with ``raise_exception=False``).
+    """
+    inputs = _as_tuple(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x._requires_grad]
+    if not diff_idx:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.")
+    for i in diff_idx:
+        if inputs[i]._data.dtype != np.float64 and inputs[i]._data.dtype != np.complex128:
+            warnings.warn(
+                f"Input #{i} requires gradient and is not a double precision floating point or complex. "
+                "This check will likely fail if all the inputs are not of double precision floating point or complex. ",
+                stacklevel=2,
+            )
+    numerical = _numerical_jacobians(func, inputs, diff_idx, eps)
+    analytical = _analytical_jacobians(func, inputs, diff_idx)
+    for n, i in enumerate(diff_idx):
+        for k, (num, ana) in enumerate(zip(numerical[n], analytical[n])):
+            if not np.allclose(ana, num, rtol=rtol, atol=atol, equal_nan=True):
+                msg = (
+                    f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                    f"numerical:{num}\nanalytical:{ana}\n"
+                )
+                if raise_exception:
+                    raise GradcheckError(msg)
+                return False
+    return True
+
+
+def gradgradcheck(
+    func: Callable,
+    inputs,
+    grad_outputs: Sequence | None = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked=None,
+) -> bool:
+    """Check second derivatives: gradcheck of ``func``'s vector-Jacobian product.
+
+    ``grad_outputs`` default to random tensors that require grad, so the check also
+    covers the second derivative with respect to them.
+    """
+    from .._creation import randn
+
+    inputs = _as_tuple(inputs)
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        grad_outputs = tuple(
+            randn(*o.shape, dtype=o.dtype, requires_grad=True) for o in outs if o._requires_grad
+        )
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x._requires_grad]
+
+    def vjp(*args):
+        xs, gs = args[:n_in], args[n_in:]
+        ys = [o for o in _outputs(func, xs) if o._requires_grad]
+        grads = engine.grad(ys, [xs[i] for i in diff_idx], gs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -1,0 +1,175 @@
+"""How a primitive op and its derivative rules are declared, and how a call is recorded.
+
+A primitive is a NumPy kernel (arrays in, array out) plus one VJP rule per input
+(Tensors in, Tensors out), declared side by side::
+
+    @primitive("ExpBackward0", save_result=True)
+    def exp(x):
+        return np.exp(x)
+
+    defvjp(exp, lambda grad, result, x: grad * result)
+
+A rule receives the output's gradient, the op's result, then the op's inputs and its
+keyword parameters. Rules are written with chainrule ops, so when the engine runs them
+with grad mode on (``create_graph=True``) they record a graph of their own: gradients of
+any order come for free. Inputs or results a primitive does not declare as saved reach
+its rules as ``Meta`` stand-ins that know only ``shape``, ``dtype`` and ``ndim``.
+
+``PRIMITIVES`` lists every primitive; the op-registry tests check each has an entry.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.graph import Node, saved_tensors_freed_error
+
+__all__ = ["primitive", "defvjp", "Primitive", "PRIMITIVES", "Meta"]
+
+PRIMITIVES: list["Primitive"] = []
+_grad_enabled = GRAD_ENABLED.get
+Tensor = None  # set by chainrule._tensor once the class exists (breaks the import cycle)
+_DIFFERENTIABLE_KINDS = frozenset("fc")  # float and complex arrays carry gradients
+
+
+class Meta:
+    """What a rule may know about an input that was not saved: its shape and dtype."""
+
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, shape: tuple, np_dtype) -> None:
+        self.shape = shape
+        self.dtype = _dtype.from_numpy_dtype(np_dtype)
+        self.ndim = len(shape)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+
+class Primitive:
+    """An op with a NumPy kernel and VJP rules; see the module docstring."""
+
+    __slots__ = ("name", "kernel", "vjps", "node_cls", "save_inputs", "save_result", "__dict__")
+
+    def __init__(self, node_name: str, kernel: Callable, save_inputs: bool, save_result: bool):
+        self.name = kernel.__name__
+        self.kernel = kernel
+        self.vjps: tuple = ()
+        self.save_inputs = save_inputs
+        self.save_result = save_result
+        # One Node class per primitive, named as PyTorch names it (users print grad_fn).
+        self.node_cls = type(node_name, (PrimitiveNode,), {"__slots__": (), "prim": self})
+        self.__doc__ = kernel.__doc__
+
+    def __call__(self, *args, **params):
+        """Run the kernel on the arrays of ``args`` and record a node if a gradient is needed."""
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        return record(self, self.kernel(*arrays, **params), args, params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def primitive(node_name: str, *, save_inputs: bool = True, save_result: bool = False):
+    """Declare a NumPy kernel as a primitive op whose backward node is called ``node_name``."""
+
+    def declare(kernel: Callable) -> Primitive:
+        prim = Primitive(node_name, kernel, save_inputs, save_result)
+        PRIMITIVES.append(prim)
+        return prim
+
+    return declare
+
+
+def defvjp(prim: Primitive, *rules: Callable | None) -> None:
+    """Give ``prim`` one VJP rule per input (None for an input that is never differentiable)."""
+    prim.vjps = rules
+
+
+def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
+    """Wrap ``out`` in a Tensor and, when some input needs a gradient, attach a node."""
+    result = Tensor._make(out)
+    if not _grad_enabled() or out.dtype.kind not in _DIFFERENTIABLE_KINDS:
+        return result
+    needed = False
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            needed = True
+            edges.append(a._edge())
+        else:
+            edges.append((None, 0))
+    if needed:
+        result._grad_fn = prim.node_cls(tuple(edges), args, params, result)
+        result._requires_grad = True
+    return result
+
+
+class PrimitiveNode(Node):
+    """The backward node of one call of a primitive: runs its VJP rules."""
+
+    __slots__ = ("_meta", "_args", "_versions", "_params", "_result")
+    prim: Primitive
+
+    def __init__(self, edges: tuple, args: tuple, params: dict | None, result) -> None:
+        super().__init__(edges)
+        prim = self.prim
+        self._meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
+        self._params = params
+        if prim.save_inputs:
+            self._args = args
+            self._versions = [a._version[0] if isinstance(a, Tensor) else 0 for a in args]
+        else:
+            self._args = None
+        if prim.save_result:
+            # Keep the array, not the Tensor: the Tensor points at this node (a cycle).
+            self._result = (result._data, result._version, result._version[0])
+        else:
+            self._result = None
+
+    def _unpack_args(self) -> list:
+        if self._args is None:
+            return [Meta(*m) if m is not None else None for m in self._meta]
+        for i, (a, v) in enumerate(zip(self._args, self._versions)):
+            if isinstance(a, Tensor) and a._version[0] != v:
+                raise _modified_error(a, i, self, v)
+        return list(self._args)
+
+    def _unpack_result(self):
+        data, version, saved = self._result
+        if version[0] != saved:
+            raise _modified_error(None, 0, self, saved, current=version[0], shape=data.shape, dtype=data.dtype)
+        t = Tensor._make(data)
+        t._version = version
+        t._grad_fn = self
+        t._requires_grad = True
+        return t
+
+    def apply(self, grads, needs):
+        if self._freed and (self.prim.save_inputs or self.prim.save_result):
+            raise saved_tensors_freed_error()
+        grad = grads[0]
+        args = self._unpack_args()
+        result = self._unpack_result() if self._result is not None else None
+        params = self._params or {}
+        out = []
+        for rule, need in zip(self.prim.vjps, needs):
+            out.append(rule(grad, result, *args, **params) if need else None)
+        return out
+
+    def _release(self) -> None:
+        self._freed = True
+        self._args = self._result = None
+
+
+def _modified_error(t, index, node, expected, current=None, shape=None, dtype=None) -> RuntimeError:
+    from ..autograd import _inplace
+
+    return _inplace.modified_error(t, index, node, expected, current, shape, dtype)

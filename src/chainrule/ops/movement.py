@@ -1,0 +1,540 @@
+"""Shape and movement ops: views, reshapes, broadcasting, indexing and index assignment.
+
+# Note [Views]
+NumPy views share memory exactly as PyTorch views do, so a view op returns a NumPy view
+and shares its input's version counter (Note [Version counters]). With grad mode on, a
+view also remembers its root ``base`` and a ``view_fn`` that recreates it from the base.
+An in-place op on such a view then rewrites the base's history too (``rebase_view``):
+the base gets a ``CopySlices`` node that routes the view's part of the gradient through
+the in-place op and the rest to the base's old history.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.graph import Node
+from ._common import apply_inplace, as_tensor_arg, check_inplace, is_scalar, norm_dim
+from ._registry import defvjp, primitive, record
+
+_grad_enabled = GRAD_ENABLED.get
+
+
+def _view_of(out: Tensor, input: Tensor, fn) -> Tensor:
+    """Mark ``out`` as a view of ``input`` made by ``fn`` (see Note [Views])."""
+    out._version = input._version
+    if _grad_enabled():
+        parent = input._extra
+        extra = out._get_extra()
+        if parent is not None and parent.base is not None:
+            parent_fn = parent.view_fn
+            extra.base = parent.base
+            extra.view_fn = lambda b: fn(parent_fn(b))
+        else:
+            extra.base = input
+            extra.view_fn = fn
+    return out
+
+
+# -- broadcasting back: the engine's one un-broadcast -----------------------------------------
+
+
+@primitive("SumToSizeBackward0", save_inputs=False)
+def _sum_to_size(x, *, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1
+    )
+    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
+
+
+defvjp(_sum_to_size, lambda grad, result, x, *, shape: expand(grad, x.shape))
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """Sum ``input`` over broadcast dimensions so that its shape becomes ``size``."""
+    shape = _shape_arg(size)
+    return record(_sum_to_size, _sum_to_size.kernel(input._data, shape=shape), (input,), {"shape": shape})
+
+
+@primitive("ExpandBackward0", save_inputs=False)
+def _expand(x, *, shape):
+    return np.broadcast_to(x, shape)
+
+
+# The engine sums the gradient back to the input's shape.
+defvjp(_expand, lambda grad, result, x, *, shape: grad)
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """A broadcast view of ``input`` with shape ``sizes`` (-1 keeps a dimension)."""
+    sizes = _shape_arg(sizes)
+    d = input._data
+    if len(sizes) < d.ndim:
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(d.shape)}}}, size={list(sizes)}): the number of sizes provided "
+            f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({d.ndim})"
+        )
+    lead = len(sizes) - d.ndim
+    shape = tuple(
+        d.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+    )
+    for i in range(d.ndim):
+        if d.shape[i] != 1 and d.shape[i] != shape[i + lead]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[i + lead]}) must match the existing size "
+                f"({d.shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(d.shape)}"
+            )
+    out = record(_expand, np.broadcast_to(d, shape), (input,), {"shape": shape})
+    return _view_of(out, input, lambda b: expand(b, *shape))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``."""
+    return expand(input, other.shape)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """``input.expand(size)``."""
+    return expand(input, size)
+
+
+def _shape_arg(size) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f(torch.Size([2, 3]))`` alike."""
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer, Tensor)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+# -- reshapes ----------------------------------------------------------------------------------
+
+
+def _infer_shape(shape: tuple, numel: int) -> tuple:
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = math.prod(s for s in shape if s != -1)
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+@primitive("ViewBackward0", save_inputs=False)
+def _view(x, *, shape):
+    return x.reshape(shape)
+
+
+defvjp(_view, lambda grad, result, x, *, shape: reshape(grad, x.shape))
+
+
+@primitive("UnsafeViewBackward0", save_inputs=False)
+def _reshape_copy(x, *, shape):
+    return x.reshape(shape)
+
+
+defvjp(_reshape_copy, lambda grad, result, x, *, shape: reshape(grad, x.shape))
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """A view of ``input`` with a new shape; raises when the memory layout does not allow it."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    try:
+        out_data = input._data.view()
+        out_data.shape = shape  # raises instead of copying, like PyTorch's view
+    except AttributeError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+    out = record(_view, out_data, (input,), {"shape": shape})
+    return _view_of(out, input, lambda b: view(b, shape))
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """``input`` with a new shape: a view when the layout allows, else a copy."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    d = input._data
+    out_data = d.reshape(shape)
+    if np.shares_memory(out_data, d) if out_data.size else True:
+        out = record(_view, out_data, (input,), {"shape": shape})
+        return _view_of(out, input, lambda b: reshape(b, shape))
+    return record(_reshape_copy, out_data, (input,), {"shape": shape})
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.view(other.shape)``."""
+    return view(input, other.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.reshape(other.shape)``."""
+    return reshape(input, other.shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
+    d = input._data
+    if d.ndim == 0:
+        return reshape(input, (1,))
+    s, e = norm_dim(start_dim, d.ndim), norm_dim(end_dim, d.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = d.shape[:s] + (math.prod(d.shape[s : e + 1]),) + d.shape[e + 1 :]
+    return reshape(input, shape)
+
+
+@primitive("UnsqueezeBackward0", save_inputs=False)
+def _unsqueeze(x, *, dim):
+    return np.expand_dims(x, dim)
+
+
+defvjp(_unsqueeze, lambda grad, result, x, *, dim: squeeze(grad, dim))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """A view with a new dimension of size 1 at ``dim``."""
+    dim = norm_dim(dim, input._data.ndim + 1)
+    out = record(_unsqueeze, np.expand_dims(input._data, dim), (input,), {"dim": dim})
+    return _view_of(out, input, lambda b: unsqueeze(b, dim))
+
+
+@primitive("SqueezeBackward1", save_inputs=False)
+def _squeeze(x, *, dims):
+    return np.squeeze(x, axis=dims)
+
+
+defvjp(_squeeze, lambda grad, result, x, *, dims: reshape(grad, x.shape))
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """A view without the size-1 dimensions (all, or those in ``dim``)."""
+    d = input._data
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(d.shape) if s == 1)
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        dims = tuple(i for i in (norm_dim(x, d.ndim) for x in dims) if d.ndim and d.shape[i] == 1)
+    out = record(_squeeze, np.squeeze(d, axis=dims), (input,), {"dims": dims})
+    return _view_of(out, input, lambda b: squeeze(b, dim))
+
+
+# -- transposes --------------------------------------------------------------------------------
+
+
+@primitive("PermuteBackward0", save_inputs=False)
+def _permute(x, *, dims):
+    return np.transpose(x, dims)
+
+
+defvjp(_permute, lambda grad, result, x, *, dims: permute(grad, tuple(np.argsort(dims))))
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """A view with dimensions reordered as ``dims``."""
+    d = input._data
+    dims = _shape_arg(dims)
+    if len(dims) != d.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+            f"of the desired ordering of dimensions i.e. input.dim() = {d.ndim} is not equal to len(dims) = {len(dims)}"
+        )
+    dims = tuple(norm_dim(x, d.ndim) for x in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = record(_permute, np.transpose(d, dims), (input,), {"dims": dims})
+    return _view_of(out, input, lambda b: permute(b, dims))
+
+
+@primitive("TransposeBackward0", save_inputs=False)
+def _transpose(x, *, dim0, dim1):
+    return np.swapaxes(x, dim0, dim1)
+
+
+defvjp(_transpose, lambda grad, result, x, *, dim0, dim1: transpose(grad, dim0, dim1))
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view with dimensions ``dim0`` and ``dim1`` swapped."""
+    n = input._data.ndim
+    dim0, dim1 = norm_dim(dim0, n), norm_dim(dim1, n)
+    out = record(_transpose, np.swapaxes(input._data, dim0, dim1), (input,), {"dim0": dim0, "dim1": dim1})
+    return _view_of(out, input, lambda b: transpose(b, dim0, dim1))
+
+
+swapaxes = swapdims = transpose
+
+
+@primitive("TBackward0", save_inputs=False)
+def _t(x):
+    return x.T
+
+
+defvjp(_t, lambda grad, result, x: t(grad))
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose of a tensor with at most 2 dimensions."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    out = record(_t, input._data.T, (input,), None)
+    return _view_of(out, input, t)
+
+
+# -- indexing ----------------------------------------------------------------------------------
+
+
+def _convert_index(index):
+    """A PyTorch index as a NumPy index, and whether it is basic (so the result is a view)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    basic = True
+    for item in index:
+        if isinstance(item, Tensor):
+            if item._data.dtype.kind not in "iub":
+                raise IndexError(
+                    "tensors used as indices must be long, int, byte or bool tensors"
+                )
+            out.append(item._data)
+            basic = False
+        elif isinstance(item, (list, tuple)):
+            arr = np.asarray([x._data if isinstance(x, Tensor) else x for x in item])
+            if arr.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(arr)
+            basic = False
+        elif isinstance(item, np.ndarray):
+            out.append(item)
+            basic = False
+        elif item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice)):
+            if isinstance(item, bool):
+                out.append(np.asarray(item))
+                basic = False
+            elif isinstance(item, slice) and item.step is not None and item.step <= 0:
+                raise ValueError("step must be greater than zero")
+            else:
+                out.append(item)
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(item).__name__})"
+            )
+    return tuple(out), basic
+
+
+def _index_node_name(np_index: tuple, basic: bool) -> str:
+    if not basic:
+        return "index"
+    real = [i for i in np_index if i is not None and i is not Ellipsis]
+    if not real:
+        return "unsqueeze" if any(i is None for i in np_index) else "alias"
+    return "select" if isinstance(real[-1], (int, np.integer)) else "slice"
+
+
+def _numpy_index_error(exc: IndexError) -> IndexError:
+    return IndexError(str(exc).replace("axis", "dimension"))
+
+
+def _take(x, *, index):
+    try:
+        return x[index]
+    except IndexError as exc:
+        raise _numpy_index_error(exc) from None
+
+
+# One kernel, several node names: PyTorch names the node by the kind of indexing.
+_getitem_prims = {
+    kind: primitive(name, save_inputs=False)(_take)
+    for kind, name in (
+        ("index", "IndexBackward0"),
+        ("select", "SelectBackward0"),
+        ("slice", "SliceBackward0"),
+        ("unsqueeze", "UnsqueezeBackward0"),
+        ("alias", "AliasBackward0"),
+    )
+}
+for _p in _getitem_prims.values():
+    defvjp(_p, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
+
+
+@primitive("IndexPutBackward0", save_inputs=False)
+def _index_backward_kernel(grad, *, index, shape):
+    out = np.zeros(shape, dtype=grad.dtype)
+    np.add.at(out, index, grad)  # accumulate: repeated indices each receive their gradient
+    return out
+
+
+# _index_backward is linear in grad; its own gradient is indexing again.
+defvjp(_index_backward_kernel, lambda grad, result, g, *, index, shape: _getitem_raw(grad, index))
+
+
+def _index_backward(grad: Tensor, *, index, shape) -> Tensor:
+    return record(
+        _index_backward_kernel,
+        _index_backward_kernel.kernel(grad._data, index=index, shape=shape),
+        (grad,),
+        {"index": index, "shape": shape},
+    )
+
+
+def _getitem_raw(input: Tensor, np_index) -> Tensor:
+    return record(_getitem_prims["index"], _take(input._data, index=np_index), (input,), {"index": np_index})
+
+
+def getitem(input: Tensor, index) -> Tensor:
+    """``input[index]`` with PyTorch's (and NumPy's) indexing rules."""
+    if input._data.ndim == 0 and index is not None and index is not Ellipsis and not isinstance(index, (tuple, Tensor)):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    np_index, basic = _convert_index(index)
+    prim = _getitem_prims[_index_node_name(np_index, basic)]
+    out = record(prim, _take(input._data, index=np_index), (input,), {"index": np_index})
+    if basic:
+        return _view_of(out, input, lambda b: getitem(b, index))
+    return out
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim`` (a view, one dimension fewer)."""
+    dim = norm_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at dimension {dim}"
+        )
+    return getitem(input, (slice(None),) * dim + (index,))
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """The slices along ``dim`` as a tuple of views."""
+    dim = norm_dim(dim, input._data.ndim)
+    return tuple(select(input, dim, i) for i in range(input._data.shape[dim]))
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Indices of non-zero elements: an ``(n, ndim)`` int64 tensor, or one tensor per dim."""
+    idx = np.nonzero(np.atleast_1d(input._data) if as_tuple else input._data)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
+    return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((int(bool(input._data)), 0), np.int64))
+
+
+# -- index assignment --------------------------------------------------------------------------
+
+
+@primitive("IndexPutBackward0", save_inputs=False)
+def _index_put(x, v, *, index):
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+defvjp(
+    _index_put,
+    lambda grad, result, x, v, *, index: _index_put_constant(grad, index, 0),
+    lambda grad, result, x, v, *, index: _getitem_raw(grad, index),
+)
+
+
+def _index_put_constant(grad: Tensor, index, value) -> Tensor:
+    """``grad`` with ``grad[index] = value``: linear in grad, so its rule reuses itself."""
+    return record(_index_put_const, _index_put_const.kernel(grad._data, index=index, value=value), (grad,), {"index": index, "value": value})
+
+
+@primitive("IndexPutBackward0", save_inputs=False)
+def _index_put_const(x, *, index, value):
+    out = x.copy()
+    out[index] = value
+    return out
+
+
+defvjp(_index_put_const, lambda grad, result, x, *, index, value: _index_put_constant(grad, index, 0))
+
+
+def setitem_(self: Tensor, index, value) -> None:
+    """``self[index] = value``, in place; differentiable with respect to both."""
+    np_index, basic = _convert_index(index)
+    needs_graph = _grad_enabled() and (
+        self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+    )
+    if not needs_graph:
+        check_inplace(self)
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            self._data[np_index] = v
+        except IndexError as exc:
+            raise _numpy_index_error(exc) from None
+        except ValueError as exc:
+            raise RuntimeError(f"shape mismatch in index assignment: {exc}") from None
+        from ..autograd import _inplace
+
+        _inplace.bump(self._version, "__setitem__")
+        return
+    value = as_tensor_arg(value, "value") if not isinstance(value, Tensor) else value
+    apply_inplace(
+        self,
+        "__setitem__",
+        lambda s: record(_index_put, _index_put.kernel(s._data, value._data.astype(s._data.dtype), index=np_index), (s, value), {"index": np_index}),
+        (value,),
+    )
+
+
+# -- in-place on a view ------------------------------------------------------------------------
+
+
+class CopySlices(Node):
+    """A base tensor's node after an in-place op on one of its views (Note [Views])."""
+
+    __slots__ = ("_meta", "_view_fn", "_mask")
+
+    def __init__(self, edges, meta, view_fn, mask):
+        super().__init__(edges)
+        self._meta = meta
+        self._view_fn = view_fn
+        self._mask = mask
+
+    def apply(self, grads, needs):
+        g = grads[0]
+        return [
+            g * self._mask if needs[0] else None,
+            self._view_fn(g) if needs[1] else None,
+        ]
+
+
+def rebase_view(view: Tensor, result: Tensor) -> None:
+    """Give ``view``'s base the history of an in-place op whose new values are ``result``."""
+    extra = view._extra
+    base, view_fn = extra.base, extra.view_fn
+    # Which elements of the base the view covers: write through a view of a mask.
+    mask = np.ones(base._data.shape, dtype=bool)
+    covered = view_fn(Tensor._make(mask))._data
+    covered[...] = False
+    edges = (
+        base._edge() if base._requires_grad else (None, 0),
+        result._edge(),
+    )
+    meta = [
+        (base._data.shape, base._data.dtype),
+        (result._data.shape, result._data.dtype),
+    ]
+    base._grad_fn = CopySlices(edges, meta, view_fn, Tensor._make(mask))
+    base._output_nr = 0
+    base._requires_grad = True
+    fresh = view_fn(base)  # the view's own history now starts at the base's new node
+    view._grad_fn = fresh._grad_fn
+    view._output_nr = fresh._output_nr
+    view._requires_grad = True

@@ -1,0 +1,102 @@
+"""Reductions: sum and mean, each primitive with its rule right below it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ._common import norm_dims
+from ._registry import defvjp, primitive, record
+from .movement import expand, reshape
+
+
+def _restore_dims(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    """Broadcast a reduced gradient back over the reduced dimensions of ``shape``."""
+    if not keepdim:
+        kept = tuple(1 if i in dims else s for i, s in enumerate(shape))
+        grad = reshape(grad, kept)
+    return expand(grad, shape)
+
+
+@primitive("SumBackward0", save_inputs=False)
+def _sum_all(x, *, dtype):
+    return np.asarray(np.sum(x, dtype=dtype))
+
+
+defvjp(_sum_all, lambda grad, result, x, *, dtype: expand(grad, x.shape))
+
+
+@primitive("SumBackward1", save_inputs=False)
+def _sum_dims(x, *, dims, keepdim, dtype):
+    return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype))
+
+
+defvjp(
+    _sum_dims,
+    lambda grad, result, x, *, dims, keepdim, dtype: _restore_dims(grad, x.shape, dims, keepdim),
+)
+
+
+def _sum_dtype(input: Tensor, dtype):
+    """Integers and bools sum to int64, as PyTorch."""
+    if dtype is not None:
+        return dtype.np
+    return np.int64 if input._data.dtype.kind in "iub" else input._data.dtype
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum of all elements, or over ``dim`` (an int or a tuple of ints)."""
+    dt = _sum_dtype(input, dtype)
+    d = input._data
+    if dim is None:
+        return record(_sum_all, np.asarray(np.sum(d, dtype=dt)), (input,), {"dtype": dt})
+    dims = norm_dims(dim, d.ndim)
+    params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
+    return record(_sum_dims, _sum_dims.kernel(d, **params), (input,), params)
+
+
+@primitive("MeanBackward0", save_inputs=False)
+def _mean_all(x, *, dtype):
+    return np.asarray(np.mean(x, dtype=dtype)).astype(dtype)
+
+
+defvjp(_mean_all, lambda grad, result, x, *, dtype: expand(grad / _numel(x.shape), x.shape))
+
+
+@primitive("MeanBackward1", save_inputs=False)
+def _mean_dims(x, *, dims, keepdim, dtype):
+    return np.asarray(np.mean(x, axis=dims, keepdims=keepdim, dtype=dtype)).astype(dtype)
+
+
+defvjp(
+    _mean_dims,
+    lambda grad, result, x, *, dims, keepdim, dtype: _restore_dims(
+        grad / _numel([x.shape[i] for i in dims]), x.shape, dims, keepdim
+    ),
+)
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of all elements, or over ``dim``; integer tensors need an explicit float ``dtype``."""
+    dt = dtype.np if dtype is not None else input._data.dtype
+    if np.dtype(dt).kind not in "fc":
+        name = _dtype.from_numpy_dtype(dt).name.capitalize().replace("Int64", "Long")
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {name}"
+        )
+    d = input._data
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if dim is None:
+            return record(_mean_all, _mean_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
+        dims = norm_dims(dim, d.ndim)
+        params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
+        return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
