@@ -78,6 +78,7 @@ class Node:
     """
 
     __slots__ = ("_edges", "_seq", "_hooks", "_freed", "__weakref__")
+    _sequence = _sequence
 
     def __init__(self, edges: tuple) -> None:
         self._edges = edges

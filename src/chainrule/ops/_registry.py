@@ -93,54 +93,91 @@ def defvjp(prim: Primitive, *rules: Callable | None) -> None:
     prim.vjps = rules
 
 
+_new = object.__new__
+_NO_EDGE = (None, 0)
+_sequence = Node._sequence
+
+
 def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
-    """Wrap ``out`` in a Tensor and, when some input needs a gradient, attach a node."""
-    result = Tensor._make(out)
+    """Wrap ``out`` in a Tensor and, when some input needs a gradient, attach a node.
+
+    This runs once per op call, so it is written flat: no helper calls on the way.
+    """
+    result = _new(Tensor)
+    result._data = out
+    result._grad_fn = None
+    result._output_nr = 0
+    result._requires_grad = False
+    result._grad = None
+    result._version = [0, None]
+    result._extra = None
     if not _grad_enabled() or out.dtype.kind not in _DIFFERENTIABLE_KINDS:
         return result
-    needed = False
-    edges = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
-            needed = True
-            edges.append(a._edge())
+            break
+    else:
+        return result
+
+    node = _new(prim.node_cls)
+    edges = []
+    same_meta = True  # every tensor input has the output's shape and dtype
+    shape, dt = out.shape, out.dtype
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            if same_meta and (d.shape != shape or d.dtype is not dt):
+                same_meta = False
+            if a._requires_grad:
+                gf = a._grad_fn
+                edges.append((gf, a._output_nr) if gf is not None else (a._accumulator(), 0))
+            else:
+                edges.append(_NO_EDGE)
         else:
-            edges.append((None, 0))
-    if needed:
-        result._grad_fn = prim.node_cls(tuple(edges), args, params, result)
-        result._requires_grad = True
+            edges.append(_NO_EDGE)
+    node._edges = edges
+    node._seq = next(_sequence)
+    node._hooks = None
+    node._freed = False
+    node._params = params
+    node._meta = None if same_meta else [
+        (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args
+    ]
+    if prim.save_inputs:
+        node._args = args
+        node._versions = [a._version[0] if isinstance(a, Tensor) else 0 for a in args]
+    else:
+        node._args = node._versions = None
+    # Keep the result's array, not the Tensor: the Tensor points at this node (a cycle).
+    node._result = (out, result._version, 0) if prim.save_result else None
+    result._grad_fn = node
+    result._requires_grad = True
     return result
 
 
 class PrimitiveNode(Node):
-    """The backward node of one call of a primitive: runs its VJP rules."""
+    """The backward node of one call of a primitive: runs its VJP rules.
+
+    Built by ``record`` (not by ``__init__``). ``_meta`` holds each input's
+    ``(shape, dtype)``, or is None when they all equal the output's; the engine uses it
+    to reduce broadcast gradients.
+    """
 
     __slots__ = ("_meta", "_args", "_versions", "_params", "_result")
     prim: Primitive
 
-    def __init__(self, edges: tuple, args: tuple, params: dict | None, result) -> None:
-        super().__init__(edges)
-        prim = self.prim
-        self._meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
-        self._params = params
-        if prim.save_inputs:
-            self._args = args
-            self._versions = [a._version[0] if isinstance(a, Tensor) else 0 for a in args]
-        else:
-            self._args = None
-        if prim.save_result:
-            # Keep the array, not the Tensor: the Tensor points at this node (a cycle).
-            self._result = (result._data, result._version, result._version[0])
-        else:
-            self._result = None
-
-    def _unpack_args(self) -> list:
-        if self._args is None:
-            return [Meta(*m) if m is not None else None for m in self._meta]
-        for i, (a, v) in enumerate(zip(self._args, self._versions)):
+    def _unpack_args(self, grad) -> list:
+        args = self._args
+        if args is None:
+            meta = self._meta
+            if meta is None:  # inputs look like the output, hence like its gradient
+                m = Meta(grad._data.shape, grad._data.dtype)
+                return [m] * len(self._edges)
+            return [Meta(*m) if m is not None else None for m in meta]
+        for i, (a, v) in enumerate(zip(args, self._versions)):
             if isinstance(a, Tensor) and a._version[0] != v:
                 raise _modified_error(a, i, self, v)
-        return list(self._args)
+        return args
 
     def _unpack_result(self):
         data, version, saved = self._result
@@ -153,16 +190,19 @@ class PrimitiveNode(Node):
         return t
 
     def apply(self, grads, needs):
-        if self._freed and (self.prim.save_inputs or self.prim.save_result):
+        prim = self.prim
+        if self._freed and (prim.save_inputs or prim.save_result):
             raise saved_tensors_freed_error()
         grad = grads[0]
-        args = self._unpack_args()
+        args = self._unpack_args(grad)
         result = self._unpack_result() if self._result is not None else None
-        params = self._params or {}
-        out = []
-        for rule, need in zip(self.prim.vjps, needs):
-            out.append(rule(grad, result, *args, **params) if need else None)
-        return out
+        params = self._params
+        if params:
+            return [
+                rule(grad, result, *args, **params) if need else None
+                for rule, need in zip(prim.vjps, needs)
+            ]
+        return [rule(grad, result, *args) if need else None for rule, need in zip(prim.vjps, needs)]
 
     def _release(self) -> None:
         self._freed = True

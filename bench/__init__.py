@@ -1,0 +1,1 @@
+"""chainrule's benchmarks against PyTorch: run ``python -m bench``."""
