@@ -12,6 +12,7 @@ that modified it, so the user knows where to add a ``.clone()``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,17 +43,32 @@ _TYPE_NAMES = {
 }
 
 
-def modified_error(t, index, node, expected, current=None, shape=None, dtype=None) -> RuntimeError:
-    """PyTorch's in-place modification error, plus which node saved it and who wrote it."""
+def _short_name(node) -> str:
+    """A node's name as PyTorch's message shows it: ``MulBackward0`` -> ``Mul``."""
+    return re.sub(r"Backwards?\d*$", "", node.name().rpartition("::")[2])
+
+
+def modified_error(
+    t, index, node, expected, current=None, shape=None, dtype=None, version=None
+) -> RuntimeError:
+    """PyTorch's in-place modification error, plus which node saved it and who wrote it.
+
+    ``t`` is the saved input, or None for a saved output of ``node`` (then ``shape``,
+    ``dtype`` and the output's ``version`` counter describe it).
+    """
     if t is not None:
         version = t._version
         shape, dtype = t._data.shape, t._data.dtype
         producer = (
-            f", which is output {t._output_nr} of {t._grad_fn.name()}" if t._grad_fn is not None else ""
+            f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
+            if t._grad_fn is not None
+            else ""
         )
     else:
-        version = None
-        producer = f", which is output 0 of {node.name()}"
+        if version is None:
+            saved = getattr(node, "_result", None)  # a primitive's saved result: (array, counter, version)
+            version = saved[1] if saved is not None else None
+        producer = f", which is output {index} of {_short_name(node)},"
     if current is None:
         current = version[0]
     type_name = _TYPE_NAMES.get(str(dtype), "Tensor")
@@ -63,7 +79,7 @@ def modified_error(t, index, node, expected, current=None, shape=None, dtype=Non
         writer = f" It was modified in place by {last[0]} at {last[1]}."
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [torch.{type_name} [{dims}]]{producer}, is at version {current}; expected "
-        f"version {expected} instead. chainrule: it was saved by {node.name()} (input {index})."
+        f"operation: [torch.{type_name} [{dims}]]{producer} is at version {current}; expected "
+        f"version {expected} instead. chainrule: it was saved for backward by {node.name()}."
         f"{writer} Clone it before modifying it (x = x.clone()), or use the out-of-place op."
     )

@@ -2,27 +2,38 @@
 
 ``run`` walks the graph from the outputs towards the leaves without recursion:
 
-1. discover the nodes that reach what was asked for (iterative DFS);
-2. count, for each node, how many edges from other needed nodes point at it;
-3. run nodes whose count has dropped to zero, latest-created first (as PyTorch does),
+1. find the nodes that must run and count, for each, how many edges from other such
+   nodes point at it (one iterative pass; a second when ``inputs`` prunes the graph);
+2. run nodes whose count has dropped to zero, latest-created first (as PyTorch does),
    summing the gradients that arrive for each node's outputs.
 
 It calls a node's rule only for inputs whose edge leads somewhere needed, reduces a
 broadcast gradient to its input's shape and dtype here and nowhere else, fires hooks,
 accumulates into leaves, and releases each node's saved tensors right after it ran
 unless ``retain_graph``.
+
+# Note [Hook order]
+As in PyTorch, for the gradient arriving at a tensor: the tensor's hooks run first (in
+registration order, each may replace the gradient), then its ``retain_grad`` store,
+then (when the node runs) the node's pre-hooks, the node itself, and its post-hooks.
+``autograd.grad`` captures an input's gradient after its tensor hooks. A leaf's
+post-accumulate hooks run after ``.grad`` is updated.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
-from typing import Sequence
+from heapq import heappop, heappush
+
+import numpy as np
 
 from . import grad_mode
-from .graph import AccumulateGrad, Node
+from .graph import AccumulateGrad
 
 __all__ = ["backward", "grad", "run"]
+
+_getrefcount = sys.getrefcount
+_ndarray = np.ndarray
 
 
 def _tensor_cls():
@@ -31,35 +42,45 @@ def _tensor_cls():
     return Tensor
 
 
-def _make_grads(outputs, grad_outputs, create_graph: bool) -> list:
+def _make_grads(outputs, grad_outputs) -> list:
     """Default and check the gradient given for each output (ones for a scalar)."""
     from .. import _creation
 
     Tensor = _tensor_cls()
     grads = []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=False)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(out).__name__}")
         if g is None:
-            if out._requires_grad and out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind not in "fc":
-                raise RuntimeError(
-                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
-                )
+            if out._requires_grad:
+                if out._data.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if out._data.dtype.kind != "f":
+                    raise RuntimeError(
+                        f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+                    )
             g = _creation.ones_like(out)
         elif not isinstance(g, Tensor):
-            g = _creation.tensor(g, dtype=out.dtype)
-        elif g._data.shape != out._data.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
-                f"has a shape of {out.shape}."
-            )
-        elif g._data.dtype.kind != out._data.dtype.kind and not (
-            g._data.dtype.kind in "fc" and out._data.dtype.kind in "fc"
-        ):
-            raise RuntimeError(
-                f"For complex Tensors, both grad_output and output are required to have the same dtype. "
-                f"Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {out.dtype}."
-            )
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        else:
+            gd, od = g._data, out._data
+            if gd.shape != od.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                    f"has a shape of {out.shape}."
+                )
+            if gd.dtype != od.dtype:
+                if gd.dtype.kind == "c" or od.dtype.kind == "c":
+                    raise RuntimeError(
+                        "For complex Tensors, both grad_output and output are required to have the same "
+                        f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and "
+                        f"output[{i}] has a dtype of {out.dtype}."
+                    )
+                if od.dtype.kind == "f":
+                    # The gradient of a tensor always has the tensor's dtype.
+                    from ..ops.elementwise import to_dtype
+
+                    g = to_dtype(g, out.dtype)
         grads.append(g)
     return grads
 
@@ -74,23 +95,30 @@ def _as_tuple(x) -> tuple:
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``)."""
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``).
+
+    >>> x = chainrule.tensor(2.0, requires_grad=True)
+    >>> chainrule.autograd.backward(x ** 2)
+    >>> x.grad
+    tensor(4.)
+    """
     tensors = _as_tuple(tensors)
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     else:
         grad_tensors = _as_tuple(grad_tensors)
         if len(grad_tensors) != len(tensors):
-            raise RuntimeError(
-                f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
-            )
+            raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            # As in PyTorch: a non-leaf input keeps its gradient in .grad from now on.
+            t.retain_grad()
     if retain_graph is None:
         retain_graph = create_graph
-    grads = _make_grads(tensors, grad_tensors, create_graph)
+    grads = _make_grads(tensors, grad_tensors)
     run(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
 
 
@@ -105,7 +133,13 @@ def grad(
     is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ) -> tuple:
-    """Return the gradients of ``outputs`` with respect to ``inputs`` (nothing is accumulated)."""
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (nothing is accumulated).
+
+    >>> x = chainrule.tensor(2.0, requires_grad=True)
+    >>> (g,) = chainrule.autograd.grad(x ** 3, x, create_graph=True)
+    >>> chainrule.autograd.grad(g, x)
+    (tensor(12.),)
+    """
     from .. import _creation
 
     if is_grads_batched:
@@ -127,18 +161,18 @@ def grad(
                 f"grad requires one grad_output per output: got {len(grad_outputs)} grad_outputs "
                 f"and {len(outputs)} outputs"
             )
-    for i, t in enumerate(inputs):
+    for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
-    grads = _make_grads(outputs, grad_outputs, create_graph)
+    grads = _make_grads(outputs, grad_outputs)
     result = run(outputs, grads, retain_graph, create_graph, inputs, accumulate=False)
     out = []
-    for i, (t, g) in enumerate(zip(inputs, result)):
+    for i, (t, g) in enumerate(zip(inputs, result, strict=False)):
         if g is None:
             if materialize_grads:
-                g = _creation.zeros_like(t)
+                g = _creation.zeros_like(t, requires_grad=create_graph)
             elif not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
@@ -156,13 +190,6 @@ def _root_edge(t, i: int) -> tuple:
     raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
 
 
-def _capture_point(t) -> tuple:
-    """The (node, output_nr) whose incoming gradient is ``t``'s gradient."""
-    if t._grad_fn is not None:
-        return (t._grad_fn, t._output_nr)
-    return (t._accumulator(), 0)
-
-
 def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumulate: bool) -> list:
     """Backpropagate ``grads`` from ``outputs``; return the gradients captured at ``inputs``.
 
@@ -171,81 +198,135 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
     are returned in order.
     """
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
+    root_nodes = [node for node, _ in roots]
 
-    # Where gradients are captured: (node, output_nr) -> index into `inputs`.
-    captures: dict = {}
-    keep = []  # accumulators created for inputs must outlive the run
+    # Where gradients are captured: node -> [(output_nr, index into inputs)].
+    captures = None
     if inputs is not None:
+        captures = {}
         for k, t in enumerate(inputs):
-            point = _capture_point(t)
-            keep.append(point[0])
-            captures.setdefault(point, []).append(k)
-    capture_nodes = {node for node, _ in captures}
-
-    needed = _needed_nodes([node for node, _ in roots], capture_nodes if inputs is not None else None)
-    deps = _dependencies(needed)
+            node, nr = t._edge()
+            captures.setdefault(node, []).append((nr, k))
+        deps = _pruned_dependencies(root_nodes, captures, accumulate)
+    else:
+        deps = _dependencies(root_nodes)
+    pruned = captures is not None
 
     buffers: dict = {}
-    for (node, nr), g in zip(roots, grads):
-        if node in needed:
+    for (node, nr), g in zip(roots, grads, strict=False):
+        if node in deps:
             _add_to_buffer(buffers, node, nr, g)
-    ready = [(-node._seq, node) for node in {node for node, _ in roots} if node in needed and deps.get(node, 0) == 0]
-    heapq.heapify(ready)
+    ready = [(-node._seq, node) for node in dict.fromkeys(root_nodes) if deps.get(node) == 0]
+    ready.sort()
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
     token = grad_mode.GRAD_ENABLED.set(create_graph)
     try:
         while ready:
-            _, node = heapq.heappop(ready)
+            node = heappop(ready)[1]
             grads_out = buffers.pop(node, None)
             if grads_out is None:
                 grads_out = [None]
-            grads_out = _run_pre_hooks(node, grads_out)
-
-            if node in capture_nodes:
-                for nr, g in enumerate(grads_out):
-                    for k in captures.get((node, nr), ()):
-                        captured[k] = g
-
-            if isinstance(node, AccumulateGrad):
-                if accumulate and (inputs is None or node in capture_nodes):
-                    _accumulate(node.variable, grads_out[0], create_graph)
+            hooks = node._hooks
+            if node.__class__ is AccumulateGrad:
+                g = grads_in = None  # so that only grads_out holds the gradient (see _accumulate)
+                if captures is not None:
+                    grads_out = _run_tensor_hooks(node, hooks, grads_out)
+                    for _, k in captures.get(node, ()):
+                        captured[k] = grads_out[0]
+                    if accumulate:
+                        _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=True)
+                elif accumulate:
+                    _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=False)
                 continue
+            if hooks is not None:
+                grads_out = _run_tensor_hooks(node, hooks, grads_out)
+            if captures is not None:
+                cap = captures.get(node)
+                if cap is not None:
+                    for nr, k in cap:
+                        if nr < len(grads_out):
+                            captured[k] = grads_out[nr]
+            if hooks is not None:
+                pre = hooks.get("pre")
+                if pre:
+                    grads_out = _run_pre_hooks(pre, grads_out)
 
             edges = node._edges
-            needs = tuple(e[0] is not None and e[0] in needed for e in edges)
-            if any(g is not None for g in grads_out) and any(needs):
-                grads_in = node.apply(tuple(grads_out), needs)
-                post = node._hooks_of("post")
-                if post:
-                    grads_in = _run_post_hooks(post, grads_in, grads_out)
+            if pruned:
+                needs = [c is not None and c in deps for c, _ in edges]
+            else:
+                needs = [c is not None for c, _ in edges]
+            if (
+                grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)
+            ) and (True in needs):
+                grads_in = node.apply(grads_out, needs)
+                if hooks is not None:
+                    post = hooks.get("post")
+                    if post:
+                        grads_in = _run_post_hooks(post, grads_in, grads_out)
             else:
                 grads_in = (None,) * len(edges)
             if not retain_graph:
                 node._release()
 
-            meta = getattr(node, "_meta", None)
-            for i, (edge, g) in enumerate(zip(edges, grads_in)):
-                child = edge[0]
-                if child is None or child not in needed:
+            meta = node._meta
+            for i, (child, nr) in enumerate(edges):
+                if child is None:
                     continue
+                count = deps.get(child)
+                if count is None:  # pruned: leads to nothing asked for
+                    continue
+                g = grads_in[i]
                 if g is not None:
-                    if meta is not None and meta[i] is not None:
-                        g = _conform(g, meta[i])
-                    _add_to_buffer(buffers, child, edge[1], g)
-                deps[child] -= 1
-                if deps[child] == 0:
-                    heapq.heappush(ready, (-child._seq, child))
+                    if meta is not None:
+                        m = meta[i]
+                        if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
+                            g = _conform(g, m)
+                    slot = buffers.get(child)
+                    if slot is None and nr == 0:
+                        buffers[child] = [g]
+                    else:
+                        _add_to_buffer(buffers, child, nr, g)
+                if count == 1:
+                    deps[child] = 0
+                    heappush(ready, (-child._seq, child))
+                else:
+                    deps[child] = count - 1
     finally:
         grad_mode.GRAD_ENABLED.reset(token)
-    del keep
     return captured
 
 
-def _needed_nodes(roots: Sequence[Node], targets) -> set:
-    """Nodes reachable from ``roots`` that lead to a target (all of them when no targets)."""
+def _dependencies(roots) -> dict:
+    """Every node reachable from ``roots`` -> the number of edges into it from those nodes."""
+    deps: dict = {}
+    stack = []
+    for r in roots:
+        if r not in deps:
+            deps[r] = 0
+            stack.append(r)
+    get = deps.get
+    while stack:
+        for child, _ in stack.pop()._edges:
+            if child is not None:
+                count = get(child)
+                if count is None:
+                    deps[child] = 1
+                    stack.append(child)
+                else:
+                    deps[child] = count + 1
+    return deps
+
+
+def _pruned_dependencies(roots, captures: dict, accumulate: bool) -> dict:
+    """Like ``_dependencies``, over only the nodes that lead to a capture point.
+
+    With ``backward(inputs=...)`` a captured leaf's accumulator runs (it writes ``.grad``);
+    with ``grad`` it need not, its gradient is simply captured.
+    """
     seen = set()
-    order = []  # post-order, children before parents
+    order = []  # post-order: children before parents
     stack = [(n, False) for n in roots]
     while stack:
         node, expanded = stack.pop()
@@ -259,16 +340,10 @@ def _needed_nodes(roots: Sequence[Node], targets) -> set:
         for child, _ in node._edges:
             if child is not None and child not in seen:
                 stack.append((child, False))
-    if targets is None:
-        return seen
     needed = set()
     for node in order:
-        if node in targets or any(c is not None and c in needed for c, _ in node._edges):
+        if node in captures or any(c is not None and c in needed for c, _ in node._edges):
             needed.add(node)
-    return needed
-
-
-def _dependencies(needed: set) -> dict:
     deps = dict.fromkeys(needed, 0)
     for node in needed:
         for child, _ in node._edges:
@@ -277,11 +352,10 @@ def _dependencies(needed: set) -> dict:
     return deps
 
 
-def _add_to_buffer(buffers: dict, node: Node, nr: int, g) -> None:
+def _add_to_buffer(buffers: dict, node, nr: int, g) -> None:
     slot = buffers.get(node)
     if slot is None:
-        n = max(nr + 1, 1)
-        slot = buffers[node] = [None] * n
+        slot = buffers[node] = [None] * (nr + 1)
     elif nr >= len(slot):
         slot.extend([None] * (nr + 1 - len(slot)))
     prev = slot[nr]
@@ -297,39 +371,62 @@ def _conform(g, meta):
 
         g = sum_to_size(g, shape)
     if g._data.dtype != np_dtype:
-        from ..ops.elementwise import to_dtype
         from .._dtype import from_numpy_dtype
+        from ..ops.elementwise import to_dtype
 
         g = to_dtype(g, from_numpy_dtype(np_dtype))
     return g
 
 
-def _run_pre_hooks(node: Node, grads_out: list) -> list:
-    tensor_hooks = node._hooks_of("tensor")
+def _check_hook_result(fn, old, new):
+    Tensor = _tensor_cls()
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if new._data.dtype != old._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got {new.type()})")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return new
+
+
+def _run_tensor_hooks(node, hooks, grads_out: list) -> list:
+    """The hooks of the tensors whose gradients arrive here (Note [Hook order])."""
+    if node.__class__ is AccumulateGrad:
+        extra = node.variable._extra
+        leaf_hooks = extra.hooks if extra is not None else None
+        if leaf_hooks:
+            g = grads_out[0]
+            if g is not None:
+                for fn in list(leaf_hooks.values()):
+                    new = fn(g)
+                    if new is not None:
+                        g = _check_hook_result(fn, g, new)
+                grads_out = [g]
+        return grads_out
+    if hooks is None:
+        return grads_out
+    tensor_hooks = hooks.get("tensor")
     if tensor_hooks:
         grads_out = list(grads_out)
         for nr, fn in list(tensor_hooks.values()):
             if nr < len(grads_out) and grads_out[nr] is not None:
                 new = fn(grads_out[nr])
                 if new is not None:
-                    grads_out[nr] = new
-    pre = node._hooks_of("pre")
-    if pre:
-        for fn in list(pre.values()):
-            new = fn(tuple(grads_out))
-            if new is not None:
-                grads_out = list(new)
-    if isinstance(node, AccumulateGrad):
-        extra = node.variable._extra
-        if extra is not None and extra.hooks:
-            g = grads_out[0]
-            for fn in list(extra.hooks.values()):
-                if g is None:
-                    break
-                new = fn(g)
-                if new is not None:
-                    g = new
-            grads_out = [g]
+                    grads_out[nr] = _check_hook_result(fn, grads_out[nr], new)
+    retain = hooks.get("retain")
+    if retain:
+        for nr, fn in list(retain.items()):
+            if nr < len(grads_out) and grads_out[nr] is not None:
+                fn(grads_out[nr])
+    return grads_out
+
+
+def _run_pre_hooks(pre, grads_out: list) -> list:
+    for fn in list(pre.values()):
+        new = fn(tuple(grads_out))
+        if new is not None:
+            grads_out = list(new)
     return grads_out
 
 
@@ -341,15 +438,38 @@ def _run_post_hooks(hooks, grads_in, grads_out):
     return grads_in
 
 
+def _accumulate_leaf(node, hooks, grads_out: list, create_graph: bool, tensor_hooks_done: bool) -> None:
+    """Run an accumulator: the leaf's hooks, then ``.grad += g`` (Note [Hook order])."""
+    if not tensor_hooks_done:
+        grads_out = _run_tensor_hooks(node, hooks, grads_out)
+    if hooks is not None:
+        pre = hooks.get("pre")
+        if pre:
+            grads_out = _run_pre_hooks(pre, grads_out)
+    leaf = node.variable
+    _accumulate(leaf, grads_out[0], create_graph)
+    if hooks is not None:
+        post = hooks.get("post")
+        if post:
+            _run_post_hooks(post, (), grads_out)
+
+
 def _accumulate(leaf, g, create_graph: bool) -> None:
-    """Add ``g`` into ``leaf.grad``."""
+    """Add ``g`` into ``leaf.grad``, then run the leaf's post-accumulate hooks."""
     if g is None:
         return
     if leaf._grad is None:
         if create_graph:
             leaf._grad = g
-        elif sys.getrefcount(g._data) <= 3 and g._data.base is None and g._grad_fn is None and sys.getrefcount(g) <= 4:
-            # Nothing else holds this gradient: take it without a copy (PyTorch steals it too).
+        elif (
+            g._grad_fn is None
+            and g._data.__class__ is _ndarray
+            and g._data.base is None
+            and _getrefcount(g._data) <= 2
+            and _getrefcount(g) <= 3
+        ):
+            # Nothing else holds this gradient (only the engine's buffer list, the argument
+            # and getrefcount's own): take it without a copy, as PyTorch steals it too.
             leaf._grad = g
         else:
             leaf._grad = g.detach().clone()

@@ -95,7 +95,7 @@ class BackwardCFunction(Node, FunctionCtx):
                 if counter[0] != version:
                     from ._inplace import modified_error
 
-                    raise modified_error(None, i, self, version, counter[0], data.shape, data.dtype)
+                    raise modified_error(None, nr, self, version, counter[0], data.shape, data.dtype, counter)
                 t = _tensor.Tensor._make(data)
                 t._version, t._grad_fn, t._output_nr, t._requires_grad = counter, self, nr, True
             elif t._version[0] != version:
@@ -116,7 +116,7 @@ class BackwardCFunction(Node, FunctionCtx):
         if self._materialize_grads:
             grads = [
                 zeros(m[0], dtype=m[1]) if g is None and m is not None else g
-                for g, m in zip(grads, self._out_meta)
+                for g, m in zip(grads, self._out_meta, strict=False)
             ]
         result = self._function.backward(self, *grads)
         if not isinstance(result, tuple):
@@ -130,7 +130,7 @@ class BackwardCFunction(Node, FunctionCtx):
                     f"function {self.name()} returned an incorrect number of gradients "
                     f"(expected {n}, got {len(result)})"
                 )
-        for i, (g, m) in enumerate(zip(result, self._meta)):
+        for i, (g, m) in enumerate(zip(result, self._meta, strict=False)):
             if g is None:
                 continue
             if m is None:
@@ -144,7 +144,7 @@ class BackwardCFunction(Node, FunctionCtx):
                     "gradients must be Tensors or None"
                 )
             _check_grad_shape(self, i, g, m[0])
-        return [g if need else None for g, need in zip(result, needs)]
+        return [g if need else None for g, need in zip(result, needs, strict=False)]
 
     def _release(self) -> None:
         self._freed = True
@@ -156,9 +156,7 @@ def _check_grad_shape(node, i: int, g: "_tensor.Tensor", shape: tuple) -> None:
     if gs == shape:
         return
     # A gradient that broadcasts to the input's shape is summed back by the engine.
-    ok = len(gs) >= len(shape) and all(
-        s == t or s == 1 for s, t in zip(shape[::-1], gs[::-1])
-    )
+    ok = len(gs) >= len(shape) and all(s == t or s == 1 for s, t in zip(shape[::-1], gs[::-1], strict=False))
     if not ok:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {i} - got "
@@ -179,9 +177,7 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            "You must implement the forward function for custom autograd.Function."
-        )
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> Any:
@@ -198,7 +194,9 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def jvp(ctx: FunctionCtx, *grad_inputs: Any) -> Any:
-        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
 
     def __init__(self, *args, **kwargs) -> None:
         pass

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import sys
+import warnings
 from typing import Any, Callable
 
 __all__ = [
@@ -42,17 +44,25 @@ class _GradModeContext:
     """Base of the grad-mode context managers; each is also a decorator.
 
     Entering saves the previous mode and exiting restores it, also when an exception
-    passes through. A decorated function (or generator) runs under the mode each call.
+    passes through. One object may be entered again while inside itself (each entry
+    keeps its own tokens). A decorated function (or generator) runs under the mode on
+    each call, and a generator only while it runs: not while it is suspended at a yield.
     """
 
-    def _enter(self) -> None:
+    _tokens: list
+
+    def _enter(self) -> list:
         raise NotImplementedError
 
     def __enter__(self) -> None:
-        self._tokens = self._enter()
+        tokens = self._enter()
+        try:
+            self._tokens.append(tokens)
+        except AttributeError:
+            self._tokens = [tokens]
 
     def __exit__(self, *exc: Any) -> None:
-        for var, token in reversed(self._tokens):
+        for var, token in reversed(self._tokens.pop()):
             var.reset(token)
 
     def clone(self) -> "_GradModeContext":
@@ -60,20 +70,38 @@ class _GradModeContext:
 
     def __call__(self, func: Callable) -> Callable:
         if inspect.isclass(func):
-            raise TypeError("grad-mode decorators apply to functions, not classes")
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You should only "
+                "decorate functions or methods. To preserve the current behavior of class decoration, you can "
+                "directly decorate the `__init__` method and nothing else.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return self(lambda *args, **kwargs: func(*args, **kwargs))
         if inspect.isgeneratorfunction(func):
 
             @functools.wraps(func)
             def generator(*args, **kwargs):
-                gen = func(*args, **kwargs)
-                response = None
-                while True:
+                with self.clone():
+                    gen = func(*args, **kwargs)
+                try:
                     with self.clone():
+                        response = gen.send(None)
+                    while True:
                         try:
-                            response = gen.send(response)
-                        except StopIteration as stop:
-                            return stop.value
-                    response = yield response
+                            request = yield response
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException:
+                            with self.clone():
+                                response = gen.throw(*sys.exc_info())
+                        else:
+                            with self.clone():
+                                response = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
 
             return generator
 
@@ -85,7 +113,16 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamDecorator(_GradModeContext):
+    """A mode that takes no argument, so ``@no_grad`` works as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func: Callable | None = None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Context manager and decorator that turns graph recording off.
 
     >>> x = chainrule.tensor(2.0, requires_grad=True)
@@ -99,7 +136,7 @@ class no_grad(_GradModeContext):
         return [(GRAD_ENABLED, GRAD_ENABLED.set(False))]
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
 
     def _enter(self):
@@ -119,33 +156,41 @@ class set_grad_enabled(_GradModeContext):
         self._previous = GRAD_ENABLED.set(self.mode)
 
     def _enter(self):
-        return [(GRAD_ENABLED, self._previous)]
-
-    def __enter__(self) -> None:
-        self._tokens = [(GRAD_ENABLED, self._previous)]
+        previous, self._previous = self._previous, None
+        if previous is None:  # entered a second time: switch again
+            return [(GRAD_ENABLED, GRAD_ENABLED.set(self.mode))]
+        return [(GRAD_ENABLED, previous)]
 
     def clone(self) -> "set_grad_enabled":
         return self.__class__(self.mode)
 
     def __call__(self, func: Callable) -> Callable:
         # Used as a decorator the mode must not stay switched at decoration time.
-        GRAD_ENABLED.reset(self._previous)
+        if self._previous is not None:
+            GRAD_ENABLED.reset(self._previous)
+            self._previous = None
         return super().__call__(func)
 
 
 class inference_mode(_GradModeContext):
-    """Like ``no_grad``, for code that will never need gradients (``mode=False`` is a no-op)."""
+    """Like ``no_grad``, for code that will never need gradients.
 
-    def __init__(self, mode: bool = True) -> None:
-        self.mode = bool(mode)
+    ``inference_mode(False)`` switches both off again: grad mode on, inference mode off.
+    """
+
+    def __new__(cls, mode_or_orig_func: Any = True):
+        if mode_or_orig_func is None or isinstance(mode_or_orig_func, bool):
+            return super().__new__(cls)
+        return cls()(mode_or_orig_func)
+
+    def __init__(self, mode: Any = True) -> None:
+        self.mode = bool(mode) if isinstance(mode, bool) else True
 
     def clone(self) -> "inference_mode":
         return self.__class__(self.mode)
 
     def _enter(self):
-        if not self.mode:
-            return [(INFERENCE_MODE, INFERENCE_MODE.set(False))]
         return [
-            (GRAD_ENABLED, GRAD_ENABLED.set(False)),
-            (INFERENCE_MODE, INFERENCE_MODE.set(True)),
+            (GRAD_ENABLED, GRAD_ENABLED.set(not self.mode)),
+            (INFERENCE_MODE, INFERENCE_MODE.set(self.mode)),
         ]

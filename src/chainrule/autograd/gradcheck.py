@@ -40,27 +40,25 @@ def _numerical_jacobians(func, inputs, diff_idx, eps) -> list:
             x[idx] = orig - eps
             minus = [o._data.copy() for o in _outputs(func, inputs)]
             x[idx] = orig
-            for k, (p, m) in enumerate(zip(plus, minus)):
+            for k, (p, m) in enumerate(zip(plus, minus, strict=False)):
                 per_out[k][j] = ((p - m) / (2 * eps)).reshape(-1)
         jac.append(per_out)
     return jac
 
 
 def _analytical_jacobians(func, inputs, diff_idx) -> list:
-    from .._creation import zeros_like
-
     outs = _outputs(func, inputs)
     diff_inputs = [inputs[i] for i in diff_idx]
     jac = [
-        [np.zeros((inputs[i]._data.size, o._data.size), dtype=o._data.dtype) for o in outs]
-        for i in diff_idx
+        [np.zeros((inputs[i]._data.size, o._data.size), dtype=o._data.dtype) for o in outs] for i in diff_idx
     ]
     for k, o in enumerate(outs):
         if not o._requires_grad:
             continue
         for j in range(o._data.size):
-            g = zeros_like(o)
-            g._data.reshape(-1)[j] = 1
+            basis = np.zeros(o._data.size, dtype=o._data.dtype)  # contiguous, whatever o's layout
+            basis[j] = 1
+            g = _tensor.Tensor._make(basis.reshape(o._data.shape))
             grads = engine.grad(o, diff_inputs, g, retain_graph=True, allow_unused=True)
             for n, gi in enumerate(grads):
                 if gi is not None:
@@ -94,7 +92,9 @@ def gradcheck(
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x._requires_grad]
     if not diff_idx:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.")
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad=True."
+        )
     for i in diff_idx:
         if inputs[i]._data.dtype != np.float64 and inputs[i]._data.dtype != np.complex128:
             warnings.warn(
@@ -105,11 +105,11 @@ def gradcheck(
     numerical = _numerical_jacobians(func, inputs, diff_idx, eps)
     analytical = _analytical_jacobians(func, inputs, diff_idx)
     for n, i in enumerate(diff_idx):
-        for k, (num, ana) in enumerate(zip(numerical[n], analytical[n])):
+        for k, (num, ana) in enumerate(zip(numerical[n], analytical[n], strict=False)):
             if not np.allclose(ana, num, rtol=rtol, atol=atol, equal_nan=True):
                 msg = (
                     f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                    f"numerical:{num}\nanalytical:{ana}\n"
+                    f"numerical:{_tensor.Tensor._make(num)!r}\nanalytical:{_tensor.Tensor._make(ana)!r}\n"
                 )
                 if raise_exception:
                     raise GradcheckError(msg)
@@ -160,4 +160,6 @@ def gradgradcheck(
         grads = engine.grad(ys, [xs[i] for i in diff_idx], gs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    return gradcheck(vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
+    return gradcheck(
+        vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+    )

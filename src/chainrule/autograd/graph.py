@@ -79,6 +79,7 @@ class Node:
 
     __slots__ = ("_edges", "_seq", "_hooks", "_freed", "__weakref__")
     _sequence = _sequence
+    _meta = None  # per input (shape, np dtype) for the engine to conform gradients to; None: no need
 
     def __init__(self, edges: tuple) -> None:
         self._edges = edges
@@ -88,7 +89,8 @@ class Node:
 
     # -- what users see -------------------------------------------------------------------
     def name(self) -> str:
-        return type(self).__name__
+        cls = type(self).__name__
+        return _CPP_NAMES.get(cls, cls)
 
     @property
     def next_functions(self) -> tuple:
@@ -96,7 +98,13 @@ class Node:
 
     @property
     def metadata(self) -> dict:
-        return self._hook_dict("metadata")
+        """A dict for the user's own annotations of this node."""
+        if self._hooks is None:
+            self._hooks = {}
+        d = self._hooks.get("metadata")
+        if d is None:
+            d = self._hooks["metadata"] = {}
+        return d
 
     def _hook_dict(self, kind: str) -> dict:
         if self._hooks is None:
@@ -123,6 +131,10 @@ class Node:
         hooks, handle = _add_hook(self._hook_dict("tensor"), (output_nr, fn))
         return handle
 
+    def _register_retain_hook(self, output_nr: int, fn: Callable) -> None:
+        """Store the gradient of output ``output_nr`` after its tensor hooks (Note [Hook order])."""
+        self._hook_dict("retain")[output_nr] = fn
+
     def apply(self, grads: tuple, needs: tuple) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -136,6 +148,15 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+# Nodes PyTorch implements in C++ report a namespaced name() (their type name is plain).
+_CPP_NAMES = {
+    "AccumulateGrad": "torch::autograd::AccumulateGrad",
+    "CopySlices": "torch::autograd::CopySlices",
+    "CopyBackwards": "torch::autograd::CopyBackwards",
+    "GraphRoot": "torch::autograd::GraphRoot",
+}
 
 
 class AccumulateGrad(Node):
