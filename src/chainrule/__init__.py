@@ -6,14 +6,15 @@ Write ``import chainrule as torch`` and PyTorch programs run and print what PyTo
 from . import _dtype
 from ._dtype import (  # noqa: F401
     bool_ as bool,  # noqa: A004 - PyTorch's name
-    complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
-    int32, int64, promote_types, set_default_dtype, uint8,
+    complex64, complex128, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo, int8,
+    int16, int32, int64, promote_types, set_default_dtype, uint8,
 )
 from ._tensor import Size, Tensor, device  # noqa: F401
 from ._creation import (  # noqa: F401
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, initial_seed, linspace,
-    manual_seed, normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
-    seed, tensor, zeros, zeros_like,
+    Generator, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full,
+    full_like, get_rng_state, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
+    rand_like, randint, randint_like, randn, randn_like, seed, set_rng_state, tensor, zeros,
+    zeros_like,
 )
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from . import autograd  # noqa: F401
@@ -52,6 +53,26 @@ def numel(input: Tensor) -> int:
 def is_floating_point(input: Tensor) -> bool:
     """Whether ``input`` has a floating-point dtype."""
     return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether ``input`` has a complex dtype."""
+    return input.is_complex()
+
+
+def is_nonzero(input: Tensor) -> bool:
+    """Whether the single element of ``input`` is non-zero (a RuntimeError for other sizes)."""
+    if input.numel() != 1:
+        raise RuntimeError(
+            "Boolean value of Tensor with no values is ambiguous" if input.numel() == 0
+            else "Boolean value of Tensor with more than one value is ambiguous"
+        )
+    return input.__bool__()
+
+
+def get_default_device() -> device:
+    """The device new tensors are created on: always the CPU."""
+    return device("cpu")
 
 
 def result_type(tensor1, tensor2) -> dtype:

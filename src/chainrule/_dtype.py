@@ -17,6 +17,8 @@ __all__ = [
     "promote_types",
     "result_type",
     "can_cast",
+    "finfo",
+    "iinfo",
 ]
 
 # Categories order the kinds of number: a higher category always wins promotion.
@@ -195,3 +197,78 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether an in-place op may write a ``from_`` result into a ``to`` tensor."""
     return from_.category <= to.category
+
+
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "bool": "Bool",
+}
+
+
+def scalar_type_name(d: dtype) -> str:
+    """PyTorch's C++ name of ``d`` (``Float``, ``Long``, ...), which its error messages use."""
+    return _SCALAR_TYPE_NAMES[d.name]
+
+
+class finfo:
+    """Machine limits of a floating-point dtype, like ``torch.finfo`` (complex: its real part).
+
+    >>> chainrule.finfo(chainrule.float32).eps
+    1.1920928955078125e-07
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+    _cache: dict = {}
+
+    def __new__(cls, type: dtype | None = None) -> "finfo":
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, dtype) or d.category < FLOAT:
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'"
+            )
+        d = d.to_real()
+        if d not in cls._cache:
+            info = np.finfo(d.np)
+            self = object.__new__(cls)
+            self.bits = info.bits
+            self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+            self.tiny = self.smallest_normal = float(info.smallest_normal)
+            self.resolution = float(info.resolution)
+            self.dtype = d.name
+            cls._cache[d] = self
+        return cls._cache[d]
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Limits of an integer dtype, like ``torch.iinfo``.
+
+    >>> chainrule.iinfo(chainrule.int8).max
+    127
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+    _cache: dict = {}
+
+    def __new__(cls, type: dtype) -> "iinfo":
+        if type is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if not isinstance(type, dtype) or type.category != INT:
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'"
+            )
+        if type not in cls._cache:
+            info = np.iinfo(type.np)
+            self = object.__new__(cls)
+            self.bits, self.max, self.min, self.dtype = info.bits, int(info.max), int(info.min), type.name
+            cls._cache[type] = self
+        return cls._cache[type]
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

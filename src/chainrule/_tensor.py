@@ -6,6 +6,7 @@ are kept few because every op result pays for each one.
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from typing import Any, Callable, Iterator
 
@@ -20,16 +21,32 @@ __all__ = ["Tensor", "Size"]
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple printed as ``torch.Size([2, 3])``."""
+    """A tensor's shape: a tuple of ints printed as ``torch.Size([2, 3])``.
+
+    Slicing, ``+`` and ``*`` give a Size again, as in PyTorch.
+    """
 
     __slots__ = ()
+
+    def __new__(cls, sizes=()) -> "Size":
+        sizes = tuple(sizes)
+        for i, s in enumerate(sizes):
+            if type(s) is not int:
+                if isinstance(s, (float, complex, str)) or not hasattr(s, "__index__"):
+                    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+                sizes = sizes[:i] + (s.__index__(),) + sizes[i + 1 :]
+        return tuple.__new__(cls, sizes)
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)!r})"
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        return format(repr(self), spec)
+
     def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
         n = 1
         for s in self:
             n *= s
@@ -37,10 +54,27 @@ class Size(tuple):
 
     def __getitem__(self, item):
         out = tuple.__getitem__(self, item)
-        return Size(out) if isinstance(item, slice) else out
+        return _size(out) if isinstance(item, slice) else out
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to torch.Size")
+        return _size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return _size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
+
+def _size(shape: tuple) -> Size:
+    """A Size from a tuple of Python ints, without Size()'s checks (every op's hot path)."""
+    return tuple.__new__(Size, shape)
 
 
 class _Extra:
@@ -68,11 +102,17 @@ class Tensor:
     __array_priority__ = 1000  # make `ndarray * Tensor` defer to Tensor.__rmul__
 
     # -- construction ----------------------------------------------------------------------
+    def __new__(cls, *args, **kwargs) -> "Tensor":
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` (uninitialised) or ``Tensor([1, 2])``.
+
+        It always makes the default float dtype; prefer ``chainrule.tensor`` and friends.
+        """
+        from ._creation import legacy_new
+
+        return legacy_new(cls, *args, **kwargs)
+
     def __init__(self, *args, **kwargs) -> None:
-        raise TypeError(
-            "chainrule.Tensor cannot be constructed directly: use chainrule.tensor(data), "
-            "chainrule.zeros(shape) or another creation function"
-        )
+        pass  # everything happened in __new__
 
     @classmethod
     def _make(cls, data: np.ndarray) -> "Tensor":
@@ -250,12 +290,12 @@ class Tensor:
     # -- plain attributes -------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _size(self._data.shape)
 
     def size(self, dim: int | None = None):
         """The shape as ``chainrule.Size``, or the length of dimension ``dim``."""
         if dim is None:
-            return Size(self._data.shape)
+            return _size(self._data.shape)
         return self._data.shape[_norm_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
@@ -287,8 +327,34 @@ class Tensor:
         return False
 
     @property
+    def is_cpu(self) -> bool:
+        return True
+
+    # chainrule tensors are always dense, plain CPU tensors.
+    is_sparse = is_quantized = is_meta = is_mkldnn = is_nested = False
+
+    @property
     def layout(self) -> str:
         return "torch.strided"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind not in "ub"
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def storage_offset(self) -> int:
+        """Elements between the start of the memory this tensor views and its first element."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        here = self._data.__array_interface__["data"][0]
+        return (here - root.__array_interface__["data"][0]) // self._data.itemsize
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -370,14 +436,27 @@ class Tensor:
             )
         return bool(self._data.reshape(()))
 
+    def _python_scalar(self, kind: str):
+        """The one element as a Python number, for ``float()``, ``int()`` and ``complex()``."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        value = self._data.reshape(()).item()
+        if isinstance(value, complex) and kind != "complex":
+            if value.imag != 0:
+                raise RuntimeError(
+                    f"value cannot be converted to type {'double' if kind == 'float' else 'int64_t'} without overflow"
+                )
+            value = value.real
+        return value
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._python_scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._python_scalar("int"))
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._python_scalar("complex"))
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -401,9 +480,18 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # As in PyTorch: a 0-d tensor formats as its number, anything else only as its repr.
+        if self._data.ndim == 0:
             return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
+
+    def __copy__(self) -> "Tensor":
+        """``copy.copy``: a new leaf on the same memory, keeping ``requires_grad`` (as PyTorch)."""
+        t = Tensor._make(self._data)
+        t._requires_grad = self._requires_grad
+        return t
 
     def __reduce_ex__(self, protocol):
         raise TypeError("chainrule tensors are not picklable: use chainrule.save (a safe format)")
@@ -422,31 +510,50 @@ class Tensor:
 
     # -- dtype conversion -------------------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
-        """Convert to another dtype (devices other than "cpu" are refused)."""
+        """This tensor converted to another dtype (itself when nothing changes).
+
+        Accepts PyTorch's forms: ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``,
+        each followed by ``non_blocking`` and ``copy``. Devices other than "cpu" are refused.
+        """
         target = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
         device_arg = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
         if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _dtype_cls):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, device)) or a is None:
-                device_arg = a
-            else:
-                raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        rest = list(args)
+        first = rest[0] if rest else False  # False: no positional argument (bools are flags)
+        if isinstance(first, Tensor):
+            target = rest.pop(0).dtype
+        elif isinstance(first, _dtype_cls):
+            target = rest.pop(0)
+        elif first is None or isinstance(first, (str, device)) or type(first) is int:
+            device_arg = rest.pop(0)
+            if rest and (rest[0] is None or isinstance(rest[0], _dtype_cls)):
+                target = rest.pop(0)
+        if len(rest) > 2 or not all(isinstance(a, bool) for a in rest):
+            got = ", ".join(type(a).__name__ for a in args)
+            raise TypeError(f"to() received an invalid combination of arguments - got ({got})")
+        if len(rest) == 2:
+            copy = rest[1]
         if device_arg is not None:
             _check_device(device_arg)
         if target is None or target.np == self._data.dtype:
             return self.clone() if copy else self
         return _ops.to_dtype(self, target)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """With no argument, the legacy type name (``"torch.FloatTensor"``); else ``to(dtype)``."""
         if dtype is None:
-            return f"torch.{_dtype_type_names.get(self.dtype.name, 'Tensor')}"
+            return f"torch.{_dtype_type_names[self.dtype.name]}"
+        if isinstance(dtype, str):
+            by_name = {f"torch.{v}": k for k, v in _dtype_type_names.items()}
+            if dtype not in by_name:
+                if dtype.startswith("torch.cuda."):
+                    raise RuntimeError("chainrule runs on the CPU only; CUDA tensor types are not available")
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _dtype._by_name(by_name[dtype])
         return self.to(dtype)
 
     def float(self) -> "Tensor":
@@ -467,8 +574,20 @@ class Tensor:
     def short(self) -> "Tensor":
         return self.to(_dtype.int16)
 
+    def char(self) -> "Tensor":
+        return self.to(_dtype.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtype.uint8)
+
     def bool(self) -> "Tensor":
         return self.to(_dtype.bool_)
+
+    def cfloat(self) -> "Tensor":
+        return self.to(_dtype.complex64)
+
+    def cdouble(self) -> "Tensor":
+        return self.to(_dtype.complex128)
 
     def cpu(self) -> "Tensor":
         return self
@@ -476,12 +595,48 @@ class Tensor:
     def type_as(self, other: "Tensor") -> "Tensor":
         return self.to(other.dtype)
 
+    # -- new tensors like this one -----------------------------------------------------------
+    def new_tensor(self, data, **kwargs) -> "Tensor":
+        """A tensor copied from ``data`` with this tensor's dtype (unless ``dtype=`` is given)."""
+        from ._creation import new_tensor
+
+        return new_tensor(self, data, **kwargs)
+
+    def new_zeros(self, *size, **kwargs) -> "Tensor":
+        """Zeros of shape ``size`` with this tensor's dtype (unless ``dtype=`` is given)."""
+        from ._creation import new_zeros
+
+        return new_zeros(self, *size, **kwargs)
+
+    def new_ones(self, *size, **kwargs) -> "Tensor":
+        """Ones of shape ``size`` with this tensor's dtype (unless ``dtype=`` is given)."""
+        from ._creation import new_ones
+
+        return new_ones(self, *size, **kwargs)
+
+    def new_empty(self, *size, **kwargs) -> "Tensor":
+        """An uninitialised tensor of shape ``size`` with this tensor's dtype."""
+        from ._creation import new_empty
+
+        return new_empty(self, *size, **kwargs)
+
+    def new_full(self, size, fill_value, **kwargs) -> "Tensor":
+        """``fill_value`` in shape ``size`` with this tensor's dtype (unless ``dtype=`` is given)."""
+        from ._creation import new_full
+
+        return new_full(self, size, fill_value, **kwargs)
+
     def clone(self, *, memory_format=None) -> "Tensor":
         """A copy that stays in the graph (gradients flow back to this tensor)."""
         return _ops.clone(self)
 
     def contiguous(self, memory_format=None) -> "Tensor":
-        return self if self._data.flags.c_contiguous else _ops.clone(self)
+        """This tensor if its memory is in row-major order, else a row-major copy in the graph."""
+        if self._data.flags.c_contiguous:
+            return self
+        out = _ops.clone(self)  # clone keeps the layout, as PyTorch's does; reorder its fresh copy
+        out._data = np.ascontiguousarray(out._data)
+        return out
 
     # -- arithmetic operators ---------------------------------------------------------------
     def __add__(self, other):
@@ -618,49 +773,127 @@ class Tensor:
     # -- properties that are ops ------------------------------------------------------------
     @property
     def T(self) -> "Tensor":
-        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+        ndim = self._data.ndim
+        if ndim != 2:
+            warnings.warn(
+                "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+                if ndim == 0
+                else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return _ops.permute(self, tuple(range(ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> "Tensor":
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> "Tensor":
+        """The conjugate transpose of a matrix (0-d tensors are returned as they are)."""
+        ndim = self._data.ndim
+        if ndim == 0:
+            return self
+        if ndim != 2:
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor."
+                + (" For batches of matrices, consider using tensor.mH" if ndim > 2 else "")
+            )
+        return self._conj_of(_ops.transpose(self, 0, 1))
+
+    @property
+    def mH(self) -> "Tensor":
+        """The conjugate transpose of a matrix or of each matrix in a batch."""
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                f"tensor.mH is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
+            )
+        return self._conj_of(_ops.transpose(self, -2, -1))
+
+    @staticmethod
+    def _conj_of(t: "Tensor") -> "Tensor":
+        if t._data.dtype.kind != "c":
+            return t
+        conj = getattr(_ops, "conj", None)
+        if conj is None:
+            raise NotImplementedError("conjugate transpose of complex tensors needs chainrule.conj, not implemented yet")
+        return conj(t)
+
+_DEVICE_TYPES = (
+    "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+    "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone",
+)
+
+
 class device:
-    """A device; chainrule runs on the CPU only."""
+    """A device, as ``torch.device`` spells one (``device('cpu')``, ``device('cuda:0')``).
+
+    Any of PyTorch's device types can be named, but chainrule computes on the CPU only:
+    creating a tensor anywhere else raises.
+    """
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
+    def __init__(self, type="cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
-        _check_device(type)
-        self.type = "cpu"
+        elif isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type
+        elif not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type.__class__.__name__})")
+        else:
+            type, sep, idx = type.partition(":")
+            if sep:
+                if not idx.isdigit() or index is not None:
+                    raise RuntimeError(f"Invalid device string: '{type}{sep}{idx}'")
+                index = int(idx)
+            if type not in _DEVICE_TYPES:
+                raise RuntimeError(
+                    f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: {type}"
+                )
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type = type
         self.index = index
 
     def __repr__(self) -> str:
         return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
 
     def __str__(self) -> str:
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and other.type == self.type
+        # Like torch.device, equal only to another device (``x.device == "cpu"`` is False).
+        if not isinstance(other, device):
+            return NotImplemented
+        return other.type == self.type and other.index == self.index
 
     def __hash__(self) -> int:
-        return hash(self.type)
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
 
 
-_CPU = device.__new__(device)
-_CPU.type, _CPU.index = "cpu", None
+_CPU = device("cpu")
 
 
 def _check_device(dev) -> None:
-    name = dev.type if isinstance(dev, device) else str(dev)
-    if name.split(":")[0] != "cpu":
-        raise RuntimeError(
-            f"chainrule runs on the CPU only; device {name!r} is not available. Use device='cpu'."
-        )
+    """Raise unless ``dev`` (a device, a string or an index) names the CPU."""
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    dev = dev if isinstance(dev, device) else device(dev)
+    if dev.type == "cuda":
+        # PyTorch built without CUDA raises AssertionError here; so does chainrule.
+        raise AssertionError("Torch not compiled with CUDA enabled (chainrule runs on the CPU only: use device='cpu')")
+    if dev.type != "cpu":
+        raise RuntimeError(f"chainrule runs on the CPU only; device '{dev}' is not available. Use device='cpu'.")
 
 
 def _norm_dim(dim: int, ndim: int) -> int:
