@@ -49,6 +49,9 @@ class dtype:
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self) -> "dtype":
+        # float16 would be complex32 in PyTorch; NumPy has no such type, so complex64 stands in.
+        if self.category < FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(self)}")
         return {float16: complex64, float32: complex64, float64: complex128}.get(self, self)
 
     def __repr__(self) -> str:
@@ -234,7 +237,7 @@ class finfo:
             self.bits = info.bits
             self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
             self.tiny = self.smallest_normal = float(info.smallest_normal)
-            self.resolution = float(info.resolution)
+            self.resolution = 10.0 ** -info.precision  # exactly PyTorch's value (NumPy rounds it to the dtype)
             self.dtype = d.name
             cls._cache[d] = self
         return cls._cache[d]
