@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._common import as_tensor_arg
 from ._registry import defvjp, primitive, record
-from .movement import squeeze, transpose, unsqueeze
+from .movement import squeeze_dims, transpose, unsqueeze
 
 
 @primitive("DotBackward0")
@@ -43,17 +43,32 @@ defvjp(
 )
 
 
-@primitive("BmmBackward0")
-def _bmm(x, y):
+def _matmul_kernel(x, y):
     return np.matmul(x, y)
 
 
-# Batch dimensions that were broadcast are summed back by the engine.
-defvjp(
-    _bmm,
-    lambda grad, result, x, y: matmul(grad, transpose(y, -1, -2)),
-    lambda grad, result, x, y: matmul(transpose(x, -1, -2), grad),
-)
+def _matmul_vjp_input(grad, result, x, y):
+    if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return matmul(unsqueeze(grad, -1), unsqueeze(y, 0)) if x.ndim > 1 else grad * y
+    if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m); the engine sums the batch dims
+        return squeeze_dims(matmul(unsqueeze(grad, -2), transpose(y, -1, -2)), (grad.ndim - 1,))
+    return matmul(grad, transpose(y, -1, -2))
+
+
+def _matmul_vjp_other(grad, result, x, y):
+    if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return matmul(unsqueeze(x, -1), unsqueeze(grad, -2)) if y.ndim > 1 else grad * x
+    if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n); the engine sums the batch dims
+        return squeeze_dims(matmul(transpose(x, -1, -2), unsqueeze(grad, -1)), (grad.ndim,))
+    return matmul(transpose(x, -1, -2), grad)
+
+
+# Batched products. torch.bmm's node is BmmBackward0; matmul of batches reshapes around a
+# bmm or an mm, so PyTorch names its node UnsafeViewBackward0. Broadcast batch dimensions
+# are summed back by the engine.
+_bmm_prims = {name: primitive(name)(_matmul_kernel) for name in ("BmmBackward0", "UnsafeViewBackward0")}
+for _p in _bmm_prims.values():
+    defvjp(_p, _matmul_vjp_input, _matmul_vjp_other)
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
@@ -87,7 +102,11 @@ def _word(t: Tensor) -> str:
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with NumPy's (and PyTorch's) broadcasting rules for 1-D and batched inputs."""
+    """Matrix product with NumPy's (and PyTorch's) broadcasting rules for 1-D and batched inputs.
+
+    >>> chainrule.matmul(chainrule.ones(2, 3), chainrule.ones(3))
+    tensor([3., 3.])
+    """
     input, other = as_tensor_arg(input), as_tensor_arg(other, "other")
     _check_matmul(input, other)
     a, b = input._data, other._data
@@ -97,11 +116,19 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return record(_mv, np.matmul(a, b), (input, other), None)
     if a.ndim == 2 and b.ndim == 2:
         return record(_mm, np.matmul(a, b), (input, other), None)
-    if a.ndim == 1:
-        return squeeze(matmul(unsqueeze(input, 0), other), -2)
-    if b.ndim == 1:
-        return squeeze(matmul(input, unsqueeze(other, -1)), -1)
-    return record(_bmm, np.matmul(a, b), (input, other), None)
+    if a.ndim == 1 and b.ndim == 2:  # PyTorch: unsqueeze(0).mm(other).squeeze_(0)
+        return squeeze_dims(matmul(unsqueeze(input, 0), other), (0,), "SqueezeBackward4")
+    return _batched(_bmm_prims["UnsafeViewBackward0"], input, other)
+
+
+def _batched(prim, input: Tensor, other: Tensor) -> Tensor:
+    try:
+        out = np.matmul(input._data, other._data)
+    except ValueError:
+        from .elementwise import broadcast_error
+
+        raise broadcast_error(input._data.shape[:-2], other._data.shape[:-2]) from None
+    return record(prim, out, (input, other), None)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -133,7 +160,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError("batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
     if input._data.shape[0] != mat2._data.shape[0]:
         raise RuntimeError("batch1 and batch2 must have same number of batches")
-    return matmul(input, mat2)
+    _check_matmul(input, mat2)
+    return _batched(_bmm_prims["BmmBackward0"], input, mat2)
 
 
 __all__ = ["matmul", "mm", "mv", "dot", "bmm"]

@@ -11,7 +11,6 @@ the in-place op and the rest to the base's old history.
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
@@ -20,7 +19,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import Node
-from ._common import apply_inplace, as_tensor_arg, check_inplace, is_scalar, norm_dim
+from ._common import apply_inplace, as_tensor_arg, check_inplace, norm_dim
 from ._registry import defvjp, primitive, record
 
 _grad_enabled = GRAD_ENABLED.get
@@ -45,8 +44,7 @@ def _view_of(out: Tensor, input: Tensor, fn) -> Tensor:
 # -- broadcasting back: the engine's one un-broadcast -----------------------------------------
 
 
-@primitive("SumToSizeBackward0", save_inputs=False)
-def _sum_to_size(x, *, shape):
+def _sum_to_size_kernel(x, *, shape):
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1
@@ -55,13 +53,27 @@ def _sum_to_size(x, *, shape):
     return out.reshape(shape)
 
 
-defvjp(_sum_to_size, lambda grad, result, x, *, shape: expand(grad, x.shape))
+# PyTorch sums with keepdim and then views away dropped leading dims (ViewBackward0).
+_sum_to_size = primitive("SumBackward1", save_inputs=False)(_sum_to_size_kernel)
+_sum_to_size_view = primitive("ViewBackward0", save_inputs=False)(_sum_to_size_kernel)
+for _p in (_sum_to_size, _sum_to_size_view):
+    defvjp(_p, lambda grad, result, x, *, shape: expand(grad, x.shape))
 
 
 def sum_to_size(input: Tensor, *size) -> Tensor:
-    """Sum ``input`` over broadcast dimensions so that its shape becomes ``size``."""
+    """Sum ``input`` over broadcast dimensions so that its shape becomes ``size``.
+
+    >>> chainrule.ones(2, 3).sum_to_size(1, 3)
+    tensor([[2., 2., 2.]])
+    """
     shape = _shape_arg(size)
-    return record(_sum_to_size, _sum_to_size.kernel(input._data, shape=shape), (input,), {"shape": shape})
+    d = input._data
+    if shape == d.shape:
+        return input
+    if len(shape) > d.ndim or any(s != 1 and s != t for s, t in zip(shape[::-1], d.shape[::-1], strict=False)):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(d.shape)}}}.")
+    prim = _sum_to_size if len(shape) == d.ndim else _sum_to_size_view
+    return record(prim, _sum_to_size_kernel(d, shape=shape), (input,), {"shape": shape})
 
 
 @primitive("ExpandBackward0", save_inputs=False)
@@ -88,13 +100,22 @@ def expand(input: Tensor, *sizes) -> Tensor:
     )
     for i in range(d.ndim):
         if d.shape[i] != 1 and d.shape[i] != shape[i + lead]:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({shape[i + lead]}) must match the existing size "
-                f"({d.shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
-                f"Tensor sizes: {list(d.shape)}"
-            )
+            raise expand_error(d.shape, sizes)
     out = record(_expand, np.broadcast_to(d, shape), (input,), {"shape": shape})
     return _view_of(out, input, lambda b: expand(b, *shape))
+
+
+def expand_error(shape: tuple, sizes: tuple) -> RuntimeError:
+    """PyTorch's error for a tensor of ``shape`` that cannot be expanded to ``sizes``."""
+    lead = len(sizes) - len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        if shape[i] != 1 and shape[i] != sizes[i + lead] and sizes[i + lead] != -1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({sizes[i + lead]}) must match the existing size "
+                f"({shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(shape)}"
+            )
+    return RuntimeError(f"cannot expand a tensor of size {list(shape)} to {list(sizes)}")
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -138,6 +159,15 @@ def _view(x, *, shape):
 defvjp(_view, lambda grad, result, x, *, shape: reshape(grad, x.shape))
 
 
+# reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias).
+@primitive("ReshapeAliasBackward0", save_inputs=False)
+def _reshape_alias(x, *, shape):
+    return x.reshape(shape)
+
+
+defvjp(_reshape_alias, lambda grad, result, x, *, shape: reshape(grad, x.shape))
+
+
 @primitive("UnsafeViewBackward0", save_inputs=False)
 def _reshape_copy(x, *, shape):
     return x.reshape(shape)
@@ -169,7 +199,8 @@ def reshape(input: Tensor, *shape) -> Tensor:
     d = input._data
     out_data = d.reshape(shape)
     if np.shares_memory(out_data, d) if out_data.size else True:
-        out = record(_view, out_data, (input,), {"shape": shape})
+        prim = _view if d.flags.c_contiguous else _reshape_alias
+        out = record(prim, out_data, (input,), {"shape": shape})
         return _view_of(out, input, lambda b: reshape(b, shape))
     return record(_reshape_copy, out_data, (input,), {"shape": shape})
 
@@ -213,24 +244,38 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return _view_of(out, input, lambda b: unsqueeze(b, dim))
 
 
-@primitive("SqueezeBackward1", save_inputs=False)
-def _squeeze(x, *, dims):
+def _squeeze_kernel(x, *, dims):
     return np.squeeze(x, axis=dims)
 
 
-defvjp(_squeeze, lambda grad, result, x, *, dims: reshape(grad, x.shape))
+# One kernel, several node names: PyTorch names the node by how squeeze was called (all
+# dims, one dim, a tuple of dims; SqueezeBackward4 is matmul's in-place squeeze_).
+_squeeze_prims = {
+    name: primitive(name, save_inputs=False)(_squeeze_kernel)
+    for name in ("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2", "SqueezeBackward4")
+}
+for _p in _squeeze_prims.values():
+    defvjp(_p, lambda grad, result, x, *, dims: reshape(grad, x.shape))
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """A view without the size-1 dimensions (all, or those in ``dim``)."""
+    """A view without the size-1 dimensions (all, or those in ``dim``: an int or a tuple)."""
     d = input._data
     if dim is None:
+        node = "SqueezeBackward0"
         dims = tuple(i for i, s in enumerate(d.shape) if s == 1)
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = tuple(i for i in (norm_dim(x, d.ndim) for x in dims) if d.ndim and d.shape[i] == 1)
-    out = record(_squeeze, np.squeeze(d, axis=dims), (input,), {"dims": dims})
-    return _view_of(out, input, lambda b: squeeze(b, dim))
+        node = "SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2"
+        given = (dim,) if node == "SqueezeBackward1" else tuple(dim)
+        dims = tuple(i for i in (norm_dim(x, d.ndim) for x in given) if d.ndim and d.shape[i] == 1)
+    return squeeze_dims(input, dims, node, lambda b: squeeze(b, dim))
+
+
+def squeeze_dims(input: Tensor, dims: tuple, node: str = "SqueezeBackward1", view_fn=None) -> Tensor:
+    """The view of ``input`` without its size-1 dimensions ``dims``, recorded as ``node``."""
+    prim = _squeeze_prims[node]
+    out = record(prim, np.squeeze(input._data, axis=dims), (input,), {"dims": dims})
+    return _view_of(out, input, view_fn or (lambda b: squeeze_dims(b, dims, node)))
 
 
 # -- transposes --------------------------------------------------------------------------------
@@ -270,9 +315,10 @@ defvjp(_transpose, lambda grad, result, x, *, dim0, dim1: transpose(grad, dim0, 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """A view with dimensions ``dim0`` and ``dim1`` swapped."""
-    n = input._data.ndim
-    dim0, dim1 = norm_dim(dim0, n), norm_dim(dim1, n)
-    out = record(_transpose, np.swapaxes(input._data, dim0, dim1), (input,), {"dim0": dim0, "dim1": dim1})
+    d = input._data
+    dim0, dim1 = norm_dim(dim0, d.ndim), norm_dim(dim1, d.ndim)
+    out_data = np.swapaxes(d, dim0, dim1) if d.ndim else d.view()
+    out = record(_transpose, out_data, (input,), {"dim0": dim0, "dim1": dim1})
     return _view_of(out, input, lambda b: transpose(b, dim0, dim1))
 
 
@@ -306,17 +352,19 @@ def _convert_index(index):
     basic = True
     for item in index:
         if isinstance(item, Tensor):
-            if item._data.dtype.kind not in "iub":
-                raise IndexError(
-                    "tensors used as indices must be long, int, byte or bool tensors"
-                )
+            kind = item._data.dtype.kind
+            if kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if kind in "iu" and item._data.ndim == 0:
+                out.append(int(item._data))  # a 0-d integer tensor indexes like an int (a view)
+                continue
             out.append(item._data)
             basic = False
         elif isinstance(item, (list, tuple)):
             arr = np.asarray([x._data if isinstance(x, Tensor) else x for x in item])
-            if arr.dtype.kind not in "iub":
+            if arr.dtype.kind not in "iub" and arr.size:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(arr)
+            out.append(arr.astype(np.int64) if arr.dtype.kind not in "iub" else arr)
             basic = False
         elif isinstance(item, np.ndarray):
             out.append(item)
@@ -334,16 +382,30 @@ def _convert_index(index):
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                 f"are valid indices (got {type(item).__name__})"
             )
+    if basic and Ellipsis not in out:
+        out.append(Ellipsis)  # so that integers alone give a 0-d view, not a NumPy scalar copy
     return tuple(out), basic
 
 
+_FULL_SLICE = slice(None)
+
+
 def _index_node_name(np_index: tuple, basic: bool) -> str:
+    """The kind of the last view op PyTorch applies for this index (it names the node).
+
+    PyTorch applies the items left to right and skips full slices ``:`` after the first op.
+    """
     if not basic:
         return "index"
-    real = [i for i in np_index if i is not None and i is not Ellipsis]
-    if not real:
-        return "unsqueeze" if any(i is None for i in np_index) else "alias"
-    return "select" if isinstance(real[-1], (int, np.integer)) else "slice"
+    for item in reversed(np_index):
+        if item is None:
+            return "unsqueeze"
+        if isinstance(item, slice):
+            if item != _FULL_SLICE:
+                return "slice"
+        elif item is not Ellipsis:
+            return "select"
+    return "slice" if _FULL_SLICE in np_index else "alias"
 
 
 def _numpy_index_error(exc: IndexError) -> IndexError:
@@ -372,10 +434,17 @@ for _p in _getitem_prims.values():
     defvjp(_p, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
 
 
+def _is_basic(index: tuple) -> bool:
+    return not any(isinstance(i, np.ndarray) for i in index)
+
+
 @primitive("IndexPutBackward0", save_inputs=False)
 def _index_backward_kernel(grad, *, index, shape):
     out = np.zeros(shape, dtype=grad.dtype)
-    np.add.at(out, index, grad)  # accumulate: repeated indices each receive their gradient
+    if _is_basic(index):
+        out[index] = grad  # a view: each element is reached once
+    else:
+        np.add.at(out, index, grad)  # accumulate: repeated indices each receive their gradient
     return out
 
 
@@ -397,9 +466,15 @@ def _getitem_raw(input: Tensor, np_index) -> Tensor:
 
 
 def getitem(input: Tensor, index) -> Tensor:
-    """``input[index]`` with PyTorch's (and NumPy's) indexing rules."""
-    if input._data.ndim == 0 and index is not None and index is not Ellipsis and not isinstance(index, (tuple, Tensor)):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    """``input[index]`` with PyTorch's (and NumPy's) indexing rules.
+
+    Integers, slices, None and Ellipsis give a view; integer/bool tensors and lists copy.
+    """
+    if input._data.ndim == 0 and isinstance(index, (int, np.integer, slice)) and not isinstance(index, bool):
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+            "to convert a 0-dim tensor to a number"
+        )
     np_index, basic = _convert_index(index)
     prim = _getitem_prims[_index_node_name(np_index, basic)]
     out = record(prim, _take(input._data, index=np_index), (input,), {"index": np_index})
@@ -419,18 +494,34 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     return getitem(input, (slice(None),) * dim + (index,))
 
 
+@primitive("UnbindBackward0", save_inputs=False)
+def _unbind(x, *, index):
+    return x[index]
+
+
+defvjp(_unbind, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
+
+
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim`` as a tuple of views."""
-    dim = norm_dim(dim, input._data.ndim)
-    return tuple(select(input, dim, i) for i in range(input._data.shape[dim]))
+    d = input._data
+    dim = norm_dim(dim, d.ndim)
+    out = []
+    for i in range(d.shape[dim]):
+        index = (slice(None),) * dim + (i, Ellipsis)
+        t = record(_unbind, d[index], (input,), {"index": index})
+        out.append(_view_of(t, input, lambda b, i=i: select(b, dim, i)))
+    return tuple(out)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of non-zero elements: an ``(n, ndim)`` int64 tensor, or one tensor per dim."""
-    idx = np.nonzero(np.atleast_1d(input._data) if as_tuple else input._data)
+    d = input._data
     if as_tuple:
-        return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((int(bool(input._data)), 0), np.int64))
+        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(d)))
+    if d.ndim == 0:
+        return Tensor._make(np.zeros((int(bool(d)), 0), np.int64))
+    return Tensor._make(np.stack(np.nonzero(d), axis=1).astype(np.int64))
 
 
 # -- index assignment --------------------------------------------------------------------------
@@ -465,8 +556,26 @@ def _index_put_const(x, *, index, value):
 defvjp(_index_put_const, lambda grad, result, x, *, index, value: _index_put_constant(grad, index, 0))
 
 
+def _index_put_error(self: Tensor, np_index, value) -> RuntimeError:
+    target = _take(self._data, index=np_index).shape
+    shape = list(value._data.shape) if isinstance(value, Tensor) else []
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {shape} cannot be broadcast to indexing result of shape {list(target)}"
+    )
+
+
+def _is_full(item) -> bool:
+    return item is Ellipsis or (isinstance(item, slice) and item == _FULL_SLICE)
+
+
 def setitem_(self: Tensor, index, value) -> None:
-    """``self[index] = value``, in place; differentiable with respect to both."""
+    """``self[index] = value``, in place; differentiable with respect to both.
+
+    Recorded as PyTorch records it: an index of only ``:`` and ``...`` fills or copies
+    into ``self``; other basic indexes write through a view (the base's node becomes
+    CopySlices); advanced indexes are an index_put (IndexPutBackward0), through a view
+    when they also hold ints, ``None`` or partial slices.
+    """
     np_index, basic = _convert_index(index)
     needs_graph = _grad_enabled() and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
@@ -478,19 +587,45 @@ def setitem_(self: Tensor, index, value) -> None:
             self._data[np_index] = v
         except IndexError as exc:
             raise _numpy_index_error(exc) from None
-        except ValueError as exc:
-            raise RuntimeError(f"shape mismatch in index assignment: {exc}") from None
+        except ValueError:
+            if basic:
+                from .elementwise import copy_
+
+                copy_(getitem(self.detach(), index), value)  # raises PyTorch's error
+            raise _index_put_error(self, np_index, value) from None
         from ..autograd import _inplace
 
         _inplace.bump(self._version, "__setitem__")
         return
+    from .elementwise import copy_, fill_
+
+    if basic:
+        if all(_is_full(i) for i in np_index):
+            if isinstance(value, Tensor):
+                copy_(self, value)
+            else:
+                fill_(self, as_tensor_arg(value, "value"))
+        else:
+            copy_(getitem(self, index), value)
+        return
     value = as_tensor_arg(value, "value") if not isinstance(value, Tensor) else value
+    target = _take(self._data, index=np_index).shape
+    if not _broadcasts_to(value._data.shape, target):
+        raise _index_put_error(self, np_index, value)
+    mixed = not all(_is_full(i) or isinstance(i, np.ndarray) for i in np_index)
+    dest = getitem(self, Ellipsis) if mixed else self  # written through an alias view: CopySlices
     apply_inplace(
-        self,
+        dest,
         "__setitem__",
         lambda s: record(_index_put, _index_put.kernel(s._data, value._data.astype(s._data.dtype), index=np_index), (s, value), {"index": np_index}),
         (value,),
     )
+
+
+def _broadcasts_to(src: tuple, dst: tuple) -> bool:
+    if len(src) > len(dst):
+        return all(s == 1 for s in src[: len(src) - len(dst)]) and _broadcasts_to(src[len(src) - len(dst):], dst)
+    return all(s == 1 or s == d for s, d in zip(src[::-1], dst[::-1], strict=False))
 
 
 # -- in-place on a view ------------------------------------------------------------------------

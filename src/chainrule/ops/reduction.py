@@ -38,6 +38,18 @@ defvjp(
 )
 
 
+def _reduced_dims(dim, keepdim: bool, ndim: int):
+    """``dim`` as sorted non-negative dims; None (reduce everything, no dims kept) stays None.
+
+    An empty list of dims reduces everything, as in PyTorch; a 0-d tensor has no dims to
+    reduce (dim 0 and -1 are accepted).
+    """
+    if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
+        return tuple(range(ndim)) if keepdim or dim is not None else None
+    dims = norm_dims(dim, ndim)
+    return dims if ndim else ()
+
+
 def _sum_dtype(input: Tensor, dtype):
     """Integers and bools sum to int64, as PyTorch."""
     if dtype is not None:
@@ -49,9 +61,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     """Sum of all elements, or over ``dim`` (an int or a tuple of ints)."""
     dt = _sum_dtype(input, dtype)
     d = input._data
-    if dim is None:
+    dims = _reduced_dims(dim, keepdim, d.ndim)
+    if dims is None:
         return record(_sum_all, np.asarray(np.sum(d, dtype=dt)), (input,), {"dtype": dt})
-    dims = norm_dims(dim, d.ndim)
     params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
     return record(_sum_dims, _sum_dims.kernel(d, **params), (input,), params)
 
@@ -95,8 +107,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         )
     d = input._data
     with np.errstate(invalid="ignore", divide="ignore"):
-        if dim is None:
+        dims = _reduced_dims(dim, keepdim, d.ndim)
+        if dims is None:
             return record(_mean_all, _mean_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
-        dims = norm_dims(dim, d.ndim)
         params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
         return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
