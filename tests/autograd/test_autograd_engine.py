@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 
 import pytest
 
@@ -375,6 +376,7 @@ def test_second_derivative_through_several_ops():
     same(program, rtol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 def test_backward_create_graph_makes_grad_differentiable():
     def program(m):
         x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
@@ -661,3 +663,18 @@ def test_grad_mode_is_restored_after_backward_raises():
         return m.is_grad_enabled(), (x * 2).requires_grad
 
     same(program)
+
+
+def test_backward_with_create_graph_warns_once_about_the_grad_cycle(monkeypatch):
+    # PyTorch warns once per process (so its warning cannot be caught here reliably).
+    from chainrule.autograd import engine
+
+    monkeypatch.setattr(engine, "_cycle_warned", False)
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="create_graph=True will create a reference cycle") as record:
+        (x * x).sum().backward(create_graph=True)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x * x).sum().backward(create_graph=True)
+        chainrule.autograd.grad((x * x).sum(), x, create_graph=True)

@@ -18,20 +18,36 @@ import sys
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+_getframe = sys._getframe
+
+
 def user_frame_location() -> str:
     """``file:line`` of the innermost frame outside chainrule (the user's code)."""
-    frame = sys._getframe(1)
+    code, line = _user_frame(_getframe(1))
+    return _format_location(code, line)
+
+
+def _user_frame(frame) -> tuple:
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    return (None, 0) if frame is None else (frame.f_code, frame.f_lineno)
+
+
+def _format_location(code, line: int) -> str:
+    return "<unknown>" if code is None else f"{code.co_filename}:{line}"
 
 
 def bump(version: list, op_name: str) -> None:
-    """Record an in-place write by ``op_name`` on a tensor whose version counter is ``version``."""
+    """Record an in-place write by ``op_name`` on a tensor whose version counter is ``version``.
+
+    Every in-place op calls this, so it keeps the writer's code object and line; the
+    error message formats them only if it is ever raised.
+    """
     version[0] += 1
-    version[1] = (op_name, user_frame_location())
+    frame = _getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    version[1] = (op_name, None, 0) if frame is None else (op_name, frame.f_code, frame.f_lineno)
 
 
 _TYPE_NAMES = {
@@ -45,7 +61,7 @@ _TYPE_NAMES = {
 
 def _short_name(node) -> str:
     """A node's name as PyTorch's message shows it: ``MulBackward0`` -> ``Mul``."""
-    return re.sub(r"Backwards?\d*$", "", node.name().rpartition("::")[2])
+    return re.sub(r"Backwards?\d*$", "", node.name())
 
 
 def modified_error(
@@ -76,7 +92,7 @@ def modified_error(
     writer = ""
     last = version[1] if version is not None else None
     if last is not None:
-        writer = f" It was modified in place by {last[0]} at {last[1]}."
+        writer = f" It was modified in place by {last[0]} at {_format_location(last[1], last[2])}."
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{type_name} [{dims}]]{producer} is at version {current}; expected "

@@ -23,6 +23,7 @@ post-accumulate hooks run after ``.grad`` is updated.
 from __future__ import annotations
 
 import sys
+import warnings
 from heapq import heappop, heappush
 
 import numpy as np
@@ -119,7 +120,37 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(tensors, grad_tensors)
+    if create_graph:
+        _warn_create_graph_cycle()
     run(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
+
+
+_cycle_warned = False
+
+
+def _warn_create_graph_cycle() -> None:
+    """PyTorch's warning, once per process: the leaf's .grad will point back at the leaf."""
+    global _cycle_warned
+    if not _cycle_warned:
+        _cycle_warned = True
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter "
+            "and its gradient which can cause a memory leak. We recommend using autograd.grad when creating "
+            "the graph to avoid this. If you have to use this function, make sure to reset the .grad fields "
+            "of your parameters to None after use to break the cycle and avoid the leak.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the user's line, outside chainrule."""
+    from ._inplace import _PACKAGE_DIR
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def grad(

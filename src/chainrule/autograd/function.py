@@ -22,6 +22,7 @@ differentiable.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any, Callable
 
 from .. import _tensor
@@ -199,7 +200,13 @@ class Function(metaclass=_FunctionMeta):
         )
 
     def __init__(self, *args, **kwargs) -> None:
-        pass
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, so you "
+            "should invoke them on the class itself. Instantiating an autograd function will raise an error in a "
+            "future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(

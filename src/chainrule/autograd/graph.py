@@ -143,8 +143,12 @@ class Node:
         self._freed = True
 
     def __call__(self, *grads):
-        """Run this node on gradients of its outputs (as PyTorch's ``grad_fn(...)`` does)."""
-        return self.apply(grads, tuple(e[0] is not None for e in self._edges))
+        """Run this node on gradients of its outputs (as PyTorch's ``grad_fn(...)`` does).
+
+        Returns the gradient of its input, or a tuple of them when it has several.
+        """
+        result = self.apply(list(grads), [e[0] is not None for e in self._edges])
+        return result[0] if len(result) == 1 else tuple(result)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
