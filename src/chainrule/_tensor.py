@@ -296,7 +296,13 @@ class Tensor:
         """The shape as ``chainrule.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return _size(self._data.shape)
-        return self._data.shape[_norm_dim(dim, self._data.ndim)]
+        return self._data.shape[self._dim_of_shape(dim)]
+
+    def _dim_of_shape(self, dim: int) -> int:
+        """``dim`` wrapped for ``size``/``stride``, which (unlike ops) refuse any dim of a 0-d tensor."""
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return _norm_dim(dim, self._data.ndim)
 
     def dim(self) -> int:
         """The number of dimensions."""
@@ -370,7 +376,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_norm_dim(dim, self._data.ndim)]
+        return strides if dim is None else strides[self._dim_of_shape(dim)]
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
@@ -788,6 +794,13 @@ class Tensor:
 
     @property
     def mT(self) -> "Tensor":
+        if self._data.ndim == 0:
+            warnings.warn(
+                "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return self
         if self._data.ndim < 2:
             raise RuntimeError(
                 f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
