@@ -165,7 +165,19 @@ def test_tensor_errors_match_torch_messages(data, message):
     assert str(info.value) == message
 
 
-DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "complex64", "complex128"]
+DTYPES = [
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
+    "complex64",
+    "complex128",
+]
 
 CONVERSIONS = {
     "floats": [1.7, -2.7, 0.0],
@@ -262,7 +274,9 @@ TENSOR_SOURCES = {
     "list_of_one_element_tensors": lambda m: m.tensor([m.tensor([1.0]), m.tensor([2.0])]),
     "nested_0d": lambda m: m.tensor([[m.tensor(1.0)], [m.tensor(2.0)]]),
     "list_of_multi_element_tensors": lambda m: m.tensor([m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0])]),
-    "list_of_requires_grad_elements": lambda m: (lambda x: m.tensor([x[0], x[1]]))(m.tensor([1.0, 2.0], requires_grad=True)),
+    "list_of_requires_grad_elements": lambda m: (lambda x: m.tensor([x[0], x[1]]))(
+        m.tensor([1.0, 2.0], requires_grad=True)
+    ),
     "0d_into_uint8_overflow": lambda m: m.tensor([m.tensor(300)], dtype=m.uint8),
 }
 
@@ -305,7 +319,13 @@ def test_tensor_on_cpu_device_and_refuses_others():
 def test_tensor_default_float64():
     def run(m):
         m.set_default_dtype(m.float64)
-        return [m.tensor(1.5), m.tensor([1, 2.5]), m.tensor(1j), m.tensor([np.float32(1.5), 2.0]), m.tensor([[], []])]
+        return [
+            m.tensor(1.5),
+            m.tensor([1, 2.5]),
+            m.tensor(1j),
+            m.tensor([np.float32(1.5), 2.0]),
+            m.tensor([[], []]),
+        ]
 
     assert_same(run)
 
@@ -337,7 +357,9 @@ AS_TENSOR = {
     "scalar": lambda m: m.as_tensor(3),
     "np_scalar": lambda m: m.as_tensor(np.float32(3)),
     "tensor_is_itself": lambda m: (lambda x: m.as_tensor(x) is x)(m.tensor([1.0])),
-    "tensor_same_dtype_is_itself": lambda m: (lambda x: m.as_tensor(x, dtype=m.float32) is x)(m.tensor([1.0])),
+    "tensor_same_dtype_is_itself": lambda m: (lambda x: m.as_tensor(x, dtype=m.float32) is x)(
+        m.tensor([1.0])
+    ),
     "tensor_new_dtype_keeps_graph": lambda m: (lambda y: (y, y.grad_fn.name()))(
         m.as_tensor(m.tensor([1.0], requires_grad=True), dtype=m.float64)
     ),
@@ -440,7 +462,11 @@ def test_empty_and_random_dtypes(fn, dtype):
 @pytest.mark.parametrize("fn", ["zeros", "ones", "empty", "rand", "randn", "eye"])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
 def test_requires_grad_at_creation(fn, dtype):
-    assert_same(lambda m: (lambda t: (t.dtype, t.requires_grad, t.is_leaf))(getattr(m, fn)(2, dtype=getattr(m, dtype), requires_grad=True)))
+    assert_same(
+        lambda m: (lambda t: (t.dtype, t.requires_grad, t.is_leaf))(
+            getattr(m, fn)(2, dtype=getattr(m, dtype), requires_grad=True)
+        )
+    )
 
 
 FULL = {
@@ -474,7 +500,8 @@ def test_full(args):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
-    "value", [1.5, 7, True, -1, 300, -1.0, float("nan"), float("inf"), 1e10, 1e300, 2 + 0j, 1j, 2**63],
+    "value",
+    [1.5, 7, True, -1, 300, -1.0, float("nan"), float("inf"), 1e10, 1e300, 2 + 0j, 1j, 2**63],
     ids=lambda v: repr(v),
 )
 def test_full_value_into_dtype(value, dtype):
@@ -560,7 +587,16 @@ def test_arange(args):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "args",
-    [(0, 5), (0, 1, 0.1), (0, 2.5, 0.5), (0, 5.5, 1.5), (-0.5, 5.5, 1.5), (5.0, 0.0, -1.5), (0, 10, 0.3), (0, 300, 100)],
+    [
+        (0, 5),
+        (0, 1, 0.1),
+        (0, 2.5, 0.5),
+        (0, 5.5, 1.5),
+        (-0.5, 5.5, 1.5),
+        (5.0, 0.0, -1.5),
+        (0, 10, 0.3),
+        (0, 300, 100),
+    ],
     ids=str,
 )
 def test_arange_with_dtype(args, dtype):
@@ -574,7 +610,7 @@ def test_arange_float_values_against_random_ranges():
         step = float(abs(rng.normal()) * 10.0 ** rng.integers(-2, 2)) * (1 if rng.random() < 0.7 else -1)
         end = start + step * int(rng.integers(1, 60)) * float(rng.uniform(0.5, 1))
         for dtype in ("float32", "float64", "int64", "int32"):
-            assert_arange_matches(lambda m: m.arange(start, end, step, dtype=getattr(m, dtype)))
+            assert_arange_matches(lambda m, a=(start, end, step), d=dtype: m.arange(*a, dtype=getattr(m, d)))
 
 
 ARANGE_KEYWORDS = {
@@ -636,7 +672,7 @@ def test_linspace_values_bit_for_bit_on_random_ranges():
         a, b = (rng.normal(size=2) * 10.0 ** rng.integers(-3, 4)).tolist()
         n = int(rng.integers(0, 70))
         for dtype in ("float16", "float32", "float64", "int64", "complex64"):
-            assert_same(lambda m: m.linspace(a, b, n, dtype=getattr(m, dtype)))
+            assert_same(lambda m, args=(a, b, n), d=dtype: m.linspace(*args, dtype=getattr(m, d)))
 
 
 def test_linspace_keywords():
@@ -789,8 +825,12 @@ RANDOM_FNS = {
     "randint": lambda m, g=None: m.randint(0, 100, (5,), generator=g),
     "normal": lambda m, g=None: m.normal(0.0, 1.0, (3,), generator=g),
     "normal_tensor": lambda m, g=None: m.normal(m.zeros(3), 2.0, generator=g),
-    "rand_like": lambda m, g=None: m.rand_like(m.zeros(3), generator=g) if g is not None else m.rand_like(m.zeros(3)),
-    "randn_like": lambda m, g=None: m.randn_like(m.zeros(3), generator=g) if g is not None else m.randn_like(m.zeros(3)),
+    "rand_like": lambda m, g=None: (
+        m.rand_like(m.zeros(3), generator=g) if g is not None else m.rand_like(m.zeros(3))
+    ),
+    "randn_like": lambda m, g=None: (
+        m.randn_like(m.zeros(3), generator=g) if g is not None else m.randn_like(m.zeros(3))
+    ),
 }
 
 
@@ -872,7 +912,9 @@ def test_like_keeps_shape_and_dtype(fn, source):
 @pytest.mark.parametrize("dtype", ["float64", "int32", "bool", "complex64"])
 @pytest.mark.parametrize("fn", ["zeros_like", "ones_like", "empty_like", "rand_like", "randn_like"])
 def test_like_dtype_override(fn, dtype):
-    assert_same(lambda m: _like_outcome(fn, getattr(m, fn)(m.zeros(2, dtype=m.int64), dtype=getattr(m, dtype))))
+    assert_same(
+        lambda m: _like_outcome(fn, getattr(m, fn)(m.zeros(2, dtype=m.int64), dtype=getattr(m, dtype)))
+    )
 
 
 @pytest.mark.parametrize("fn", ["zeros_like", "ones_like", "empty_like", "rand_like", "randn_like"])

@@ -19,7 +19,19 @@ torch = pytest.importorskip("torch")
 
 import chainrule  # noqa: E402
 
-DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "complex64", "complex128"]
+DTYPES = [
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
+    "complex64",
+    "complex128",
+]
 ALIASES = ["half", "float", "double", "long", "int", "short", "cfloat", "cdouble"]
 
 
@@ -60,14 +72,32 @@ def _restore_default_dtype():
 def test_dtype_attributes_and_properties(name):
     def run(m):
         d = getattr(m, name)
-        return (repr(d), str(d), d.is_floating_point, d.is_complex, d.is_signed, d.itemsize, isinstance(d, m.dtype))
+        return (
+            repr(d),
+            str(d),
+            d.is_floating_point,
+            d.is_complex,
+            d.is_signed,
+            d.itemsize,
+            isinstance(d, m.dtype),
+        )
 
     assert_same(run)
 
 
-@pytest.mark.parametrize("alias, name", [("half", "float16"), ("float", "float32"), ("double", "float64"),
-                                         ("long", "int64"), ("int", "int32"), ("short", "int16"),
-                                         ("cfloat", "complex64"), ("cdouble", "complex128")])
+@pytest.mark.parametrize(
+    "alias, name",
+    [
+        ("half", "float16"),
+        ("float", "float32"),
+        ("double", "float64"),
+        ("long", "int64"),
+        ("int", "int32"),
+        ("short", "int16"),
+        ("cfloat", "complex64"),
+        ("cdouble", "complex128"),
+    ],
+)
 def test_aliases_are_the_same_objects(alias, name):
     assert getattr(chainrule, alias) is getattr(chainrule, name)
     assert getattr(torch, alias) is getattr(torch, name)
@@ -161,9 +191,7 @@ def test_can_cast_every_pair(a, b):
 
 
 PY_SCALARS = {"bool": True, "int": 2, "float": 2.5, "complex": 1 + 1j}
-OPERANDS = (
-    [("dim", d) for d in DTYPES] + [("0d", d) for d in DTYPES] + [("py", k) for k in PY_SCALARS]
-)
+OPERANDS = [("dim", d) for d in DTYPES] + [("0d", d) for d in DTYPES] + [("py", k) for k in PY_SCALARS]
 
 
 def operand(m, kind: str, name: str):
@@ -196,7 +224,9 @@ def test_result_type(a, b):
     assert_same(lambda m: m.result_type(operand(m, *a), operand(m, *b)))
 
 
-@pytest.mark.parametrize("op", [operator.add, operator.mul, operator.truediv, operator.eq], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "op", [operator.add, operator.mul, operator.truediv, operator.eq], ids=lambda f: f.__name__
+)
 @pytest.mark.parametrize("a, b", PAIRS)
 def test_operator_result_dtype_and_shape(a, b, op):
     assert_same(lambda m: op(operand(m, *a), operand(m, *b)))
@@ -223,7 +253,9 @@ def test_reflected_division_rounds_like_torch():
 # Mismatches in the ops (reported to their owner): kept here, strict, so a fix shows up.
 
 
-@pytest.mark.xfail(strict=True, reason="ops: a Python int out of the tensor dtype's range raises instead of wrapping")
+@pytest.mark.xfail(
+    strict=True, reason="ops: a Python int out of the tensor dtype's range raises instead of wrapping"
+)
 def test_python_int_wraps_into_small_int_dtypes():
     assert_same(lambda m: (m.tensor([3, -7], dtype=m.int8) + 200).tolist())
 
@@ -277,7 +309,16 @@ def test_finfo_eps_is_what_numpy_says():
 def test_tensor_dtype_queries(name):
     def run(m):
         t = m.zeros(2, dtype=getattr(m, name))
-        return (t.dtype, t.is_floating_point(), t.is_complex(), t.is_signed(), t.element_size(), t.itemsize,
-                m.is_floating_point(t), m.is_complex(t), t.type())
+        return (
+            t.dtype,
+            t.is_floating_point(),
+            t.is_complex(),
+            t.is_signed(),
+            t.element_size(),
+            t.itemsize,
+            m.is_floating_point(t),
+            m.is_complex(t),
+            t.type(),
+        )
 
     assert_same(run)

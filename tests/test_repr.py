@@ -125,7 +125,7 @@ TENSORS = {
     "matrix_result": lambda m: m.ones(3, 4, requires_grad=True) * 2.123,
     "wide_result": lambda m: m.arange(20.0, requires_grad=True) * 1.5,
     "float64_result": lambda m: leaf(m, [2.0], dtype=m.float64) * 2,
-    "int_result_of_float": lambda m: (leaf(m, [2.5]) > 1),
+    "int_result_of_float": lambda m: leaf(m, [2.5]) > 1,
     "normal": lambda m: m.normal(m.zeros(2, requires_grad=True), 0.0),
 }
 
@@ -176,7 +176,9 @@ OPTIONS = [
     [
         pytest.param(lambda m: m.arange(30.0).reshape(5, 6) / 7, id="matrix"),
         pytest.param(lambda m: m.arange(30.0, requires_grad=True) * 1e-3, id="result"),
-        pytest.param(lambda m: m.tensor([123456.789, 1e-3], dtype=m.float64, requires_grad=True), id="float64_leaf"),
+        pytest.param(
+            lambda m: m.tensor([123456.789, 1e-3], dtype=m.float64, requires_grad=True), id="float64_leaf"
+        ),
         pytest.param(lambda m: m.arange(40).reshape(2, 4, 5), id="int"),
     ],
 )

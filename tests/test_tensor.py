@@ -229,7 +229,9 @@ ATTRIBUTES = {
     "grad_fn_none": lambda m: X(m).grad_fn,
     "grad_after_backward": lambda m: (lambda x: ((x * 3).sum().backward(), x.grad)[1])(LEAF(m)),
     "grad_settable": lambda m: (lambda x: (setattr(x, "grad", m.ones(2)), x.grad)[1])(LEAF(m)),
-    "grad_deletable": lambda m: (lambda x: (setattr(x, "grad", m.ones(2)), delattr(x, "grad"), x.grad)[2])(LEAF(m)),
+    "grad_deletable": lambda m: (lambda x: (setattr(x, "grad", m.ones(2)), delattr(x, "grad"), x.grad)[2])(
+        LEAF(m)
+    ),
     "data": lambda m: X(m).data,
     "data_of_leaf": lambda m: (lambda d: (d, d.is_leaf, d.requires_grad))(LEAF(m).data),
     "data_shares_memory": lambda m: (lambda x: (x.data.mul_(2), x)[1])(X(m)),
@@ -237,9 +239,17 @@ ATTRIBUTES = {
     "is_sparse": lambda m: X(m).is_sparse,
     "is_quantized": lambda m: X(m).is_quantized,
     "is_meta": lambda m: X(m).is_meta,
-    "is_floating_point": lambda m: (X(m).is_floating_point(), m.tensor([1]).is_floating_point(), m.tensor([1j]).is_floating_point()),
+    "is_floating_point": lambda m: (
+        X(m).is_floating_point(),
+        m.tensor([1]).is_floating_point(),
+        m.tensor([1j]).is_floating_point(),
+    ),
     "is_complex": lambda m: (X(m).is_complex(), m.tensor([1j]).is_complex()),
-    "is_signed": lambda m: (m.tensor([1]).is_signed(), m.tensor([1], dtype=m.uint8).is_signed(), m.tensor([True]).is_signed()),
+    "is_signed": lambda m: (
+        m.tensor([1]).is_signed(),
+        m.tensor([1], dtype=m.uint8).is_signed(),
+        m.tensor([True]).is_signed(),
+    ),
     "element_size": lambda m: m.zeros(2, dtype=m.int16).element_size(),
     "itemsize": lambda m: m.zeros(2, dtype=m.float64).itemsize,
     "nbytes": lambda m: m.zeros(2, 3).nbytes,
@@ -260,7 +270,7 @@ def test_attributes(fn):
 
 def test_T_on_non_matrix_warns_like_torch():
     with pytest.warns(UserWarning, match="deprecated"):
-        chainrule.zeros(2, 3, 4).T
+        assert chainrule.zeros(2, 3, 4).T.shape == (4, 3, 2)
 
 
 LAYOUTS = {
@@ -308,7 +318,9 @@ CONVERSIONS = {
     "tolist_bool": lambda m: m.tensor([True]).tolist(),
     "tolist_requires_grad": lambda m: LEAF(m).tolist(),
     "tolist_empty": lambda m: m.zeros(2, 0).tolist(),
-    "tolist_element_types": lambda m: [type(v).__name__ for v in m.tensor([1, 2]).tolist() + m.tensor([1.0]).tolist()],
+    "tolist_element_types": lambda m: [
+        type(v).__name__ for v in m.tensor([1, 2]).tolist() + m.tensor([1.0]).tolist()
+    ],
     "numpy": lambda m: X(m).numpy(),
     "numpy_requires_grad": lambda m: LEAF(m).numpy(),
     "numpy_force": lambda m: LEAF(m).numpy(force=True),
@@ -395,7 +407,7 @@ DUNDERS = {
     "iter_empty": lambda m: list(m.zeros(0)),
     "iter_requires_grad": lambda m: list(LEAF(m)),
     "unpack": lambda m: (lambda a, b: (a, b))(*m.tensor([1, 2])),
-    "zip": lambda m: [(a.item(), b) for a, b in zip(m.tensor([1, 2, 3]), "ab")],
+    "zip": lambda m: [(a.item(), b) for a, b in zip(m.tensor([1, 2, 3]), "ab", strict=False)],
     "bool_one": lambda m: bool(m.tensor([1.0])),
     "bool_zero": lambda m: bool(m.tensor(0.0)),
     "bool_many": lambda m: bool(m.tensor([1.0, 2.0])),
@@ -500,9 +512,9 @@ COPIES = {
     "contiguous": lambda m: (lambda x: x.contiguous() is x)(X(m)),
     "contiguous_of_transpose": lambda m: (lambda c: (c, c.is_contiguous(), c.stride()))(X(m).T.contiguous()),
     "contiguous_of_leaf_transpose": lambda m: m.ones(2, 3, requires_grad=True).T.contiguous().grad_fn.name(),
-    "contiguous_grad": lambda m: (lambda x: ((x.T.contiguous() * m.arange(6.0).view(3, 2)).sum().backward(), x.grad)[1])(
-        m.ones(2, 3, requires_grad=True)
-    ),
+    "contiguous_grad": lambda m: (
+        lambda x: ((x.T.contiguous() * m.arange(6.0).view(3, 2)).sum().backward(), x.grad)[1]
+    )(m.ones(2, 3, requires_grad=True)),
     "contiguous_copies": lambda m: (lambda x: (x.T.contiguous().add_(1), x)[1])(X(m)),
 }
 
@@ -562,7 +574,21 @@ def test_cast_method_to_same_dtype_is_self():
 
 TYPE = {
     "name_float": lambda m: X(m).type(),
-    "names": lambda m: [m.zeros(1, dtype=getattr(m, d)).type() for d in ("float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64", "complex128")],
+    "names": lambda m: [
+        m.zeros(1, dtype=getattr(m, d)).type()
+        for d in (
+            "float64",
+            "float16",
+            "int64",
+            "int32",
+            "int16",
+            "int8",
+            "uint8",
+            "bool",
+            "complex64",
+            "complex128",
+        )
+    ],
     "to_dtype": lambda m: X(m).type(m.int64),
     "keyword": lambda m: X(m).type(dtype=m.int64),
     "by_name": lambda m: X(m).type("torch.IntTensor"),

@@ -19,10 +19,34 @@ from ._tensor import Size, Tensor, _check_device
 from .ops._registry import Primitive, defvjp
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
-    "eye", "rand", "randn", "randint", "normal", "zeros_like", "ones_like", "full_like",
-    "empty_like", "rand_like", "randn_like", "randint_like", "manual_seed", "seed", "initial_seed",
-    "Generator", "default_generator", "get_rng_state", "set_rng_state",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "normal",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "Generator",
+    "default_generator",
+    "get_rng_state",
+    "set_rng_state",
 ]
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -150,7 +174,7 @@ def _type_name(x) -> str:
 
 def _not_implemented(kernel: str, dtype: _dtype.dtype) -> NotImplementedError:
     """PyTorch's error for a kernel that has no version for ``dtype``."""
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_type_name(dtype)}\'')
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.scalar_type_name(dtype)}'")
 
 
 def _is_sequence(x) -> bool:
@@ -225,9 +249,13 @@ class _Scan:
             return
         if isinstance(x, np.ndarray):
             if x.shape != shape[dim:]:
-                bad = next((i for i, (a, b) in enumerate(zip(x.shape, shape[dim:])) if a != b), 0)
+                bad = next(
+                    (i for i, (a, b) in enumerate(zip(x.shape, shape[dim:], strict=False)) if a != b), 0
+                )
                 got = x.shape[bad] if bad < x.ndim else 0
-                raise ValueError(f"expected sequence of length {shape[dim + bad]} at dim {dim + bad} (got {got})")
+                raise ValueError(
+                    f"expected sequence of length {shape[dim + bad]} at dim {dim + bad} (got {got})"
+                )
             self._add(_dtype.from_numpy_dtype(x.dtype))
             return
         if not _is_sequence(x):
@@ -242,7 +270,9 @@ class _Scan:
             kinds = set(map(type, x))
             if kinds <= {float, int, bool}:
                 if int in kinds and not _INT64_MIN <= min(x) <= max(x) <= _INT64_MAX:
-                    self.big_int = self.big_int or any(type(v) is int and not _INT64_MIN <= v <= _INT64_MAX for v in x)
+                    self.big_int = self.big_int or any(
+                        type(v) is int and not _INT64_MIN <= v <= _INT64_MAX for v in x
+                    )
                 if self.infer:
                     for k in kinds:
                         self._add(_element_dtype(k()))
@@ -440,14 +470,18 @@ def _varargs_shape(size: tuple, size_kw, fn: str) -> tuple:
     elif isinstance(first, (bool, np.bool_)) or (
         len(size) == 1 and not isinstance(first, (int, np.integer)) and not _is_int_scalar_tensor(first)
     ):
-        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {type(size[0]).__name__}")
+        raise TypeError(
+            f"{fn}(): argument 'size' (position 1) must be tuple of ints, not {type(size[0]).__name__}"
+        )
     return _shape(size, fn)
 
 
 def _sequence_shape(size, fn: str, name: str = "size", pos: int = 1) -> tuple:
     """A shape given as one sequence argument (``full``, ``randint``, ``normal``)."""
     if not _is_sequence(size):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not {type(size).__name__}"
+        )
     return _shape(size, fn)
 
 
@@ -492,7 +526,9 @@ def _fill_value(value, fn: str):
     if isinstance(value, np.generic) or isinstance(value, Tensor) and value._data.ndim == 0:
         value = value.item()
     if not isinstance(value, _PY_SCALARS):
-        raise TypeError(f"{fn}(): argument 'fill_value' (position 2) must be Number, not {type(value).__name__}")
+        raise TypeError(
+            f"{fn}(): argument 'fill_value' (position 2) must be Number, not {type(value).__name__}"
+        )
     return value, _element_dtype(value)
 
 
@@ -523,7 +559,9 @@ def _cast_number(value, dtype: _dtype.dtype):
     return dtype.np.type(value)
 
 
-def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def full(
+    size, fill_value, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """A tensor with shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
     shape = _sequence_shape(size, "full")
     value, inferred = _fill_value(fill_value, "full")
@@ -547,7 +585,9 @@ def _range_number(x, fn: str, name: str, pos: int):
     raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Number, not {type(x).__name__}")
 
 
-def arange(start=None, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def arange(
+    start=None, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) spaced by ``step``.
 
     Integer arguments give int64; any float argument gives the default float dtype. The
@@ -630,7 +670,9 @@ def _fma(a, b, c) -> np.ndarray:
     return np.where(np.isfinite(out), out, a * b + c)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def linspace(
+    start, end, steps, *, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Values are computed as PyTorch's CPU kernel computes them: the first half counts up
@@ -716,7 +758,9 @@ def _int_arg(x, fn: str, name: str, pos: int) -> int:
 def _uniform(g: np.random.Generator, shape: tuple, dtype: _dtype.dtype) -> np.ndarray:
     if dtype.category == _dtype.COMPLEX:
         real = dtype.to_real().np
-        return (g.random(shape, np.float64).astype(real) + 1j * g.random(shape, np.float64).astype(real)).astype(dtype.np)
+        return (
+            g.random(shape, np.float64).astype(real) + 1j * g.random(shape, np.float64).astype(real)
+        ).astype(dtype.np)
     if dtype.category != _dtype.FLOAT:
         raise _not_implemented("check_uniform_bounds", dtype)
     return g.random(shape, np.float64).astype(dtype.np)
@@ -732,14 +776,18 @@ def _standard_normal(g: np.random.Generator, shape: tuple, dtype: _dtype.dtype) 
     return g.standard_normal(shape).astype(dtype.np)
 
 
-def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def rand(
+    *size, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """Uniform random numbers in ``[0, 1)``."""
     shape = _varargs_shape(size, kwargs.pop("size", None), "rand")
     _no_extra(kwargs, "rand", out)
     return _finish(_uniform(_rng(generator), shape, _float_dtype(dtype)), requires_grad, device)
 
 
-def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def randn(
+    *size, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """Standard normal random numbers."""
     shape = _varargs_shape(size, kwargs.pop("size", None), "randn")
     _no_extra(kwargs, "randn", out)
@@ -762,17 +810,24 @@ def _random_ints(g: np.random.Generator, low, high, shape: tuple, dtype: _dtype.
 
 
 _C_TYPE_NAMES = {
-    "bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int", "int64": "long",
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short",
+    "int32": "int",
+    "int64": "long",
 }
 
 
-def randint(*args, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def randint(
+    *args, generator=None, out=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
     """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``.
 
     The dtype is int64 unless ``dtype`` says otherwise.
     """
     names = ("low", "high", "size") if len(args) + len(kwargs) >= 3 or "low" in kwargs else ("high", "size")
-    bound = dict(zip(names, args))
+    bound = dict(zip(names, args, strict=False))
     for k in ("low", "high", "size"):
         if k in kwargs:
             if k in bound:
@@ -796,11 +851,15 @@ def randint(*args, generator=None, out=None, dtype=None, device=None, requires_g
 # Primitive directly, not @primitive, so they stay out of PRIMITIVES: the op registry checks
 # values against PyTorch, and random draws cannot be.
 def _normal_tensor_float(mean, *, std, rng):
-    return (mean + std * _standard_normal(rng, mean.shape, _dtype.from_numpy_dtype(mean.dtype))).astype(mean.dtype)
+    return (mean + std * _standard_normal(rng, mean.shape, _dtype.from_numpy_dtype(mean.dtype))).astype(
+        mean.dtype
+    )
 
 
 def _normal_float_tensor(std, *, mean, rng):
-    return (mean + std * _standard_normal(rng, std.shape, _dtype.from_numpy_dtype(std.dtype))).astype(std.dtype)
+    return (mean + std * _standard_normal(rng, std.shape, _dtype.from_numpy_dtype(std.dtype))).astype(
+        std.dtype
+    )
 
 
 def _normal_tensor_tensor(mean, std, *, rng):
@@ -829,8 +888,18 @@ def _check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
 
 
-def normal(mean=None, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-           requires_grad: bool = False, **kwargs) -> Tensor:
+def normal(
+    mean=None,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    **kwargs,
+) -> Tensor:
     """Normal random numbers with the given ``mean`` and ``std`` (numbers or tensors).
 
     With two numbers, ``size`` is required. With tensors, the result takes their
@@ -885,25 +954,40 @@ def _like(input, dtype, fn: str) -> np.dtype:
     return dtype.np
 
 
-def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def zeros_like(
+    input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs
+) -> Tensor:
     """Zeros with ``input``'s shape, dtype and memory layout."""
     np_dtype = _like(input, dtype, "zeros_like")
     return _finish(np.zeros_like(input._data, np_dtype), requires_grad, device)
 
 
-def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def ones_like(
+    input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs
+) -> Tensor:
     """Ones with ``input``'s shape, dtype and memory layout."""
     np_dtype = _like(input, dtype, "ones_like")
     return _finish(np.ones_like(input._data, np_dtype), requires_grad, device)
 
 
-def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def empty_like(
+    input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs
+) -> Tensor:
     """Uninitialised with ``input``'s shape and dtype."""
     np_dtype = _like(input, dtype, "empty_like")
     return _finish(np.empty_like(input._data, np_dtype), requires_grad, device)
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+    **kwargs,
+) -> Tensor:
     """``fill_value`` with ``input``'s shape and dtype."""
     np_dtype = _like(input, dtype, "full_like")
     value, _ = _fill_value(fill_value, "full_like")
@@ -911,19 +995,48 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     return _finish(np.full_like(input._data, fill, np_dtype), requires_grad, device)
 
 
-def rand_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def rand_like(
+    input: Tensor,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+    **kwargs,
+) -> Tensor:
     """Uniform random numbers in ``[0, 1)`` with ``input``'s shape and dtype."""
     d = _dtype.from_numpy_dtype(_like(input, dtype, "rand_like"))
     return _finish(_uniform(_rng(generator), input._data.shape, d), requires_grad, device)
 
 
-def randn_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def randn_like(
+    input: Tensor,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+    **kwargs,
+) -> Tensor:
     """Standard normal random numbers with ``input``'s shape and dtype."""
     d = _dtype.from_numpy_dtype(_like(input, dtype, "randn_like"))
     return _finish(_standard_normal(_rng(generator), input._data.shape, d), requires_grad, device)
 
 
-def randint_like(input: Tensor, low=None, high=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+def randint_like(
+    input: Tensor,
+    low=None,
+    high=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    memory_format=None,
+    **kwargs,
+) -> Tensor:
     """Random integers in ``[low, high)`` with ``input``'s shape and dtype."""
     d = _dtype.from_numpy_dtype(_like(input, dtype, "randint_like"))
     if high is None:
@@ -965,10 +1078,14 @@ def new_empty(self: Tensor, *size, dtype=None, device=None, requires_grad: bool 
     return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
 
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def new_full(
+    self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """``fill_value`` in shape ``size`` with ``self``'s dtype unless ``dtype`` is given."""
     if not _is_sequence(size):
-        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError(
+            f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+        )
     return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 

@@ -123,9 +123,7 @@ def set_default_dtype(d: dtype) -> None:
     """Set the default float dtype; like PyTorch, only float32 and float64 are allowed."""
     global _default_float
     if d not in (float32, float64, float16):
-        raise TypeError(
-            f"only floating-point types are supported as the default type, got {d!r}"
-        )
+        raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
     _default_float = d
 
 
@@ -203,9 +201,17 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 _SCALAR_TYPE_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
-    "complex128": "ComplexDouble", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-    "int64": "Long", "bool": "Bool",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "bool": "Bool",
 }
 
 
@@ -237,7 +243,7 @@ class finfo:
             self.bits = info.bits
             self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
             self.tiny = self.smallest_normal = float(info.smallest_normal)
-            self.resolution = 10.0 ** -info.precision  # exactly PyTorch's value (NumPy rounds it to the dtype)
+            self.resolution = 10.0**-info.precision  # exactly PyTorch's value (NumPy rounds it to the dtype)
             self.dtype = d.name
             cls._cache[d] = self
         return cls._cache[d]
