@@ -308,6 +308,22 @@ def test_tensor_requires_grad(fn):
     assert_same(fn)
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([1], requires_grad=True),
+        lambda m: m.zeros(2, dtype=m.int64, requires_grad=True),
+        lambda m: m.arange(3, requires_grad=True),
+        lambda m: m.full((2,), 1, requires_grad=True),
+        lambda m: m.zeros_like(m.zeros(2, dtype=m.int64), requires_grad=True),
+        lambda m: m.randint(3, (2,), requires_grad=True),
+        lambda m: m.tensor([1.0]).new_zeros(2, dtype=m.int32, requires_grad=True),
+    ],
+)
+def test_integer_requires_grad_message_at_creation(fn):
+    assert_same(fn, message=True)
+
+
 def test_tensor_on_cpu_device_and_refuses_others():
     assert_same(lambda m: m.tensor([1.0], device="cpu"))
     assert_same(lambda m: m.tensor([1.0], device=m.device("cpu")))

@@ -158,6 +158,8 @@ def _finish(data: np.ndarray, requires_grad: bool, device=None) -> Tensor:
         _check_device(device)
     t = Tensor._make(data)
     if requires_grad:
+        if data.dtype.kind not in "fc":  # creation functions word it differently from requires_grad_()
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
