@@ -16,10 +16,10 @@ from .._tensor import Tensor
 from ._common import _dtype_word, apply_inplace, as_tensor_arg, is_scalar, promote_operands
 from ._registry import defvjp, primitive, record
 
-def _nd(out):
-    """Ufuncs return NumPy scalars for 0-d operands; a tensor always holds an array (a
-    writable one, so that in-place ops and views work on 0-d tensors too)."""
-    return out if type(out) is np.ndarray else np.asarray(out)
+# Ufuncs return NumPy scalars for 0-d operands; a tensor always holds an array (a writable
+# one, so that in-place ops and views work on 0-d tensors too). np.asarray returns an array
+# argument itself and costs less than any Python-level check.
+_nd = np.asarray
 
 
 def _shape(x) -> tuple:
@@ -179,11 +179,6 @@ def sub(input, other, *, alpha=1) -> Tensor:
 
 
 subtract = sub
-
-
-def rsub(input, other, *, alpha=1) -> Tensor:
-    """``other - alpha * input`` (what ``number - tensor`` computes)."""
-    return sub(other, input, alpha=alpha)
 
 
 def mul(input, other) -> Tensor:
@@ -439,7 +434,9 @@ float_power = None  # defined by the op library issue
 def _unary_float(prim, input: Tensor) -> Tensor:
     """Apply a float-valued unary primitive; integer inputs compute in the default float."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{prim.name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise TypeError(
+            f"{prim.name.lstrip('_')}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     d = input._data
     if d.dtype.kind not in "fc":
         d = d.astype(_dtype.get_default_dtype().np)
@@ -793,7 +790,9 @@ def where(condition: Tensor, input=None, other=None):
 
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
-        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
+        raise TypeError(
+            f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}"
+        )
     if condition._data.dtype.kind != "b":
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "

@@ -86,7 +86,7 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
         if a._data.ndim == 1 and b._data.ndim == 1:
             raise RuntimeError(
                 f"inconsistent tensor size, expected tensor [{k1}] and src [{k2}] to have the same "
-                "number of elements, but got {k1} and {k2} elements respectively"
+                f"number of elements, but got {k1} and {k2} elements respectively"
             )
         rows = a._data.shape[-2] if a._data.ndim > 1 else 1
         cols = b._data.shape[-1] if b._data.ndim > 1 else 1
@@ -141,7 +141,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Product of a matrix and a vector."""
     if input._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError("vector + matrix @ vector expected, got 2, 1")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     return matmul(input, vec)
 
 
@@ -158,8 +158,11 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of two 3-D tensors with the same batch size."""
     if input._data.ndim != 3 or mat2._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
-    if input._data.shape[0] != mat2._data.shape[0]:
-        raise RuntimeError("batch1 and batch2 must have same number of batches")
+    (b, _, k), (b2, k2, _) = input._data.shape, mat2._data.shape
+    if (b2, k2) != (b, k):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: [{b2}, {k2}]."
+        )
     _check_matmul(input, mat2)
     return _batched(_bmm_prims["BmmBackward0"], input, mat2)
 

@@ -390,33 +390,59 @@ def _convert_index(index):
 _FULL_SLICE = slice(None)
 
 
-def _index_node_name(np_index: tuple, basic: bool) -> str:
+def _index_node_name(index, np_index: tuple, basic: bool, shape: tuple) -> str:
     """The kind of the last view op PyTorch applies for this index (it names the node).
 
-    PyTorch applies the items left to right and skips full slices ``:`` after the first op.
+    PyTorch applies a tuple's items left to right and skips slices that keep a whole
+    dimension; a lone slice is always applied.
     """
     if not basic:
         return "index"
-    for item in reversed(np_index):
+    if isinstance(index, slice):
+        return "slice"
+    consumed = sum(1 for i in np_index if i is not None and i is not Ellipsis)
+    kind, dim = "alias", 0
+    for item in np_index:
         if item is None:
-            return "unsqueeze"
-        if isinstance(item, slice):
-            if item != _FULL_SLICE:
-                return "slice"
-        elif item is not Ellipsis:
-            return "select"
-    return "slice" if _FULL_SLICE in np_index else "alias"
+            kind = "unsqueeze"
+        elif item is Ellipsis:
+            dim += len(shape) - consumed
+        else:
+            if not isinstance(item, slice):
+                kind = "select"
+            elif item.indices(shape[dim]) != (0, shape[dim], 1):
+                kind = "slice"
+            dim += 1
+    return kind
 
 
-def _numpy_index_error(exc: IndexError) -> IndexError:
-    return IndexError(str(exc).replace("axis", "dimension"))
+def _numpy_index_error(exc: IndexError, shape: tuple = (), index: tuple = ()) -> IndexError:
+    """NumPy's IndexError reworded as PyTorch words it."""
+    msg = str(exc)
+    if msg.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if msg.startswith("boolean index did not match"):
+        dim = 0
+        for item in index:
+            if isinstance(item, np.ndarray) and item.dtype.kind == "b":
+                if item.shape != shape[dim : dim + item.ndim]:
+                    for k, (m, s) in enumerate(zip(item.shape, shape[dim:], strict=False)):
+                        if m != s:
+                            return IndexError(
+                                f"The shape of the mask {list(item.shape)} at index {k} does not match the "
+                                f"shape of the indexed tensor {list(shape)} at index {dim + k}"
+                            )
+                dim += item.ndim
+            elif item is not None and item is not Ellipsis:
+                dim += 1
+    return IndexError(msg.replace("axis", "dimension"))
 
 
 def _take(x, *, index):
     try:
         return x[index]
     except IndexError as exc:
-        raise _numpy_index_error(exc) from None
+        raise _numpy_index_error(exc, x.shape, index) from None
 
 
 # One kernel, several node names: PyTorch names the node by the kind of indexing.
@@ -476,7 +502,7 @@ def getitem(input: Tensor, index) -> Tensor:
             "to convert a 0-dim tensor to a number"
         )
     np_index, basic = _convert_index(index)
-    prim = _getitem_prims[_index_node_name(np_index, basic)]
+    prim = _getitem_prims[_index_node_name(index, np_index, basic, input._data.shape)]
     out = record(prim, _take(input._data, index=np_index), (input,), {"index": np_index})
     if basic:
         return _view_of(out, input, lambda b: getitem(b, index))
@@ -571,8 +597,8 @@ def _is_full(item) -> bool:
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``, in place; differentiable with respect to both.
 
-    Recorded as PyTorch records it: an index of only ``:`` and ``...`` fills or copies
-    into ``self``; other basic indexes write through a view (the base's node becomes
+    Recorded as PyTorch records it: an index of only ``:`` and ``...`` fills (a number or
+    a 0-d tensor) or copies into ``self``; other basic indexes write through a view (the base's node becomes
     CopySlices); advanced indexes are an index_put (IndexPutBackward0), through a view
     when they also hold ints, ``None`` or partial slices.
     """
@@ -586,7 +612,7 @@ def setitem_(self: Tensor, index, value) -> None:
         try:
             self._data[np_index] = v
         except IndexError as exc:
-            raise _numpy_index_error(exc) from None
+            raise _numpy_index_error(exc, self._data.shape, np_index) from None
         except ValueError:
             if basic:
                 from .elementwise import copy_
@@ -601,7 +627,7 @@ def setitem_(self: Tensor, index, value) -> None:
 
     if basic:
         if all(_is_full(i) for i in np_index):
-            if isinstance(value, Tensor):
+            if isinstance(value, Tensor) and value._data.ndim:
                 copy_(self, value)
             else:
                 fill_(self, as_tensor_arg(value, "value"))
