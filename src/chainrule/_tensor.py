@@ -184,6 +184,18 @@ class Tensor:
 
     @property
     def grad(self) -> "Tensor | None":
+        if self._grad_fn is not None and self._grad is None and (self._extra is None or not self._extra.retains_grad):
+            import warnings
+
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+                "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self._grad
 
     @grad.setter

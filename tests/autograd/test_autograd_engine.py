@@ -678,3 +678,80 @@ def test_backward_with_create_graph_warns_once_about_the_grad_cycle(monkeypatch)
         warnings.simplefilter("error")
         (x * x).sum().backward(create_graph=True)
         chainrule.autograd.grad((x * x).sum(), x, create_graph=True)
+
+
+def test_grad_with_no_inputs_raises():
+    def program(m):
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        m.autograd.grad((x * x).sum(), [])
+
+    raises_same(program)
+
+
+def test_grad_with_the_same_input_twice_returns_it_twice():
+    def program(m):
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        h = x * 2
+        return m.autograd.grad((h * h).sum(), [x, h, x])
+
+    same(program)
+
+
+def test_reentrant_backward_inside_a_function_backward():
+    # The pattern of activation checkpointing: backward recomputes and differentiates.
+    def program(m):
+        class Checkpointed(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.sin() * x
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                with m.enable_grad():
+                    again = x.detach().requires_grad_()
+                    (g,) = m.autograd.grad(again.sin() * again, again, grad)
+                return g
+
+        x = m.tensor([0.5, 1.5], dtype=m.float64, requires_grad=True)
+        z = Checkpointed.apply(x * 2)
+        (z * z).sum().backward()
+        return x.grad
+
+    same(program)
+
+
+def test_backward_inside_a_hook_runs_a_separate_graph():
+    def program(m):
+        w = m.tensor([2.0], requires_grad=True)
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        y = x * 3
+
+        def hook(g):
+            (w * w).sum().backward()
+            return g
+
+        y.register_hook(hook)
+        y.sum().backward()
+        return x.grad, w.grad
+
+    same(program)
+
+
+def test_exception_in_a_hook_propagates_and_the_graph_stays_usable():
+    def program(m):
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        y = x * 3
+        handle = y.register_hook(lambda g: 1 / 0)
+        z = y.sum()
+        try:
+            z.backward()
+        except ZeroDivisionError:
+            pass
+        handle.remove()
+        flags = (m.is_grad_enabled(), x.grad)
+        z.backward()
+        return flags, x.grad
+
+    same(program)

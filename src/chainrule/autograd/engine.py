@@ -183,6 +183,8 @@ def grad(
         allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
@@ -241,7 +243,6 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
         deps = _pruned_dependencies(root_nodes, captures, accumulate)
     else:
         deps = _dependencies(root_nodes)
-    pruned = captures is not None
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads, strict=False):
@@ -253,80 +254,88 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
     captured = [None] * (len(inputs) if inputs is not None else 0)
     token = grad_mode.GRAD_ENABLED.set(create_graph)
     try:
-        while ready:
-            node = heappop(ready)[1]
-            grads_out = buffers.pop(node, None)
-            if grads_out is None:
-                grads_out = [None]
-            hooks = node._hooks
-            if node.__class__ is AccumulateGrad:
-                g = grads_in = None  # so that only grads_out holds the gradient (see _accumulate)
-                if captures is not None:
-                    grads_out = _run_tensor_hooks(node, hooks, grads_out)
-                    for _, k in captures.get(node, ()):
-                        captured[k] = grads_out[0]
-                    if accumulate:
-                        _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=True)
-                elif accumulate:
-                    _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=False)
-                continue
-            if hooks is not None:
-                grads_out = _run_tensor_hooks(node, hooks, grads_out)
-            if captures is not None:
-                cap = captures.get(node)
-                if cap is not None:
-                    for nr, k in cap:
-                        if nr < len(grads_out):
-                            captured[k] = grads_out[nr]
-            if hooks is not None:
-                pre = hooks.get("pre")
-                if pre:
-                    grads_out = _run_pre_hooks(pre, grads_out)
-
-            edges = node._edges
-            if pruned:
-                needs = [c is not None and c in deps for c, _ in edges]
-            else:
-                needs = [c is not None for c, _ in edges]
-            if (
-                grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)
-            ) and (True in needs):
-                grads_in = node.apply(grads_out, needs)
-                if hooks is not None:
-                    post = hooks.get("post")
-                    if post:
-                        grads_in = _run_post_hooks(post, grads_in, grads_out)
-            else:
-                grads_in = (None,) * len(edges)
-            if not retain_graph:
-                node._release()
-
-            meta = node._meta
-            for i, (child, nr) in enumerate(edges):
-                if child is None:
-                    continue
-                count = deps.get(child)
-                if count is None:  # pruned: leads to nothing asked for
-                    continue
-                g = grads_in[i]
-                if g is not None:
-                    if meta is not None:
-                        m = meta[i]
-                        if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
-                            g = _conform(g, m)
-                    slot = buffers.get(child)
-                    if slot is None and nr == 0:
-                        buffers[child] = [g]
-                    else:
-                        _add_to_buffer(buffers, child, nr, g)
-                if count == 1:
-                    deps[child] = 0
-                    heappush(ready, (-child._seq, child))
-                else:
-                    deps[child] = count - 1
+        _execute(ready, buffers, deps, captures, captured, retain_graph, create_graph, accumulate)
     finally:
         grad_mode.GRAD_ENABLED.reset(token)
     return captured
+
+
+def _execute(ready, buffers, deps, captures, captured, retain_graph, create_graph, accumulate) -> None:
+    """The hot loop: run ready nodes until none is left (see the module docstring)."""
+    pop, push = heappop, heappush  # locals: this loop runs once per node
+    pop_buffer, get_buffer, get_count = buffers.pop, buffers.get, deps.get
+    accumulator_cls = AccumulateGrad
+    pruned = captures is not None
+    while ready:
+        node = pop(ready)[1]
+        grads_out = pop_buffer(node, None) or [None]
+        hooks = node._hooks
+        if node.__class__ is accumulator_cls:
+            g = grads_in = None  # so that only grads_out holds the gradient (see _accumulate)
+            if pruned:
+                grads_out = _run_tensor_hooks(node, hooks, grads_out)
+                for _, k in captures.get(node, ()):
+                    captured[k] = grads_out[0]
+                if accumulate:
+                    _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=True)
+            elif accumulate:
+                _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=False)
+            continue
+        if hooks is not None:
+            grads_out = _run_tensor_hooks(node, hooks, grads_out)
+        if pruned:
+            cap = captures.get(node)
+            if cap is not None:
+                for nr, k in cap:
+                    if nr < len(grads_out):
+                        captured[k] = grads_out[nr]
+        if hooks is not None:
+            pre = hooks.get("pre")
+            if pre:
+                grads_out = _run_pre_hooks(pre, grads_out)
+
+        edges = node._edges
+        if pruned:
+            needs = [c is not None and c in deps for c, _ in edges]
+        else:
+            needs = [c is not None for c, _ in edges]
+        if (grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)) and (
+            True in needs
+        ):
+            grads_in = node.apply(grads_out, needs)
+            if hooks is not None:
+                post = hooks.get("post")
+                if post:
+                    grads_in = _run_post_hooks(post, grads_in, grads_out)
+        else:
+            grads_in = (None,) * len(edges)
+        if not retain_graph:
+            node._release()
+
+        meta = node._meta
+        i = -1
+        for child, nr in edges:
+            i += 1
+            if child is None:
+                continue
+            count = get_count(child)
+            if count is None:  # pruned: leads to nothing asked for
+                continue
+            g = grads_in[i]
+            if g is not None:
+                if meta is not None:
+                    m = meta[i]
+                    if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
+                        g = _conform(g, m)
+                if nr == 0 and get_buffer(child) is None:
+                    buffers[child] = [g]
+                else:
+                    _add_to_buffer(buffers, child, nr, g)
+            if count == 1:
+                deps[child] = 0
+                push(ready, (-child._seq, child))
+            else:
+                deps[child] = count - 1
 
 
 def _dependencies(roots) -> dict:
