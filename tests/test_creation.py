@@ -207,6 +207,48 @@ def test_tensor_converts_python_numbers_to_dtype_like_torch(data, dtype):
     assert_same(lambda m: m.tensor(data, dtype=getattr(m, dtype)))
 
 
+_LEAVES = [
+    lambda r: int(r.integers(-5, 6)),
+    lambda r: float(r.normal() * 3),
+    lambda r: bool(r.random() < 0.5),
+    lambda r: complex(r.random(), 1),
+    lambda r: np.float32(r.random()),
+    lambda r: np.int8(r.integers(-5, 6)),
+    lambda r: np.float16(1.5),
+    lambda r: np.int64(7),
+    lambda r: np.uint8(3),
+    lambda r: np.bool_(True),
+    lambda r: np.float64(2.5),
+    lambda r: 2**40,
+    lambda r: np.complex128(1j),
+    lambda r: np.complex64(1j),
+]
+
+
+def _random_nested(r, shape):
+    if not shape:
+        return _LEAVES[int(r.integers(len(_LEAVES)))](r)
+    return [_random_nested(r, shape[1:]) for _ in range(shape[0])]
+
+
+def test_tensor_on_random_nested_data():
+    """Mixed Python and NumPy numbers, with and without a dtype: the same dtype and values as
+    PyTorch, or an error wherever PyTorch raises one (which of several errors comes first
+    may differ)."""
+    r = np.random.default_rng(0)
+    for _ in range(400):
+        data = _random_nested(r, [int(r.integers(0, 4)) for _ in range(int(r.integers(0, 4)))])
+        dtype = [None, "float32", "float16", "int64", "int32", "uint8", "bool", "complex64"][
+            int(r.integers(8))
+        ]
+
+        def make(m, data=data, dtype=dtype):
+            return m.tensor(data, dtype=getattr(m, dtype) if dtype else None)
+
+        expected, got = outcome(make, torch), outcome(make, chainrule)
+        assert got == expected or (got[0] == expected[0] == "raises"), (data, dtype)
+
+
 NUMPY_DTYPES = DTYPES + ["uint16", "uint32", "uint64", "longdouble", "object", "str_", "datetime64"]
 SUPPORTED_NUMPY = set(DTYPES)
 

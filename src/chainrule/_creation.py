@@ -215,14 +215,15 @@ class _Scan:
     by type per innermost list, which keeps the scan fast on long lists.
     """
 
-    __slots__ = ("shape", "dtype", "tensors", "py_complex", "big_int", "infer")
+    __slots__ = ("shape", "dtype", "tensors", "py_complex", "big_int", "refused", "infer")
 
     def __init__(self, data, infer: bool) -> None:
         self.infer = infer
         self.dtype = None
         self.tensors = False  # tensors inside: replaced by their values before NumPy sees them
-        self.py_complex = False
+        self.py_complex = False  # a Python complex (float dtypes refuse it)
         self.big_int = False  # a Python int outside int64's range
+        self.refused = {}  # dtype category -> type name of the first element it cannot store
         shape = []
         x = data
         while _is_sequence(x):
@@ -287,8 +288,11 @@ class _Scan:
             if x._data.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
             self.tensors = True
+        elif isinstance(x, np.generic) and not isinstance(x, (float, complex)):
+            self._numpy_scalar(x)
         elif isinstance(x, complex):
-            self.py_complex = True
+            self.py_complex = self.py_complex or type(x) is complex
+            self.refused.setdefault(_dtype.INT, _type_name(x))
         elif type(x) is int and not _INT64_MIN <= x <= _INT64_MAX:
             self.big_int = True
         elif not isinstance(x, (_PY_SCALARS, np.generic)):
@@ -297,6 +301,16 @@ class _Scan:
             raise TypeError(f"must be real number, not {type(x).__name__}")
         if self.infer:
             self._add(_element_dtype(x))
+
+    def _numpy_scalar(self, x: np.generic) -> None:
+        """Note what a NumPy number cannot be stored as: PyTorch reads one through Python's
+        number protocols, so integer dtypes take only NumPy integers (and float64, a Python
+        float), and bool refuses NumPy floats and complex64."""
+        name = _type_name(x)
+        if isinstance(x, (np.floating, np.complexfloating)):
+            self.refused.setdefault(_dtype.BOOL, name)
+        if not isinstance(x, np.integer):
+            self.refused.setdefault(_dtype.INT, name)
 
 
 def _plain(data):
@@ -332,23 +346,44 @@ def _from_nested(data, dtype: _dtype.dtype | None) -> np.ndarray:
     target = dtype or scan.dtype
     if scan.tensors:
         data = _plain(data)
+    if target.category in scan.refused:
+        raise TypeError(f"'{scan.refused[target.category]}' object cannot be interpreted as an integer")
     if target.category == _dtype.COMPLEX:
         natural = np.array(data, dtype=np.complex128)
-    elif scan.py_complex and target.category != _dtype.BOOL:
+    elif scan.py_complex and target.category == _dtype.FLOAT:
         raise TypeError("must be real number, not complex")
     else:
         natural = np.array(data)
-        if natural.dtype.kind == "c":  # NumPy complex scalars: PyTorch keeps the real part
-            natural = natural.real
+        if natural.dtype.kind == "c" and target.category != _dtype.BOOL:
+            natural = natural.real  # NumPy complex numbers: PyTorch keeps the real part
     if scan.big_int:
         if target.category == _dtype.INT:
             raise ValueError("Overflow when unpacking long long")
         if natural.dtype.kind in "Ou":  # NumPy's fallback for huge ints; PyTorch converts them to float
             natural = np.array(data, dtype=np.float64)
     if target.category == _dtype.INT and _out_of_range(natural, target):
-        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        if natural.dtype.kind != "f":
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        # Ints mixed with floats: each number is checked by its own kind (an int may wrap).
+        numbers = list(_leaves(data))
+        for v in numbers:
+            kind = np.int64 if isinstance(v, (int, np.integer)) else np.float64
+            if _out_of_range(np.array([v], dtype=kind), target):
+                raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        return np.array([int(v) for v in numbers], dtype=np.int64).astype(target.np).reshape(scan.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         return natural.astype(target.np).reshape(scan.shape)
+
+
+def _leaves(data):
+    """The numbers of nested data, in order."""
+    if isinstance(data, np.ndarray):
+        yield from data.ravel().tolist()
+    elif _is_sequence(data):
+        for x in data:
+            yield from _leaves(x)
+    else:
+        yield data
 
 
 def _check_numpy(arr: np.ndarray) -> _dtype.dtype:
@@ -370,10 +405,6 @@ def _to_array(data, dtype: _dtype.dtype | None) -> np.ndarray:
     elif isinstance(data, np.ndarray):
         arr = data
         _check_numpy(arr)
-        if dtype is None:
-            dtype = _dtype.from_numpy_dtype(arr.dtype)
-    elif isinstance(data, np.generic):
-        arr = np.asarray(data)
         if dtype is None:
             dtype = _dtype.from_numpy_dtype(arr.dtype)
     else:
