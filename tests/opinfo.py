@@ -222,6 +222,9 @@ def unary_samples(make: Maker) -> list:
     return out
 
 
+SPECIAL_VALUES = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0]
+
+
 def unary_int_samples(make: Maker) -> list:
     return [
         Sample((make.ints((2, 3), 1, 5),), desc="int64"),
@@ -246,8 +249,15 @@ def binary_samples(make: Maker, scalars=(2.5, 2), **kw) -> list:
         Sample((make((2, 3)), Const(make((2, 3)))), kw, desc="rhs without grad"),
     ]
     out += [Sample((make((2, 3)), s), kw, desc=f"tensor-scalar {s!r}") for s in scalars]
+    out.append(_special_pair(make, kw))
     out.append(Sample((make((2,)), make((), dtype="float64") if make.dtype == np.float32 else make((), dtype="float32")), kw, desc="0-d of another float dtype"))
     return out
+
+
+def _special_pair(make: Maker, kw=None) -> Sample:
+    """Every pairing of NaN, infinities, signed zeros and +-1 (no gradcheck: not smooth there)."""
+    a, b = np.meshgrid(SPECIAL_VALUES, SPECIAL_VALUES)
+    return Sample((make.float(a), make.float(b)), kw or {}, desc="nan, inf, signed zeros", gradcheck=False)
 
 
 def binary_int_samples(make: Maker, low=1, high=5) -> list:
@@ -371,6 +381,7 @@ def _div_rounding_samples(make):
                    desc=f"{mode} broadcast", gradcheck=False),
             Sample((make((2, 2)) * 3, 0.7), {"rounding_mode": mode}, desc=f"{mode} scalar", gradcheck=False),
             Sample((make(()) * 3, make((2,))), {"rounding_mode": mode}, desc=f"{mode} 0-d", gradcheck=False),
+            _special_pair(make, {"rounding_mode": mode}),
         ]
     return out
 
@@ -403,6 +414,7 @@ def _floor_divide_samples(make):
         Sample((make((2, 2)) * 3, 0.7), desc="scalar", gradcheck=False),
         Sample((make((2, 2)) * 3, -0.7), desc="negative scalar", gradcheck=False),
         Sample((make(()) * 3, make(())), desc="0-d", gradcheck=False),
+        _special_pair(make),
     ]
 
 
@@ -458,7 +470,8 @@ def _fix_remainder(samples):
 
 
 register(
-    OpInfo("remainder", lambda mod, a, b: mod.remainder(a, b), lambda make: _fix_remainder(_remainder_samples(make)),
+    OpInfo("remainder", lambda mod, a, b: mod.remainder(a, b),
+           lambda make: _fix_remainder(_remainder_samples(make)) + [_special_pair(make)],
            covers=("remainder",), prims=("_remainder", "_remainder_scalar", "_div_rounding"),
            int_samples=_floor_divide_int_samples, promotion=True,
            rtol={"float32": 1e-4, "float64": 1e-9}, atol={"float32": 1e-5, "float64": 1e-12}),
@@ -496,6 +509,8 @@ def _pow_samples(make):
         Sample((make.float([0.0, 1.0, -1.0]), 0), desc="0 ** 0", gradcheck=False),
         Sample((make.float([0.0, 1.0, -1.0]), 2), desc="0 ** 2", gradcheck=False),
         Sample((make.float([0.0, 1.0, 2.0]), 0.5), desc="sqrt at 0", gradcheck=False),
+        Sample((make.float([-2.0, -0.5, -1.0]), make.float([2.0, 0.5, 3.0])), desc="negative base", gradcheck=False),
+        _special_pair(make),
     ]
 
 
@@ -583,6 +598,7 @@ def _unary(name, prims, domain=(-2.0, 2.0), avoid=(), kinks=None, int_ok=True, t
         out = unary_samples(make)
         if kinks is not None:
             out.append(Sample((make.float(kinks),), desc=f"kinks {kinks}", gradcheck=False))
+        out.append(Sample((make.float(SPECIAL_VALUES),), desc="nan, inf, -0.0", gradcheck=False))
         return out
 
     return OpInfo(name, lambda mod, a: getattr(mod, name)(a), samples, covers=(name,), prims=prims,

@@ -63,7 +63,7 @@ def _np(t) -> np.ndarray:
     return t.detach().numpy()
 
 
-def _assert_close(ours, theirs, rtol, atol, what: str) -> None:
+def _assert_close(ours, theirs, rtol, atol, what: str, zero_signs: bool = False) -> None:
     """One value of ours against torch's: type, dtype, shape and values.
 
     ``rtol``/``atol`` are numbers, or dicts by float dtype name (picked by torch's result).
@@ -80,12 +80,15 @@ def _assert_close(ours, theirs, rtol, atol, what: str) -> None:
             if b.dtype == np.float16:
                 rtol, atol = max(rtol, 1e-3), max(atol, 1e-3)
             np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+            if zero_signs:  # -0.0 prints as "-0."
+                zeros = (a == 0) & (b == 0)
+                np.testing.assert_array_equal(np.signbit(a[zeros]), np.signbit(b[zeros]), err_msg=f"{what}: signs of zeros")
         else:
             np.testing.assert_array_equal(a, b, err_msg=what)
     elif isinstance(theirs, (tuple, list)):
         assert isinstance(ours, (tuple, list)) and len(ours) == len(theirs), f"{what}: {ours!r} vs {theirs!r}"
         for i, (o, t) in enumerate(zip(ours, theirs, strict=True)):
-            _assert_close(o, t, rtol, atol, f"{what}[{i}]")
+            _assert_close(o, t, rtol, atol, f"{what}[{i}]", zero_signs)
     else:
         assert type(ours) is type(theirs) and ours == theirs, f"{what}: {ours!r} != torch's {theirs!r}"
 
@@ -145,7 +148,7 @@ def _check_forward(op, sample, requires_grad, rtol, atol):
         _assert_raises_like(exc, lambda: _run(chainrule, op, sample, requires_grad))
         return
     ours, oargs, okwargs, _ = _run(chainrule, op, sample, requires_grad)
-    _assert_close(ours, theirs, rtol, atol, "result")
+    _assert_close(ours, theirs, rtol, atol, "result", zero_signs=True)
     t_inputs = list(targs) + list(tkwargs.values())
     o_inputs = list(oargs) + list(okwargs.values())
     for i, (o, t) in enumerate(zip(_outputs(ours), _outputs(theirs), strict=True)):
@@ -381,6 +384,8 @@ def _check_second_derivatives(op, sample, k):
     o_outs, t_outs = _grad_outputs(ours, theirs)
     if not t_outs or not t_leaves:
         return
+    if not all(torch.isfinite(x).all() for x in t_leaves):
+        return  # where NaN lands in a second derivative at infinities depends on the formula's form
     rng = _rng(op.name, "second", k)
     cots = _cotangents(t_outs, _torch_np_dtype, rng)
     cots2 = [rng.standard_normal(tuple(x.shape)) for x in t_leaves]

@@ -291,9 +291,18 @@ def floor_divide(input, other, *, _prim=_floor_divide) -> Tensor:
     return record(_prim, out, (input, other), None)
 
 
+def _remainder_kernel(x, y):
+    """``x % y`` as PyTorch computes it for floats: fmod, moved to ``y``'s sign. A zero
+    result keeps fmod's sign (``-1.0 % 1`` is ``-0.0``), where NumPy gives ``+0.0``."""
+    if np.result_type(x, y).kind != "f":
+        return _nd(np.remainder(x, y))
+    r = np.fmod(x, y)
+    return _nd(np.where((r != 0) & ((r < 0) != (np.asarray(y) < 0)), r + y, r))
+
+
 @primitive("RemainderBackward1")
 def _remainder(x, y):
-    return _nd(np.remainder(x, y))
+    return _remainder_kernel(x, y)
 
 
 defvjp(
@@ -305,7 +314,7 @@ defvjp(
 
 @primitive("RemainderBackward0", save_inputs=False)
 def _remainder_scalar(x, *, other):
-    return _nd(np.remainder(x, other))
+    return _remainder_kernel(x, other)
 
 
 defvjp(_remainder_scalar, lambda grad, result, x, *, other: grad)
@@ -313,7 +322,7 @@ defvjp(_remainder_scalar, lambda grad, result, x, *, other: grad)
 
 @primitive("NotImplemented", save_inputs=False)
 def _remainder_rev(x, y):
-    return _nd(np.remainder(x, y))
+    return _remainder_kernel(x, y)
 
 
 defvjp(_remainder_rev, _no_derivative("remainder"), _no_derivative("remainder"))
@@ -544,11 +553,11 @@ def sigmoid(input: Tensor) -> Tensor:
 
 @primitive("ReluBackward0", save_inputs=False, save_result=True)
 def _relu(x):
-    return _nd(np.maximum(x, 0, dtype=x.dtype))
+    return np.where(x < 0, x.dtype.type(0), x)  # keeps -0.0 and NaN, as PyTorch
 
 
-# relu'(0) = 0, as PyTorch: the gradient passes only where the result is positive.
-defvjp(_relu, lambda grad, result, x: grad * (result > 0))
+# relu'(0) = 0, as PyTorch: the gradient is blocked where the result is <= 0 (NaN passes).
+defvjp(_relu, lambda grad, result, x: where(result <= 0, 0.0, grad))
 
 
 def relu(input: Tensor) -> Tensor:
@@ -579,7 +588,7 @@ absolute = abs
 
 @primitive("SignBackward0", save_inputs=False)
 def _sign(x):
-    return _nd(np.sign(x))
+    return _nd(np.subtract(x > 0, x < 0, dtype=x.dtype))  # sign(NaN) is 0 in PyTorch
 
 
 defvjp(_sign, lambda grad, result, x: zeros_like(grad))
