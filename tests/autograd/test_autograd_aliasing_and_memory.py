@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from autograd_oracle import chainrule, same
+from autograd_oracle import chainrule, raises_same, same
 
 
 @contextmanager
@@ -282,3 +282,36 @@ def test_custom_function_with_non_tensor_state_on_ctx_has_no_cycle():
         node = weakref.ref(y.grad_fn)
         del y
         assert node() is None
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_create_graph_gives_each_leaf_its_own_grad():
+    def program(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = m.tensor([3.0, 4.0], requires_grad=True)
+        g = m.tensor([5.0, 6.0], requires_grad=True)
+        (x + y).backward(g, create_graph=True)
+        return x.grad is y.grad, x.grad is g, x.grad, y.grad
+
+    same(program)
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_plain_backward_after_create_graph_accumulates_in_place():
+    def program(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (x**3).sum().backward(create_graph=True)
+        ref = x.grad
+        (x * 2).sum().backward()
+        return ref is x.grad, x.grad
+
+    same(program)
+
+
+def test_accumulating_into_a_grad_whose_elements_share_memory_raises():
+    def program(m):
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        x.grad = m.tensor([1.0, 2.0]).expand(2, 2)  # a broadcast view: its memory is shared
+        (x * 3).sum().backward()
+
+    raises_same(program)

@@ -498,9 +498,10 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
     """Add ``g`` into ``leaf.grad``, then run the leaf's post-accumulate hooks."""
     if g is None:
         return
-    if leaf._grad is None:
+    grad = leaf._grad
+    if grad is None:
         if create_graph:
-            leaf._grad = g
+            leaf._grad = g.clone()  # differentiable, and never shared with another leaf
         elif (
             g._grad_fn is None
             and g._data.__class__ is _ndarray
@@ -513,11 +514,17 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
             leaf._grad = g
         else:
             leaf._grad = g.detach().clone()
-    elif create_graph or leaf._grad._requires_grad or g._requires_grad:
-        leaf._grad = leaf._grad + g
+    elif not create_graph and grad._data.__class__ is _ndarray and grad._data.flags.writeable:
+        grad._data += g._data  # in place, like PyTorch: references to .grad see it
+        grad._version[0] += 1
     else:
-        leaf._grad._data += g._data  # in place, like PyTorch: references to .grad see it
-        leaf._grad._version[0] += 1
+        d = grad._data
+        if not create_graph and any(st == 0 and n > 1 for st, n in zip(d.strides, d.shape, strict=False)):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single "
+                "memory location. Please clone() the tensor before performing the operation."
+            )
+        leaf._grad = grad + g
     extra = leaf._extra
     if extra is not None and extra.post_accumulate_hooks:
         for fn in list(extra.post_accumulate_hooks.values()):
