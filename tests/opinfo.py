@@ -606,11 +606,6 @@ def _unary(name, prims, domain=(-2.0, 2.0), avoid=(), kinks=None, int_ok=True, t
                   torch_gradgrad=torch_gradgrad, **kw)
 
 
-def _int_pos_samples(make):
-    return [Sample((make.ints((2, 3), 1, 5),), desc="int64"), Sample((make.ints((3,), 1, 5, dtype="uint8"),), desc="uint8"),
-            Sample((make.bools((3,)),), desc="bool")]
-
-
 register(
     _unary("exp", ("_exp",), torch_gradgrad=True),
     _unary("log", ("_log",), domain=(0.2, 3.0), kinks=[0.0, -1.0, 1.0], torch_gradgrad=True),
@@ -624,17 +619,10 @@ register(
     _unary("abs", ("_abs", "_sign"), avoid=(0.0,), kinks=[0.0, -1.0, 1.0], torch_gradgrad=True),
     _unary("absolute", ("_abs",), avoid=(0.0,)),
     _unary("sign", ("_sign",), avoid=(0.0,), kinks=[0.0, -1.0, 1.0]),
-    _unary("trunc", ("_trunc",), kinks=[0.0, 1.0, -1.0, 2.5, -2.5]),
+    _unary("trunc", ("_trunc",), avoid=(-2.0, -1.0, 0.0, 1.0, 2.0), kinks=[0.0, 1.0, -1.0, 2.5, -2.5]),
     OpInfo("__abs__", lambda mod, a: abs(a), unary_samples, prims=("_abs",), avoid=(0.0,),
            int_samples=lambda make: unary_int_samples(make)[:3]),
 )
-# trunc's samples must stay away from integers (its jumps).
-OPS[-2].samples = lambda make: [
-    Sample((_away(make, (2, 3), (-2, -1, 0, 1, 2)),)),
-    Sample((_away(make, (), (-2, -1, 0, 1, 2)),)),
-    Sample((make.float([0.0, 1.0, -1.0, 2.5, -2.5]),), desc="kinks", gradcheck=False),
-]
-
 
 # == clamp and where ==========================================================================
 

@@ -23,6 +23,13 @@ from chainrule.ops._registry import PRIMITIVES  # noqa: E402
 
 from opinfo import ERRORS, OPS, Sample, instantiate, prim_key, substitute  # noqa: E402
 
+# Samples with NaN and infinities make NumPy warn (PyTorch is silent; reported), and torch
+# warns about x.T on tensors that are not matrices.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:.*(x|Tensor)\\.T.*deprecated:UserWarning"),
+]
+
 FLOATS = ("float32", "float64")
 DIFF_OPS = [op for op in OPS if op.differentiable]
 

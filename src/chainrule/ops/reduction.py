@@ -68,23 +68,33 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     return record(_sum_dims, _sum_dims.kernel(d, **params), (input,), params)
 
 
+def _mean(x, axis, keepdims: bool, dtype):
+    """NumPy's mean (sum, then divide), but NaN over no elements without a warning, as PyTorch."""
+    n = x.size if axis is None else _numel(x.shape[i] for i in axis)
+    total = np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    if n == 0:
+        return np.full(np.shape(total), np.nan, dtype=dtype)
+    return np.asarray(np.true_divide(total, n)).astype(dtype, copy=False)
+
+
 @primitive("MeanBackward0", save_inputs=False)
 def _mean_all(x, *, dtype):
-    return np.asarray(np.mean(x, dtype=dtype)).astype(dtype)
+    return _mean(x, None, False, dtype)
 
 
-defvjp(_mean_all, lambda grad, result, x, *, dtype: expand(grad / _numel(x.shape), x.shape))
+# An empty input has an empty gradient: max(n, 1) only avoids dividing by zero.
+defvjp(_mean_all, lambda grad, result, x, *, dtype: expand(grad / max(_numel(x.shape), 1), x.shape))
 
 
 @primitive("MeanBackward1", save_inputs=False)
 def _mean_dims(x, *, dims, keepdim, dtype):
-    return np.asarray(np.mean(x, axis=dims, keepdims=keepdim, dtype=dtype)).astype(dtype)
+    return _mean(x, dims, keepdim, dtype)
 
 
 defvjp(
     _mean_dims,
     lambda grad, result, x, *, dims, keepdim, dtype: _restore_dims(
-        grad / _numel([x.shape[i] for i in dims]), x.shape, dims, keepdim
+        grad / max(_numel(x.shape[i] for i in dims), 1), x.shape, dims, keepdim
     ),
 )
 
@@ -106,9 +116,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             f"complex dtype. Got: {name}"
         )
     d = input._data
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dims = _reduced_dims(dim, keepdim, d.ndim)
-        if dims is None:
-            return record(_mean_all, _mean_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
-        params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
-        return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
+    dims = _reduced_dims(dim, keepdim, d.ndim)
+    if dims is None:
+        return record(_mean_all, _mean_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
+    params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
+    return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
