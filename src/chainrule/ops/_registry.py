@@ -39,18 +39,25 @@ _DIFFERENTIABLE_KINDS = frozenset("fc")  # float and complex arrays carry gradie
 class Meta:
     """What a rule may know about an input that was not saved: its shape and dtype."""
 
-    __slots__ = ("shape", "dtype", "ndim")
+    __slots__ = ("shape", "_np_dtype")
 
     def __init__(self, shape: tuple, np_dtype) -> None:
         self.shape = shape
-        self.dtype = _dtype.from_numpy_dtype(np_dtype)
-        self.ndim = len(shape)
+        self._np_dtype = np_dtype
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._np_dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
 
     def dim(self) -> int:
-        return self.ndim
+        return len(self.shape)
 
 
 class Primitive:
@@ -145,7 +152,7 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
     ]
     if prim.save_inputs:
         node._args = args
-        node._versions = [a._version[0] if isinstance(a, Tensor) else 0 for a in args]
+        node._versions = [a._version[0] if isinstance(a, Tensor) else None for a in args]
     else:
         node._args = node._versions = None
     # Keep the result's array, not the Tensor: the Tensor points at this node (a cycle).
@@ -171,11 +178,10 @@ class PrimitiveNode(Node):
         if args is None:
             meta = self._meta
             if meta is None:  # inputs look like the output, hence like its gradient
-                m = Meta(grad._data.shape, grad._data.dtype)
-                return [m] * len(self._edges)
+                return [Meta(grad._data.shape, grad._data.dtype)] * len(self._edges)
             return [Meta(*m) if m is not None else None for m in meta]
         for i, (a, v) in enumerate(zip(args, self._versions)):
-            if isinstance(a, Tensor) and a._version[0] != v:
+            if v is not None and a._version[0] != v:
                 raise _modified_error(a, i, self, v)
         return args
 
@@ -183,10 +189,14 @@ class PrimitiveNode(Node):
         data, version, saved = self._result
         if version[0] != saved:
             raise _modified_error(None, 0, self, saved, current=version[0], shape=data.shape, dtype=data.dtype)
-        t = Tensor._make(data)
-        t._version = version
+        t = _new(Tensor)
+        t._data = data
         t._grad_fn = self
+        t._output_nr = 0
         t._requires_grad = True
+        t._grad = None
+        t._version = version
+        t._extra = None
         return t
 
     def apply(self, grads, needs):
@@ -195,14 +205,16 @@ class PrimitiveNode(Node):
             raise saved_tensors_freed_error()
         grad = grads[0]
         args = self._unpack_args(grad)
-        result = self._unpack_result() if self._result is not None else None
+        result = None if self._result is None else self._unpack_result()
         params = self._params
+        vjps = prim.vjps
+        if len(vjps) == 1:  # unary ops: the common case, without the loop
+            if not needs[0]:
+                return [None]
+            return [vjps[0](grad, result, *args, **params) if params else vjps[0](grad, result, *args)]
         if params:
-            return [
-                rule(grad, result, *args, **params) if need else None
-                for rule, need in zip(prim.vjps, needs)
-            ]
-        return [rule(grad, result, *args) if need else None for rule, need in zip(prim.vjps, needs)]
+            return [rule(grad, result, *args, **params) if need else None for rule, need in zip(vjps, needs)]
+        return [rule(grad, result, *args) if need else None for rule, need in zip(vjps, needs)]
 
     def _release(self) -> None:
         self._freed = True
