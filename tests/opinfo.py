@@ -1388,3 +1388,13 @@ ERRORS = [
     ErrorCase("floor_divide backward", lambda mod: (_leaf(mod, 3) // 2).sum().backward()),
     ErrorCase("scalar remainder backward", lambda mod: (2 % _leaf(mod, 3)).sum().backward()),
 ]
+
+
+# -- families registered in their own files ----------------------------------------------------
+# Each module below calls register() and extends ERRORS when imported.
+import opinfo_elementwise  # noqa: E402,F401
+import opinfo_indexing  # noqa: E402,F401
+import opinfo_linalg  # noqa: E402,F401
+import opinfo_nn  # noqa: E402,F401
+import opinfo_reduction  # noqa: E402,F401
+import opinfo_shape  # noqa: E402,F401

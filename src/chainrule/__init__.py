@@ -17,20 +17,12 @@ from ._creation import (  # noqa: F401
     zeros_like,
 )
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
-from . import autograd  # noqa: F401
+from . import autograd, nn  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
-from .ops import (  # noqa: F401
-    abs, absolute, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to,
-    clamp, clamp_max, clamp_min, clip, clone, cos, div, divide, dot, eq, exp, expand, flatten,
-    floor_divide, ge, greater, greater_equal, gt, isfinite, isinf, isnan, le, less, less_equal,
-    log, logical_and, logical_not, logical_or, lt, matmul, mean, mm, mul, multiply, mv, ne, neg,
-    negative, nonzero, not_equal, permute, pow, relu, remainder, reshape, select, sigmoid, sign,
-    sin, sqrt, squeeze, sub, subtract, sum, swapaxes, swapdims, t, tanh, transpose, true_divide,
-    trunc, unbind, unsqueeze, where,
-)
+from .ops import *  # noqa: F401,F403  (every public op, family by family: see ops/__init__.py)
 
 # PyTorch's dtype aliases.
 half, float, double = float16, float32, float64

@@ -994,6 +994,17 @@ Tensor.clamp_, Tensor.clip_, Tensor.zero_, Tensor.fill_, Tensor.copy_ = _ops.cla
 Tensor.bitwise_and_, Tensor.bitwise_or_, Tensor.bitwise_xor_ = _ops.bitwise_and_, _ops.bitwise_or_, _ops.bitwise_xor_
 
 
+# -- reduction methods (ops/reduction.py) --------------------------------------------------------
+
+# -- shape and movement methods (ops/movement.py) ------------------------------------------------
+
+# -- selection methods (ops/indexing.py) ---------------------------------------------------------
+
+# -- linear algebra methods (ops/linalg.py) ------------------------------------------------------
+
+# -- more elementwise methods (ops/elementwise.py) -----------------------------------------------
+
+
 def _where_method(self, condition, other):
     """``x.where(condition, y)`` is ``chainrule.where(condition, x, y)``."""
     return _ops.where(condition, self, other)

@@ -16,6 +16,18 @@ from .._tensor import Tensor
 from ._common import _dtype_word, apply_inplace, as_tensor_arg, is_scalar, promote_operands
 from ._registry import defvjp, primitive, record
 
+__all__ = [  # the public ops of this family (re-exported by chainrule.ops)
+    "abs", "abs_", "absolute", "add", "add_", "bitwise_and", "bitwise_not", "bitwise_or",
+    "bitwise_xor", "clamp", "clamp_", "clamp_max", "clamp_min", "clip", "clip_", "clone", "copy_",
+    "cos", "cos_", "div", "div_", "divide", "eq", "exp", "exp_", "fill_", "floor_divide",
+    "floor_divide_", "ge", "greater", "greater_equal", "gt", "isfinite", "isinf", "isnan", "le",
+    "less", "less_equal", "log", "log_", "logical_and", "logical_not", "logical_or", "lt", "mul",
+    "mul_", "multiply", "ne", "neg", "neg_", "negative", "not_equal", "pow", "pow_", "relu",
+    "relu_", "remainder", "remainder_", "sigmoid", "sigmoid_", "sign", "sin", "sin_", "sqrt",
+    "sqrt_", "sub", "sub_", "subtract", "tanh", "tanh_", "to_dtype", "true_divide", "trunc",
+    "where", "zero_",
+]
+
 # Ufuncs return NumPy scalars for 0-d operands; a tensor always holds an array (a writable
 # one, so that in-place ops and views work on 0-d tensors too). np.asarray returns an array
 # argument itself and costs less than any Python-level check.

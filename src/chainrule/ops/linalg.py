@@ -10,6 +10,10 @@ from ._common import as_tensor_arg
 from ._registry import defvjp, primitive, record
 from .movement import squeeze_dims, transpose, unsqueeze
 
+__all__ = [  # the public ops of this family (re-exported by chainrule.ops)
+    "bmm", "dot", "matmul", "mm", "mv",
+]
+
 
 @primitive("DotBackward0")
 def _dot(x, y):
@@ -167,4 +171,3 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return _batched(_bmm_prims["BmmBackward0"], input, mat2)
 
 
-__all__ = ["matmul", "mm", "mv", "dot", "bmm"]

@@ -22,6 +22,12 @@ from ..autograd.graph import Node
 from ._common import apply_inplace, as_tensor_arg, check_inplace, norm_dim
 from ._registry import defvjp, primitive, record
 
+__all__ = [  # the public ops of this family (re-exported by chainrule.ops)
+    "broadcast_to", "expand", "expand_as", "flatten", "getitem", "nonzero", "permute", "reshape",
+    "reshape_as", "select", "setitem_", "squeeze", "sum_to_size", "swapaxes", "swapdims", "t",
+    "transpose", "unbind", "unsqueeze", "view", "view_as",
+]
+
 _grad_enabled = GRAD_ENABLED.get
 
 

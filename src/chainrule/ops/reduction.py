@@ -10,6 +10,10 @@ from ._common import norm_dims
 from ._registry import defvjp, primitive, record
 from .movement import expand, reshape
 
+__all__ = [  # the public ops of this family (re-exported by chainrule.ops)
+    "mean", "sum",
+]
+
 
 def _restore_dims(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dimensions of ``shape``."""

@@ -1,0 +1,5 @@
+"""_conv functions of chainrule.nn.functional."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Registry entries for the linalg ops (see opinfo.py for the conventions)."""
+
+from __future__ import annotations
+
+from opinfo import ERRORS, register  # noqa: F401
