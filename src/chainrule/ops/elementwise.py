@@ -1252,3 +1252,7 @@ def _bumped(self: Tensor, op_name: str) -> Tensor:
 
     _inplace.bump(self._version, op_name)
     return self
+
+
+# -- more elementwise ops ----------------------------------------------------------------------
+# (Unary math, binary math and logic beyond the core set; their names are added to __all__ here.)
