@@ -624,8 +624,8 @@ register(
     _unary("sqrt", ("_sqrt",), domain=(0.2, 3.0), kinks=[0.0, 1.0, -1.0]),
     _unary("sin", ("_sin", "_cos")),
     _unary("cos", ("_cos", "_sin")),
-    _unary("tanh", ("_tanh",), torch_gradgrad=True),
-    _unary("sigmoid", ("_sigmoid",), kinks=[-800.0, 800.0, 0.0, 30.0]),
+    _unary("tanh", ("_tanh", "_tanh_backward_kernel"), torch_gradgrad=True),
+    _unary("sigmoid", ("_sigmoid", "_sigmoid_backward_kernel"), kinks=[-800.0, 800.0, 0.0, 30.0], torch_gradgrad=True),
     # relu'(0) = 0, abs'(0) = 0, as torch.
     _unary("relu", ("_relu",), avoid=(0.0,), kinks=[0.0, -1.0, 1.0]),
     _unary("abs", ("_abs", "_sign"), avoid=(0.0,), kinks=[0.0, -1.0, 1.0], torch_gradgrad=True),

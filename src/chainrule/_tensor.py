@@ -80,7 +80,7 @@ def _size(shape: tuple) -> Size:
 class _Extra:
     """Rarely used per-tensor state, kept out of the hot slots."""
 
-    __slots__ = ("hooks", "post_accumulate_hooks", "retains_grad", "accumulator", "base", "view_fn", "name")
+    __slots__ = ("hooks", "post_accumulate_hooks", "retains_grad", "accumulator", "base", "view_fn", "base_fn", "name")
 
     def __init__(self) -> None:
         self.hooks = None
@@ -89,6 +89,7 @@ class _Extra:
         self.accumulator = None
         self.base = None
         self.view_fn = None
+        self.base_fn = None  # the base's grad_fn when this view's grad_fn was made (Note [Views])
         self.name = None
 
 
@@ -98,7 +99,12 @@ class Tensor:
     Create tensors with ``chainrule.tensor(...)`` and the other creation functions.
     """
 
-    __slots__ = ("_data", "_grad_fn", "_output_nr", "_requires_grad", "_grad", "_version", "_extra", "__weakref__")
+    # Every op result sets the hot slots; the rarely changed attributes below are class-level
+    # defaults that an instance overrides only when needed (its __dict__ is created lazily).
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_version", "__dict__", "__weakref__")
+    _output_nr = 0  # which output of its grad_fn this tensor is
+    _grad = None
+    _extra = None  # an _Extra once hooks, views or retain_grad need one
     __array_priority__ = 1000  # make `ndarray * Tensor` defer to Tensor.__rmul__
 
     # -- construction ----------------------------------------------------------------------
@@ -120,11 +126,8 @@ class Tensor:
         t = object.__new__(cls)
         t._data = data
         t._grad_fn = None
-        t._output_nr = 0
         t._requires_grad = False
-        t._grad = None
         t._version = [0, None]
-        t._extra = None
         return t
 
     def _get_extra(self) -> _Extra:
@@ -134,6 +137,8 @@ class Tensor:
 
     def _edge(self) -> tuple:
         """Where a gradient for this tensor goes: its grad_fn, or its leaf accumulator."""
+        if self._extra is not None and self._extra.base is not None:
+            _refresh_view(self)
         if self._grad_fn is not None:
             return (self._grad_fn, self._output_nr)
         return (self._accumulator(), 0)
@@ -151,6 +156,8 @@ class Tensor:
     # -- autograd metadata ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        if self._extra is not None and self._extra.base is not None:
+            _refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -176,10 +183,14 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._extra is not None and self._extra.base is not None:
+            _refresh_view(self)
         return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
+        if self._extra is not None and self._extra.base is not None:
+            _refresh_view(self)
         return self._grad_fn is None
 
     @property
@@ -657,17 +668,13 @@ class Tensor:
         return out
 
     # -- arithmetic operators ---------------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
+    # __add__, __sub__, __mul__ and __truediv__ are the op functions themselves (bound at the
+    # end of this file): one call less on the hottest path.
     def __radd__(self, other):
         return _ops.add(other, self)
 
     def __iadd__(self, other):
         return _ops.add_(self, other)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
@@ -675,17 +682,11 @@ class Tensor:
     def __isub__(self, other):
         return _ops.sub_(self, other)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
     def __rmul__(self, other):
         return _ops.mul(other, self)
 
     def __imul__(self, other):
         return _ops.mul_(self, other)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -958,7 +959,7 @@ _dtype_type_names = {
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor; bound last to break the cycle)
 from .ops import _registry as _reg  # noqa: E402
-from .ops.movement import unbind  # noqa: E402
+from .ops.movement import refresh_view as _refresh_view, unbind  # noqa: E402
 
 _reg.Tensor = Tensor
 
@@ -984,6 +985,8 @@ Tensor.permute, Tensor.transpose, Tensor.swapaxes, Tensor.swapdims, Tensor.t = _
 Tensor.expand, Tensor.expand_as, Tensor.broadcast_to = _ops.expand, _ops.expand_as, _ops.broadcast_to
 Tensor.sum_to_size, Tensor.select, Tensor.unbind, Tensor.nonzero = _ops.sum_to_size, _ops.select, _ops.unbind, _ops.nonzero
 Tensor.matmul, Tensor.mm, Tensor.mv, Tensor.dot, Tensor.bmm = _ops.matmul, _ops.mm, _ops.mv, _ops.dot, _ops.bmm
+
+Tensor.__add__, Tensor.__sub__, Tensor.__mul__, Tensor.__truediv__ = _ops.add, _ops.sub, _ops.mul, _ops.div
 
 # In-place forms.
 Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_ = _ops.add_, _ops.sub_, _ops.mul_, _ops.div_

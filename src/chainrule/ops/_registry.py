@@ -113,11 +113,8 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
     result = _new(Tensor)
     result._data = out
     result._grad_fn = None
-    result._output_nr = 0
     result._requires_grad = False
-    result._grad = None
     result._version = [0, None]
-    result._extra = None
     if not _grad_enabled() or out.dtype.kind not in _DIFFERENTIABLE_KINDS:
         return result
     for a in args:
@@ -128,6 +125,7 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
 
     node = _new(prim.node_cls)
     edges = []
+    versions = [] if prim.save_inputs else None
     same_meta = True  # every tensor input has the output's shape and dtype
     shape, dt = out.shape, out.dtype
     for a in args:
@@ -140,26 +138,30 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
                 edges.append((gf, a._output_nr) if gf is not None else (a._accumulator(), 0))
             else:
                 edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(a._version[0])
         else:
             edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(None)
     node._edges = edges
     node._seq = next(_sequence)
     node._hooks = None
     node._freed = False
     node._params = params
-    node._meta = None if same_meta else [
-        (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args
-    ]
-    if prim.save_inputs:
-        node._args = args
-        node._versions = [a._version[0] if isinstance(a, Tensor) else None for a in args]
-    else:
-        node._args = node._versions = None
+    node._meta = None if same_meta else _input_meta(args)
+    node._args = args if versions is not None else None
+    node._versions = versions
     # Keep the result's array, not the Tensor: the Tensor points at this node (a cycle).
     node._result = (out, result._version, 0) if prim.save_result else None
     result._grad_fn = node
     result._requires_grad = True
     return result
+
+
+def _input_meta(args: tuple) -> list:
+    """Each tensor input's (shape, dtype): what the engine reduces a gradient to."""
+    return [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
 
 
 class PrimitiveNode(Node):
@@ -192,11 +194,8 @@ class PrimitiveNode(Node):
         t = _new(Tensor)
         t._data = data
         t._grad_fn = self
-        t._output_nr = 0
         t._requires_grad = True
-        t._grad = None
         t._version = version
-        t._extra = None
         return t
 
     def apply(self, grads, needs):

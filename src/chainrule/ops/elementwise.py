@@ -141,7 +141,20 @@ defvjp(_neg, lambda grad, result, x: neg(grad))
 
 
 def _binary(prim, input, other, to_float: bool = False) -> Tensor:
-    a, b, _ = promote_operands(input, other, to_float=to_float)
+    # Fast paths first (every op of a training step comes through here): two float tensors
+    # of one dtype, or a float tensor and a Python float or int, need no promotion.
+    if isinstance(input, Tensor):
+        a = input._data
+        if isinstance(other, Tensor):
+            b = other._data
+            if a.dtype is not b.dtype or a.dtype.kind not in "fc":
+                a, b, _ = promote_operands(input, other, to_float=to_float)
+        elif (other.__class__ is float or other.__class__ is int) and a.dtype.kind in "fc":
+            b = other
+        else:
+            a, b, _ = promote_operands(input, other, to_float=to_float)
+    else:
+        a, b, _ = promote_operands(input, other, to_float=to_float)
     try:
         out = prim.kernel(a, b)
     except ValueError:
@@ -536,7 +549,25 @@ def _tanh(x):
     return _nd(np.tanh(x))
 
 
-defvjp(_tanh, lambda grad, result, x: grad * (1 - result * result))
+defvjp(_tanh, lambda grad, result, x: _tanh_backward(grad, result))
+
+
+# tanh's backward as one op (as PyTorch has it): one NumPy expression instead of three
+# chainrule ops on the backward pass; its own rules keep higher orders differentiable.
+@primitive("TanhBackwardBackward0")
+def _tanh_backward_kernel(grad, result):
+    return _nd(grad * (1 - result * result))
+
+
+defvjp(
+    _tanh_backward_kernel,
+    lambda gg, out, grad, result: _tanh_backward(gg, result),
+    lambda gg, out, grad, result: gg * grad * (-2 * result),
+)
+
+
+def _tanh_backward(grad: Tensor, result: Tensor) -> Tensor:
+    return record(_tanh_backward_kernel, _tanh_backward_kernel.kernel(grad._data, result._data), (grad, result), None)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -555,7 +586,26 @@ def _sigmoid(x):
     return out
 
 
-defvjp(_sigmoid, lambda grad, result, x: grad * (result * (1 - result)))
+defvjp(_sigmoid, lambda grad, result, x: _sigmoid_backward(grad, result))
+
+
+# sigmoid's backward as one op, for the same reason as tanh's.
+@primitive("SigmoidBackwardBackward0")
+def _sigmoid_backward_kernel(grad, result):
+    return _nd(grad * (result * (1 - result)))
+
+
+defvjp(
+    _sigmoid_backward_kernel,
+    lambda gg, out, grad, result: _sigmoid_backward(gg, result),
+    lambda gg, out, grad, result: gg * grad * (1 - 2 * result),
+)
+
+
+def _sigmoid_backward(grad: Tensor, result: Tensor) -> Tensor:
+    return record(
+        _sigmoid_backward_kernel, _sigmoid_backward_kernel.kernel(grad._data, result._data), (grad, result), None
+    )
 
 
 def sigmoid(input: Tensor) -> Tensor:
