@@ -962,6 +962,7 @@ from .ops import _registry as _reg  # noqa: E402
 from .ops.movement import refresh_view as _refresh_view, unbind  # noqa: E402
 
 _reg.Tensor = Tensor
+_reg._refresh_view = _refresh_view
 
 
 # -- methods that are ops ------------------------------------------------------------------------

@@ -149,10 +149,6 @@ def test_view_then_use_both_view_and_base():
     same(program)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="movement.py/_registry.py: a view made before an in-place op on its base keeps its old grad_fn",
-)
 @pytest.mark.parametrize("modified", ["base", "another view"])
 def test_view_made_before_an_in_place_op_on_its_base_sees_the_new_history(modified):
     def program(m):

@@ -117,6 +117,10 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
     node saved them (``self`` is about to be overwritten).
     """
     check_inplace(self)
+    if self._extra is not None and self._extra.base is not None:
+        from .movement import refresh_view
+
+        refresh_view(self)  # ``old`` below must carry the view's current history
     recording = _grad_enabled() and (
         self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
     )

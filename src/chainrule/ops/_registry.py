@@ -33,6 +33,7 @@ __all__ = ["primitive", "defvjp", "Primitive", "PRIMITIVES", "Meta"]
 PRIMITIVES: list["Primitive"] = []
 _grad_enabled = GRAD_ENABLED.get
 Tensor = None  # set by chainrule._tensor once the class exists (breaks the import cycle)
+_refresh_view = None  # set by chainrule._tensor: ops.movement.refresh_view
 _DIFFERENTIABLE_KINDS = frozenset("fc")  # float and complex arrays carry gradients
 
 
@@ -134,6 +135,8 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
             if same_meta and (d.shape != shape or d.dtype is not dt):
                 same_meta = False
             if a._requires_grad:
+                if a._extra is not None and a._extra.base is not None:
+                    _refresh_view(a)  # its base may have a new history (Note [Views] in movement.py)
                 gf = a._grad_fn
                 edges.append((gf, a._output_nr) if gf is not None else (a._accumulator(), 0))
             else:

@@ -7,6 +7,13 @@ view also remembers its root ``base`` and a ``view_fn`` that recreates it from t
 An in-place op on such a view then rewrites the base's history too (``rebase_view``):
 the base gets a ``CopySlices`` node that routes the view's part of the gradient through
 the in-place op and the rest to the base's old history.
+
+Other views of that base, made before the in-place op, still hold nodes of the base's
+old history. Each view remembers the base's ``grad_fn`` its own ``grad_fn`` was built
+on (``base_fn``); wherever a view's ``grad_fn`` is read (the property, ``_edge``, and
+``record`` building an edge) ``refresh_view`` compares it with the base's current one
+and, when the base has moved on, rebuilds the view's node with ``view_fn(base)``. The
+check is one identity test, made only for tensors that are views.
 """
 
 from __future__ import annotations
@@ -44,7 +51,25 @@ def _view_of(out: Tensor, input: Tensor, fn) -> Tensor:
         else:
             extra.base = input
             extra.view_fn = fn
+        extra.base_fn = extra.base._grad_fn
     return out
+
+
+def refresh_view(view: Tensor) -> None:
+    """Rebuild ``view``'s node if its base's history changed since it was made (Note [Views])."""
+    extra = view._extra
+    base = extra.base
+    if base._grad_fn is extra.base_fn:
+        return
+    token = GRAD_ENABLED.set(True)
+    try:
+        fresh = extra.view_fn(base)
+    finally:
+        GRAD_ENABLED.reset(token)
+    view._grad_fn = fresh._grad_fn
+    view._output_nr = fresh._output_nr
+    view._requires_grad = fresh._requires_grad
+    extra.base_fn = base._grad_fn
 
 
 # -- broadcasting back: the engine's one un-broadcast -----------------------------------------
@@ -705,3 +730,4 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
     view._grad_fn = fresh._grad_fn
     view._output_nr = fresh._output_nr
     view._requires_grad = True
+    extra.base_fn = base._grad_fn
