@@ -1,11 +1,17 @@
 """The engine: the one place gradients flow.
 
-``run`` walks the graph from the outputs towards the leaves without recursion:
+``run`` walks the graph from the outputs towards the leaves without recursion.
 
-1. find the nodes that must run and count, for each, how many edges from other such
-   nodes point at it (one iterative pass; a second when ``inputs`` prunes the graph);
-2. run nodes whose count has dropped to zero, latest-created first (as PyTorch does),
-   summing the gradients that arrive for each node's outputs.
+# Note [Execution order]
+Every node gets a sequence number when it is created, and a node is always created
+after the nodes of its inputs (an op needs its inputs first; an in-place op gives the
+tensor a new, later node). So "latest-created first" is a topological order, the one
+PyTorch uses too: the engine keeps a heap of the nodes that have received a gradient,
+runs the latest one, and pushes its inputs' nodes as their gradients arrive. When a node
+comes off the heap, every node created after it that leads to it has already run, so
+its gradient is complete: no dependency-counting pass over the graph is needed. With
+``inputs`` (``grad`` or ``backward(inputs=...)``) one pass first marks the nodes that
+lead to an input, and only those run.
 
 It calls a node's rule only for inputs whose edge leads somewhere needed, reduces a
 broadcast gradient to its input's shape and dtype here and nowhere else, fires hooks,
@@ -240,35 +246,36 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
         for k, t in enumerate(inputs):
             node, nr = t._edge()
             captures.setdefault(node, []).append((nr, k))
-        deps = _pruned_dependencies(root_nodes, captures, accumulate)
+        needed = _needed_nodes(root_nodes, captures)
     else:
-        deps = _dependencies(root_nodes)
+        needed = None
 
     buffers: dict = {}
+    ready: list = []
     for (node, nr), g in zip(roots, grads, strict=False):
-        if node in deps:
+        if needed is None or node in needed:
+            if node not in buffers:
+                heappush(ready, (-node._seq, node))
             _add_to_buffer(buffers, node, nr, g)
-    ready = [(-node._seq, node) for node in dict.fromkeys(root_nodes) if deps.get(node) == 0]
-    ready.sort()
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
     token = grad_mode.GRAD_ENABLED.set(create_graph)
     try:
-        _execute(ready, buffers, deps, captures, captured, retain_graph, create_graph, accumulate)
+        _execute(ready, buffers, needed, captures, captured, retain_graph, create_graph, accumulate)
     finally:
         grad_mode.GRAD_ENABLED.reset(token)
     return captured
 
 
-def _execute(ready, buffers, deps, captures, captured, retain_graph, create_graph, accumulate) -> None:
-    """The hot loop: run ready nodes until none is left (see the module docstring)."""
+def _execute(ready, buffers, needed, captures, captured, retain_graph, create_graph, accumulate) -> None:
+    """The hot loop: run the latest-created node that has a gradient (Note [Execution order])."""
     pop, push = heappop, heappush  # locals: this loop runs once per node
-    pop_buffer, get_buffer, get_count = buffers.pop, buffers.get, deps.get
+    pop_buffer = buffers.pop
     accumulator_cls = AccumulateGrad
-    pruned = captures is not None
+    pruned = needed is not None
     while ready:
         node = pop(ready)[1]
-        grads_out = pop_buffer(node, None) or [None]
+        grads_out = pop_buffer(node)
         hooks = node._hooks
         if node.__class__ is accumulator_cls:
             g = grads_in = None  # so that only grads_out holds the gradient (see _accumulate)
@@ -296,7 +303,7 @@ def _execute(ready, buffers, deps, captures, captured, retain_graph, create_grap
 
         edges = node._edges
         if pruned:
-            needs = [c is not None and c in deps for c, _ in edges]
+            needs = [c is not None and c in needed for c, _ in edges]
         else:
             needs = [c is not None for c, _ in edges]
         if (grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)) and (
@@ -308,62 +315,47 @@ def _execute(ready, buffers, deps, captures, captured, retain_graph, create_grap
                 if post:
                     grads_in = _run_post_hooks(post, grads_in, grads_out)
         else:
-            grads_in = (None,) * len(edges)
+            grads_in = None
         if not retain_graph:
             node._release()
+        if grads_in is None:
+            continue
 
         meta = node._meta
         i = -1
         for child, nr in edges:
             i += 1
-            if child is None:
-                continue
-            count = get_count(child)
-            if count is None:  # pruned: leads to nothing asked for
-                continue
             g = grads_in[i]
-            if g is not None:
-                if meta is not None:
-                    m = meta[i]
-                    if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
-                        g = _conform(g, m)
-                if nr == 0 and get_buffer(child) is None:
-                    buffers[child] = [g]
-                else:
-                    _add_to_buffer(buffers, child, nr, g)
-            if count == 1:
-                deps[child] = 0
+            if g is None or child is None or (pruned and child not in needed):
+                continue
+            if meta is not None:
+                m = meta[i]
+                if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
+                    g = _conform(g, m)
+            slot = buffers.get(child)
+            if slot is None:
+                if child._seq > node._seq:  # would run too early: a wrong gradient, never silently
+                    raise _order_error(node, child)
                 push(ready, (-child._seq, child))
-            else:
-                deps[child] = count - 1
+                if nr == 0:
+                    buffers[child] = [g]
+                    continue
+            _add_to_buffer(buffers, child, nr, g)
 
 
-def _dependencies(roots) -> dict:
-    """Every node reachable from ``roots`` -> the number of edges into it from those nodes."""
-    deps: dict = {}
-    stack = []
-    for r in roots:
-        if r not in deps:
-            deps[r] = 0
-            stack.append(r)
-    get = deps.get
-    while stack:
-        for child, _ in stack.pop()._edges:
-            if child is not None:
-                count = get(child)
-                if count is None:
-                    deps[child] = 1
-                    stack.append(child)
-                else:
-                    deps[child] = count + 1
-    return deps
+def _order_error(node, child) -> RuntimeError:
+    return RuntimeError(
+        f"chainrule internal error: {child.name()} was created after {node.name()}, which uses it; "
+        "a node must be created after its inputs' nodes (engine's Note [Execution order]). "
+        "Please report this with the code that built the graph."
+    )
 
 
-def _pruned_dependencies(roots, captures: dict, accumulate: bool) -> dict:
-    """Like ``_dependencies``, over only the nodes that lead to a capture point.
+def _needed_nodes(roots, captures: dict) -> set:
+    """The nodes reachable from ``roots`` that lead to a capture point (an input asked for).
 
     With ``backward(inputs=...)`` a captured leaf's accumulator runs (it writes ``.grad``);
-    with ``grad`` it need not, its gradient is simply captured.
+    with ``grad`` its gradient is simply captured.
     """
     seen = set()
     order = []  # post-order: children before parents
@@ -384,12 +376,7 @@ def _pruned_dependencies(roots, captures: dict, accumulate: bool) -> dict:
     for node in order:
         if node in captures or any(c is not None and c in needed for c, _ in node._edges):
             needed.add(node)
-    deps = dict.fromkeys(needed, 0)
-    for node in needed:
-        for child, _ in node._edges:
-            if child is not None and child in needed:
-                deps[child] += 1
-    return deps
+    return needed
 
 
 def _add_to_buffer(buffers: dict, node, nr: int, g) -> None:

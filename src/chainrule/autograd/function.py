@@ -254,6 +254,9 @@ def _connect(ctx: BackwardCFunction, args: tuple, outputs: Any) -> Any:
         a._edge() if isinstance(a, _tensor.Tensor) and a._requires_grad else (None, 0) for a in args
     )
     ctx._meta = [(a._data.shape, a._data.dtype) if isinstance(a, _tensor.Tensor) else None for a in args]
+    # Numbered after its inputs' nodes (a leaf's accumulator may have just been made above):
+    # the engine relies on nodes being numbered after their inputs' (Note [Execution order]).
+    ctx._seq = next(ctx._sequence)
     single = not isinstance(outputs, tuple)
     outs = (outputs,) if single else outputs
     dirty = {id(t) for t in ctx._dirty}

@@ -78,6 +78,8 @@ class Node:
     """
 
     __slots__ = ("_edges", "_seq", "_hooks", "_freed", "__weakref__")
+    # A node must be numbered after the nodes its edges point to: build the edges first,
+    # then the node (the engine's order depends on it; see engine's Note [Execution order]).
     _sequence = _sequence
     _meta = None  # per input (shape, np dtype) for the engine to conform gradients to; None: no need
 
