@@ -999,6 +999,15 @@ Tensor.bitwise_and_, Tensor.bitwise_or_, Tensor.bitwise_xor_ = _ops.bitwise_and_
 
 
 # -- reduction methods (ops/reduction.py) --------------------------------------------------------
+Tensor.prod, Tensor.nansum, Tensor.nanmean = _ops.prod, _ops.nansum, _ops.nanmean
+Tensor.max, Tensor.min, Tensor.amax, Tensor.amin, Tensor.aminmax = _ops.max, _ops.min, _ops.amax, _ops.amin, _ops.aminmax
+Tensor.argmax, Tensor.argmin = _ops.argmax, _ops.argmin
+Tensor.std, Tensor.var, Tensor.logsumexp, Tensor.norm = _ops.std, _ops.var, _ops.logsumexp, _ops.norm
+Tensor.cumsum, Tensor.cumprod, Tensor.cummax, Tensor.cummin = _ops.cumsum, _ops.cumprod, _ops.cummax, _ops.cummin
+Tensor.logcumsumexp, Tensor.all, Tensor.any, Tensor.count_nonzero = _ops.logcumsumexp, _ops.all, _ops.any, _ops.count_nonzero
+Tensor.median, Tensor.mode, Tensor.kthvalue, Tensor.topk = _ops.median, _ops.mode, _ops.kthvalue, _ops.topk
+Tensor.sort, Tensor.argsort, Tensor.unique = _ops.sort, _ops.argsort, _ops.unique
+Tensor.cumsum_, Tensor.cumprod_ = _ops.reduction.cumsum_inplace, _ops.reduction.cumprod_inplace
 
 # -- shape and movement methods (ops/movement.py) ------------------------------------------------
 

@@ -1,26 +1,225 @@
-"""Reductions: sum and mean, each primitive with its rule right below it."""
+"""Reductions: sums, means, products, extrema, statistics, norms, cumulative ops, sorting.
+
+Each primitive's NumPy kernel has its VJP rules right below it, written with chainrule ops
+so that they differentiate again. Ops that return ``(values, indices)`` record only the
+values; the indices are plain int64 tensors, passed to the rules as parameters.
+
+# Note [Value-selecting gradients]
+max/min/median/mode/kthvalue with a ``dim``, sort, topk, cummax and cummin pick input
+elements by index: their gradient is the output's gradient put back at the picked indices
+(``_put_along``), and the transpose of that is a gather (``_take_along``). PyTorch sends
+the gradient only to the returned index, also at ties. amax/amin and max()/min() without a
+dim instead share the gradient evenly among tied extrema, as PyTorch does.
+"""
 
 from __future__ import annotations
+
+import builtins
+import math
+import types
+import warnings
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._common import norm_dims
+from ._common import _dtype_word, as_tensor_arg, norm_dim, norm_dims
 from ._registry import defvjp, primitive, record
-from .movement import expand, reshape
+from .elementwise import abs, div, eq, exp, isnan, log, mul, sign, sqrt, where
+from .movement import expand, reshape, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
-    "mean", "sum",
+    "all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "argsort", "count_nonzero",
+    "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp", "logsumexp", "max",
+    "mean", "median", "min", "mode", "nanmean", "nansum", "norm", "prod", "sort", "std",
+    "return_types", "std_mean", "sum", "topk", "unique", "var", "var_mean",
 ]
 
+_make = Tensor._make
 
-def _restore_dims(grad: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+
+def _const(arr) -> Tensor:
+    """A constant tensor (no grad) around a NumPy array, for masks and indices in rules."""
+    return _make(np.asarray(arr))
+
+
+# -- named tuples of results, printed as torch.return_types.<name>(...) -----------------------
+
+
+def _return_type(name: str, fields: tuple) -> type:
+    def __new__(cls, *values):
+        return tuple.__new__(cls, values)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self, strict=True))
+        return f"torch.return_types.{name}(\n{body})"
+
+    ns = {"__slots__": (), "__new__": __new__, "__repr__": __repr__, "_fields": fields,
+          "__module__": "torch.return_types", "__reduce__": lambda self: (type(self), tuple(self))}
+    for i, f in enumerate(fields):
+        ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i))
+    return type(name, (tuple,), ns)
+
+
+return_types = types.ModuleType("chainrule.return_types", "Named tuples of (values, indices) results.")
+for _name in ("max", "min", "median", "mode", "kthvalue", "sort", "topk", "cummax", "cummin"):
+    setattr(return_types, _name, _return_type(_name, ("values", "indices")))
+return_types.aminmax = _return_type("aminmax", ("min", "max"))
+
+
+def _alias(prim, node_name: str, name: str):
+    """The same kernel and rules as ``prim``, recorded under another node name (PyTorch names
+    each output of std_mean/var_mean/aminmax by the op, not by its parts); ``name`` is how the
+    op registry calls it."""
+    kernel = prim.kernel
+
+    def twin_kernel(*args, **params):
+        return kernel(*args, **params)
+
+    twin_kernel.__name__ = twin_kernel.__qualname__ = name
+    twin = primitive(node_name, save_inputs=prim.save_inputs, save_result=prim.save_result)(twin_kernel)
+    defvjp(twin, *prim.vjps)
+    return twin
+
+
+# -- dims -----------------------------------------------------------------------------------------
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _reduced_dims(dim, keepdim: bool, ndim: int):
+    """``dim`` as sorted non-negative dims; None (reduce everything, no dims kept) stays None.
+
+    An empty list of dims reduces everything, as in PyTorch; a 0-d tensor has no dims to
+    reduce (dim 0 and -1 are accepted).
+    """
+    if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
+        return tuple(range(ndim)) if keepdim or dim is not None else None
+    dims = norm_dims(dim, ndim)
+    return dims if ndim else ()
+
+
+def _kept_shape(shape: tuple, dims) -> tuple:
+    dims = range(len(shape)) if dims is None else dims
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _keep(grad: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
+    """A reduced gradient with its reduced dims back as size 1 (it broadcasts against the input)."""
+    if keepdim:
+        return grad
+    return reshape(grad, _kept_shape(shape, dims))
+
+
+def _restore_dims(grad: Tensor, shape: tuple, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dimensions of ``shape``."""
+    return expand(_keep(grad, shape, dims, keepdim), shape)
+
+
+def _one_dim(input: Tensor, dim) -> int:
+    return norm_dim(int(dim), input._data.ndim)
+
+
+def _moved(d: np.ndarray, dim: int) -> np.ndarray:
+    """``d`` with at least one dim (0-d tensors reduce along their one pseudo dim)."""
+    return d.reshape(1) if d.ndim == 0 else d
+
+
+# -- gathering and putting back along a dim (Note [Value-selecting gradients]) --------------------
+
+
+def _along_index(index: np.ndarray, dim: int) -> tuple:
+    """A full NumPy fancy index that picks ``index`` along ``dim`` and every position elsewhere."""
+    idx = []
+    for i, s in enumerate(index.shape):
+        if i == dim:
+            idx.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[i] = s
+            idx.append(np.arange(s).reshape(shape))
+    return tuple(idx)
+
+
+@primitive("GatherBackward0", save_inputs=False)
+def _take_along(x, *, index, dim):
+    return np.take_along_axis(x, index, axis=dim)
+
+
+defvjp(_take_along, lambda grad, result, x, *, index, dim: _put_along(grad, index=index, dim=dim, shape=x.shape))
+
+
+@primitive("ScatterAddBackward0", save_inputs=False)
+def _put_along_kernel(g, *, index, dim, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    if index.ndim == 0 or g.size == 0:
+        return out if index.ndim else np.asarray(g, dtype=g.dtype).copy()
+    np.add.at(out, _along_index(index, dim), g)  # add: cummax/cummin pick an index repeatedly
+    return out
+
+
+defvjp(_put_along_kernel, lambda grad, result, g, *, index, dim, shape: _take_along(grad, index=index, dim=dim))
+
+
+def _put_along(grad: Tensor, *, index: np.ndarray, dim: int, shape: tuple) -> Tensor:
+    """A zero tensor of ``shape`` with ``grad`` added at ``index`` along ``dim``."""
+    if len(shape) == 0:  # a 0-d input: its one element was picked
+        return reshape(grad, ())
+    return _put_along_kernel(grad, index=index, dim=dim, shape=shape)
+
+
+_scatter_along = _alias(_put_along_kernel, "ScatterBackward0", "_scatter_along")
+
+
+def _selected_grad(grad: Tensor, shape: tuple, index: np.ndarray, dim: int, keepdim: bool,
+                   repeated: bool = False) -> Tensor:
+    """The gradient of values picked at ``index`` (kept dim) along ``dim`` of an input of ``shape``;
+    ``repeated`` when an index may be picked more than once (PyTorch then scatter-adds)."""
+    if len(shape) == 0:
+        return reshape(grad, ())
     if not keepdim:
-        kept = tuple(1 if i in dims else s for i, s in enumerate(shape))
-        grad = reshape(grad, kept)
-    return expand(grad, shape)
+        grad = unsqueeze(grad, dim)
+    prim = _put_along_kernel if repeated else _scatter_along
+    return prim(grad, index=index, dim=dim, shape=shape)
+
+
+# -- flipping and shifting along a dim: the pieces of reversed cumulative sums and products ----
+
+
+@primitive("FlipBackward0", save_inputs=False)
+def _flip_along(x, *, dim):
+    return np.flip(x, axis=dim).copy()
+
+
+defvjp(_flip_along, lambda grad, result, x, *, dim: _flip_along(grad, dim=dim))
+
+
+@primitive("ConstantPadNdBackward0", save_inputs=False)
+def _shift_along(x, *, dim, step, fill):
+    """``x`` moved ``step`` (1 or -1) places along ``dim``; the place left empty holds ``fill``."""
+    out = np.full_like(x, fill)
+    n = x.shape[dim]
+    src = [slice(None)] * x.ndim
+    dst = [slice(None)] * x.ndim
+    src[dim], dst[dim] = (slice(0, n - 1), slice(1, n)) if step > 0 else (slice(1, n), slice(0, n - 1))
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+defvjp(_shift_along, lambda grad, result, x, *, dim, step, fill: _shift_along(grad, dim=dim, step=-step, fill=0))
+
+
+def _rev_cumsum(t: Tensor, dim: int) -> Tensor:
+    """``out[i] = sum(t[i:])`` along ``dim``."""
+    return _flip_along(cumsum(_flip_along(t, dim=dim), dim), dim=dim)
+
+
+# -- sum, nansum, mean, nanmean ------------------------------------------------------------------
 
 
 @primitive("SumBackward0", save_inputs=False)
@@ -42,34 +241,44 @@ defvjp(
 )
 
 
-def _reduced_dims(dim, keepdim: bool, ndim: int):
-    """``dim`` as sorted non-negative dims; None (reduce everything, no dims kept) stays None.
-
-    An empty list of dims reduces everything, as in PyTorch; a 0-d tensor has no dims to
-    reduce (dim 0 and -1 are accepted).
-    """
-    if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
-        return tuple(range(ndim)) if keepdim or dim is not None else None
-    dims = norm_dims(dim, ndim)
-    return dims if ndim else ()
-
-
-def _sum_dtype(input: Tensor, dtype):
-    """Integers and bools sum to int64, as PyTorch."""
+def _int_to_long(input: Tensor, dtype):
+    """Integers and bools sum (and multiply, accumulate) to int64, as PyTorch."""
     if dtype is not None:
         return dtype.np
-    return np.int64 if input._data.dtype.kind in "iub" else input._data.dtype
+    return np.dtype(np.int64) if input._data.dtype.kind in "iub" else input._data.dtype
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum of all elements, or over ``dim`` (an int or a tuple of ints)."""
-    dt = _sum_dtype(input, dtype)
+    """Sum of all elements, or over ``dim`` (an int or a tuple of ints).
+
+    >>> chainrule.tensor([[1, 2], [3, 4]]).sum(0)
+    tensor([4, 6])
+    """
+    dt = _int_to_long(input, dtype)
     d = input._data
     dims = _reduced_dims(dim, keepdim, d.ndim)
     if dims is None:
         return record(_sum_all, np.asarray(np.sum(d, dtype=dt)), (input,), {"dtype": dt})
     params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
     return record(_sum_dims, _sum_dims.kernel(d, **params), (input,), params)
+
+
+@primitive("NansumBackward0")
+def _nansum(x, *, dims, keepdim, dtype):
+    return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype))
+
+
+# PyTorch multiplies by the not-NaN mask (a NaN or infinite gradient stays so there).
+defvjp(_nansum, lambda grad, result, x, *, dims, keepdim, dtype: mul(
+    _keep(grad, x.shape, dims, keepdim), _const(~np.isnan(x._data))))
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum treating NaN as zero."""
+    dt = _int_to_long(input, dtype)
+    dims = _reduced_dims(dim, keepdim, input._data.ndim)
+    params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
+    return record(_nansum, _nansum.kernel(input._data, **params), (input,), params)
 
 
 def _mean(x, axis, keepdims: bool, dtype):
@@ -87,7 +296,7 @@ def _mean_all(x, *, dtype):
 
 
 # An empty input has an empty gradient: max(n, 1) only avoids dividing by zero.
-defvjp(_mean_all, lambda grad, result, x, *, dtype: expand(grad / max(_numel(x.shape), 1), x.shape))
+defvjp(_mean_all, lambda grad, result, x, *, dtype: expand(grad / builtins.max(_numel(x.shape), 1), x.shape))
 
 
 @primitive("MeanBackward1", save_inputs=False)
@@ -98,30 +307,821 @@ def _mean_dims(x, *, dims, keepdim, dtype):
 defvjp(
     _mean_dims,
     lambda grad, result, x, *, dims, keepdim, dtype: _restore_dims(
-        grad / max(_numel(x.shape[i] for i in dims), 1), x.shape, dims, keepdim
+        grad / builtins.max(_numel(x.shape[i] for i in dims), 1), x.shape, dims, keepdim
     ),
 )
 
 
-def _numel(shape) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+def _float_dtype(input: Tensor, dtype, name: str):
+    dt = dtype.np if dtype is not None else input._data.dtype
+    if np.dtype(dt).kind not in "fc":
+        word = _dtype.from_numpy_dtype(dt).name.capitalize().replace("Int64", "Long")
+        raise RuntimeError(
+            f"{name}(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {word}"
+        )
+    return dt
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of all elements, or over ``dim``; integer tensors need an explicit float ``dtype``."""
-    dt = dtype.np if dtype is not None else input._data.dtype
-    if np.dtype(dt).kind not in "fc":
-        name = _dtype.from_numpy_dtype(dt).name.capitalize().replace("Int64", "Long")
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {name}"
-        )
+    dt = _float_dtype(input, dtype, "mean")
     d = input._data
     dims = _reduced_dims(dim, keepdim, d.ndim)
     if dims is None:
         return record(_mean_all, _mean_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
     params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
     return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of the elements that are not NaN (PyTorch composes it the same way: DivBackward0)."""
+    _float_dtype(input, dtype, "nanmean")
+    count = _make(np.asarray(np.sum(~np.isnan(input._data), axis=_reduced_dims(dim, keepdim, input._data.ndim),
+                                    keepdims=keepdim)))
+    return div(nansum(input, dim, keepdim, dtype=dtype), count)
+
+
+# -- prod ------------------------------------------------------------------------------------------
+
+
+@primitive("ProdBackward0", save_result=True)
+def _prod_all(x, *, dtype):
+    return np.asarray(np.prod(x, dtype=dtype))
+
+
+defvjp(_prod_all, lambda grad, result, x, *, dtype: _prod_vjp(grad, result, x, None, False))
+
+
+@primitive("ProdBackward1", save_result=True)
+def _prod_dim(x, *, dim, keepdim, dtype):
+    return np.asarray(np.prod(x, axis=dim, keepdims=keepdim, dtype=dtype))
+
+
+defvjp(_prod_dim, lambda grad, result, x, *, dim, keepdim, dtype: _prod_vjp(grad, result, x, dim, keepdim))
+
+
+def _prod_vjp(grad, result, x, dim, keepdim):
+    """``grad * result / x`` without zeros, as PyTorch; with zeros (or when building a graph, where
+    only this form has the right second derivative) the product of the other elements."""
+    if x.ndim == 0:
+        return grad
+    dims = None if dim is None else (dim,)
+    g = _keep(grad, x.shape, dims, keepdim)
+    if not (x._data == 0).any():
+        return g * (_keep(result, x.shape, dims, keepdim) / x)
+    if dim is None:
+        return reshape(g * _prod_of_others(reshape(x, (-1,)), 0), x.shape)
+    return g * _prod_of_others(x, dim)
+
+
+def _prod_of_others(x: Tensor, dim: int) -> Tensor:
+    """``out[i] = prod(x[j] for j != i)`` along ``dim``, exact with zeros: prefix times suffix."""
+    before = cumprod(_shift_along(x, dim=dim, step=1, fill=1), dim)
+    after = _flip_along(cumprod(_flip_along(_shift_along(x, dim=dim, step=-1, fill=1), dim=dim), dim), dim=dim)
+    return before * after
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product of all elements, or along one ``dim``; integers multiply to int64."""
+    dt = _int_to_long(input, dtype)
+    d = input._data
+    if dim is None:
+        return record(_prod_all, _prod_all.kernel(d, dtype=dt), (input,), {"dtype": dt})
+    dim = _one_dim(input, dim)
+    if d.ndim == 0:
+        return record(_prod_dim, np.asarray(d, dtype=dt).copy(), (input,), {"dim": 0, "keepdim": keepdim, "dtype": dt})
+    params = {"dim": dim, "keepdim": keepdim, "dtype": dt}
+    return record(_prod_dim, _prod_dim.kernel(d, **params), (input,), params)
+
+
+# -- extrema ---------------------------------------------------------------------------------------
+
+
+def _evenly(grad: Tensor, result: Tensor, x: Tensor) -> Tensor:
+    """max()/min()/median() without a dim: the gradient shared by every element equal to the
+    result (by every NaN when the result is NaN), as PyTorch's evenly_distribute_backward."""
+    xd, rd = x._data, result._data
+    mask = np.isnan(xd) if np.isnan(rd) else xd == rd
+    return where(_const(mask), grad / int(mask.sum()), 0.0)
+
+
+@primitive("MaxBackward1", save_result=True)
+def _max_all(x):
+    return np.asarray(np.max(x))
+
+
+defvjp(_max_all, lambda grad, result, x: _evenly(grad, result, x))
+
+
+@primitive("MinBackward1", save_result=True)
+def _min_all(x):
+    return np.asarray(np.min(x))
+
+
+defvjp(_min_all, lambda grad, result, x: _evenly(grad, result, x))
+
+
+@primitive("MaxBackward0", save_inputs=False)
+def _max_pick(x, *, dim, keepdim, index):
+    """The values of ``x`` at ``index`` along ``dim`` (a kept dim of size 1, or k positions)."""
+    if x.ndim == 0:
+        return x.copy()
+    out = np.take_along_axis(x, index, axis=dim)
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+defvjp(_max_pick, lambda grad, result, x, *, dim, keepdim, index: _selected_grad(grad, x.shape, index, dim, keepdim))
+
+_min_pick = _alias(_max_pick, "MinBackward0", "_min_pick")
+_median_pick = _alias(_max_pick, "MedianBackward1", "_median_pick")
+_mode_pick = _alias(_max_pick, "ModeBackward0", "_mode_pick")
+_kthvalue_pick = _alias(_max_pick, "KthvalueBackward0", "_kthvalue_pick")
+_sort_pick = _alias(_max_pick, "SortBackward0", "_sort_pick")
+_topk_pick = _alias(_max_pick, "TopkBackward0", "_topk_pick")
+_sort_stable_pick = _alias(_max_pick, "SortBackward1", "_sort_stable_pick")
+
+
+# cummax/cummin pick an index repeatedly: their gradient adds up there.
+@primitive("CummaxBackward0", save_inputs=False)
+def _cummax_pick(x, *, dim, keepdim, index):
+    return _max_pick.kernel(x, dim=dim, keepdim=keepdim, index=index)
+
+
+defvjp(_cummax_pick, lambda grad, result, x, *, dim, keepdim, index: _selected_grad(
+    grad, x.shape, index, dim, keepdim, repeated=True))
+_cummin_pick = _alias(_cummax_pick, "CumminBackward0", "_cummin_pick")
+
+
+def _picked(prim, rtype, input: Tensor, dim: int, keepdim: bool, index: np.ndarray):
+    """``rtype(values, indices)`` for ``index`` (int64, the reduced dim kept) along ``dim``."""
+    d = input._data
+    params = {"dim": dim, "keepdim": keepdim, "index": index}
+    values = record(prim, _max_pick.kernel(d, **params), (input,), params)
+    if d.ndim == 0:
+        indices = np.zeros((), dtype=np.int64)
+    else:
+        indices = index if keepdim else np.squeeze(index, axis=dim)
+    return rtype(values, _const(np.array(indices, dtype=np.int64, order="C")))
+
+
+def _check_reduction_dim(name: str, d: np.ndarray, dim: int | None) -> None:
+    if dim is None:
+        if d.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                "reduction dim with the 'dim' argument."
+            )
+    elif d.ndim and d.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _arg_extreme(d: np.ndarray, dim: int, largest: bool) -> np.ndarray:
+    """Index of the first maximum (minimum) along ``dim``, kept as a size-1 dim; NaN wins."""
+    if d.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    if d.shape[dim] == 0 or d.size == 0:
+        shape = list(d.shape)
+        shape[dim] = 1
+        return np.zeros(shape, dtype=np.int64)
+    f = np.argmax if largest else np.argmin
+    return np.expand_dims(f(d, axis=dim), dim).astype(np.int64)
+
+
+def _extremum(name, input, dim, keepdim, other, largest: bool):
+    if isinstance(dim, Tensor) or other is not None:
+        return _binary_extremum(input, dim if other is None else other, largest)
+    d = input._data
+    if dim is None:
+        _check_reduction_dim(name, d, None)
+        prim = _max_all if largest else _min_all
+        return record(prim, prim.kernel(d), (input,), None)
+    dim = _one_dim(input, dim)
+    _check_reduction_dim(name, d, dim)
+    index = _arg_extreme(d, dim, largest)
+    rtype = return_types.max if largest else return_types.min
+    return _picked(_max_pick if largest else _min_pick, rtype, input, dim, keepdim, index)
+
+
+def _binary_extremum(input, other, largest: bool):
+    from . import elementwise
+
+    op = getattr(elementwise, "maximum" if largest else "minimum", None)
+    if op is not None:
+        return op(input, other)
+    # Until elementwise.py has maximum/minimum: ties share the gradient evenly, as PyTorch's do.
+    other = as_tensor_arg(other, "other")
+    pick = (input > other) if largest else (input < other)
+    tie = eq(input, other)
+    half = where(tie, 0.5, 0.0)
+    return where(pick, input, other) * 1 if not tie._data.any() else (
+        where(pick, input, 0.0) + where(tie, input * half + other * half, 0.0)
+        + where(pick | tie, 0.0, other))
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``.
+
+    >>> chainrule.max(chainrule.tensor([[1, 5], [4, 2]]), 1)
+    torch.return_types.max(
+    values=tensor([5, 4]),
+    indices=tensor([1, 0]))
+    """
+    return _extremum("max", input, dim, keepdim, other, True)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
+    return _extremum("min", input, dim, keepdim, other, False)
+
+
+@primitive("AmaxBackward0", save_result=True)
+def _amax(x, *, dims, keepdim):
+    return np.asarray(np.amax(x, axis=dims, keepdims=keepdim))
+
+
+def _amax_vjp(grad, result, x, *, dims, keepdim):
+    """Ties share the gradient evenly (a NaN result makes its slice's gradient NaN, as PyTorch)."""
+    r = result._data if keepdim else result._data.reshape(_kept_shape(x.shape, dims))
+    mask = x._data == r
+    count = np.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
+    with np.errstate(divide="ignore"):
+        return mul(div(_keep(grad, x.shape, dims, keepdim), _const(count)), _const(mask))
+
+
+defvjp(_amax, _amax_vjp)
+
+
+@primitive("AminBackward0", save_result=True)
+def _amin(x, *, dims, keepdim):
+    return np.asarray(np.amin(x, axis=dims, keepdims=keepdim))
+
+
+defvjp(_amin, _amax_vjp)
+
+_aminmax_min = _alias(_amin, "AminmaxBackward0", "_aminmax_min")
+_aminmax_max = _alias(_amax, "AminmaxBackward0", "_aminmax_max")
+
+
+def _amax_dims(name: str, input: Tensor, dim, keepdim: bool) -> tuple:
+    d = input._data
+    dims = _reduced_dims(() if dim is None else dim, keepdim, d.ndim) or tuple(range(d.ndim))
+    for i in dims:
+        _check_reduction_dim(name, d, i)
+    if d.size == 0 and len(dims) == d.ndim and d.ndim:
+        _check_reduction_dim(name, d, None)
+    return dims
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The largest values over ``dim`` (all dims by default); ties share the gradient evenly."""
+    params = {"dims": _amax_dims("amax", input, dim, keepdim), "keepdim": keepdim}
+    return record(_amax, _amax.kernel(input._data, **params), (input,), params)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The smallest values over ``dim`` (all dims by default); ties share the gradient evenly."""
+    params = {"dims": _amax_dims("amin", input, dim, keepdim), "keepdim": keepdim}
+    return record(_amin, _amin.kernel(input._data, **params), (input,), params)
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    """``(min, max)`` over ``dim`` (or over everything)."""
+    d = input._data
+    if dim is None:
+        _check_reduction_dim("aminmax", d, None)
+        dims = tuple(range(d.ndim))
+    else:
+        dims = (_one_dim(input, dim),) if d.ndim else ()
+        for i in dims:
+            _check_reduction_dim("aminmax", d, i)
+    params = {"dims": dims, "keepdim": keepdim}
+    lo = record(_aminmax_min, _amin.kernel(d, **params), (input,), params)
+    hi = record(_aminmax_max, _amax.kernel(d, **params), (input,), params)
+    return return_types.aminmax(lo, hi)
+
+
+def _argextreme(name: str, input: Tensor, dim, keepdim: bool, largest: bool) -> Tensor:
+    d = input._data
+    if d.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        if d.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        flat = np.asarray((np.argmax if largest else np.argmin)(d.reshape(-1)), dtype=np.int64)
+        return _const(flat.reshape((1,) * d.ndim) if keepdim else flat)
+    dim = _one_dim(input, dim)
+    _check_reduction_dim(name, d, dim)
+    index = _arg_extreme(d, dim, largest)
+    return _const(index if keepdim or d.ndim == 0 else np.squeeze(index, axis=dim))
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) largest element, of the flattened tensor unless ``dim`` is given."""
+    return _argextreme("argmax", input, dim, keepdim, True)
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the (first) smallest element, of the flattened tensor unless ``dim`` is given."""
+    return _argextreme("argmin", input, dim, keepdim, False)
+
+
+# -- variance and standard deviation -----------------------------------------------------------
+
+
+def _var_kernel(x, dims, correction, keepdim):
+    n = _numel(x.shape[i] for i in dims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n == 0:
+            return np.full(_kept_shape(x.shape, dims) if keepdim else
+                           tuple(s for i, s in enumerate(x.shape) if i not in dims), np.nan, dtype=x.dtype)
+        centred = x - np.mean(x, axis=dims, keepdims=True)
+        total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
+        return np.asarray(np.true_divide(total, builtins.max(n - correction, 0))).astype(x.dtype, copy=False)
+
+
+@primitive("VarBackward0")
+def _var(x, *, dims, correction, keepdim):
+    return _var_kernel(x, dims, correction, keepdim)
+
+
+def _var_vjp(grad, result, x, *, dims, correction, keepdim):
+    n = _numel(x.shape[i] for i in dims) - correction
+    scale = 2.0 / n if n != 0 else math.inf
+    return scale * _keep(grad, x.shape, dims, keepdim) * (x - mean(x, dims, keepdim=True))
+
+
+defvjp(_var, _var_vjp)
+
+
+@primitive("StdBackward0", save_result=True)
+def _std(x, *, dims, correction, keepdim):
+    return np.sqrt(_var_kernel(x, dims, correction, keepdim))
+
+
+def _std_vjp(grad, result, x, *, dims, correction, keepdim):
+    # Zero where the deviation is zero, as PyTorch (not the infinite slope of sqrt at 0).
+    zero = _const(result._data == 0)
+    grad_var = where(zero, 0.0, grad / (2 * result))
+    return _var_vjp(grad_var, None, x, dims=dims, correction=correction, keepdim=keepdim)
+
+
+defvjp(_std, _std_vjp)
+
+_std_of_std_mean = _alias(_std, "StdMeanBackward0", "_std_of_std_mean")
+_mean_of_std_mean = _alias(_mean_dims, "StdMeanBackward0", "_mean_of_std_mean")
+_var_of_var_mean = _alias(_var, "VarMeanBackward0", "_var_of_var_mean")
+_mean_of_var_mean = _alias(_mean_dims, "VarMeanBackward0", "_mean_of_var_mean")
+
+
+def _var_args(name: str, input: Tensor, dim, unbiased, keepdim: bool, correction) -> dict:
+    """PyTorch's var/std overloads: ``(dim, unbiased, keepdim)``, ``(unbiased)`` or ``correction=``."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments: unbiased given twice")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments: give either unbiased or correction, not both"
+        )
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = _reduced_dims(() if dim is None else dim, keepdim, d.ndim) or tuple(range(d.ndim))
+    if _numel(d.shape[i] for i in dims) - correction <= 0:
+        base = name.split("_")[0]
+        warnings.warn(
+            f"{base}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+            "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return {"dims": dims, "correction": correction, "keepdim": keepdim}
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` (all dims by default), divided by ``N - correction`` (1: unbiased)."""
+    params = _var_args("var", input, dim, unbiased, keepdim, correction)
+    return record(_var, _var.kernel(input._data, **params), (input,), params)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation over ``dim`` (all dims by default); see ``var`` for ``correction``."""
+    params = _var_args("std", input, dim, unbiased, keepdim, correction)
+    return record(_std, _std.kernel(input._data, **params), (input,), params)
+
+
+def _with_mean(prim, mean_prim, name, input, dim, unbiased, keepdim, correction) -> tuple:
+    params = _var_args(name, input, dim, unbiased, keepdim, correction)
+    spread = record(prim, prim.kernel(input._data, **params), (input,), params)
+    mparams = {"dims": params["dims"], "keepdim": keepdim, "dtype": input._data.dtype}
+    return spread, record(mean_prim, _mean_dims.kernel(input._data, **mparams), (input,), mparams)
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    """``(var, mean)`` over ``dim``."""
+    return _with_mean(_var_of_var_mean, _mean_of_var_mean, "var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
+    """``(std, mean)`` over ``dim``."""
+    return _with_mean(_std_of_std_mean, _mean_of_std_mean, "std_mean", input, dim, unbiased, keepdim, correction)
+
+
+# -- logsumexp and norms -------------------------------------------------------------------------
+
+
+# A primitive rather than log(sum(exp(x))) for stability: the largest element is taken out first.
+@primitive("LogsumexpBackward0", save_result=True)
+def _logsumexp(x, *, dims, keepdim):
+    if x.size == 0:
+        return np.full(_kept_shape(x.shape, dims) if keepdim else
+                       tuple(s for i, s in enumerate(x.shape) if i not in dims), -np.inf, dtype=x.dtype)
+    m = np.amax(x, axis=dims, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+    return np.asarray(out if keepdim else np.squeeze(out, axis=dims))
+
+
+defvjp(_logsumexp, lambda grad, result, x, *, dims, keepdim: _keep(grad, x.shape, dims, keepdim) * exp(
+    x - _keep(result, x.shape, dims, keepdim)))
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    if input._data.dtype.kind not in "fc":
+        from .elementwise import to_dtype
+
+        input = to_dtype(input, _dtype.get_default_dtype())
+    d = input._data
+    dims = _reduced_dims(dim, keepdim, d.ndim) or tuple(range(d.ndim))
+    params = {"dims": dims, "keepdim": keepdim}
+    return record(_logsumexp, _logsumexp.kernel(d, **params), (input,), params)
+
+
+@primitive("LinalgVectorNormBackward0", save_result=True)
+def _vector_norm(x, *, ord, dims, keepdim):
+    a = np.abs(x)
+    if a.size == 0 and ord in (math.inf, -math.inf):
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor")
+    if ord == math.inf:
+        out = np.amax(a, axis=dims, keepdims=keepdim)
+    elif ord == -math.inf:
+        out = np.amin(a, axis=dims, keepdims=keepdim)
+    elif ord == 0:
+        out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+    elif ord == 1:
+        out = np.sum(a, axis=dims, keepdims=keepdim)
+    elif ord == 2:
+        out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+    else:
+        with np.errstate(divide="ignore"):
+            out = np.sum(a**ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(out, dtype=a.dtype)
+
+
+def _vector_norm_vjp(grad, result, x, *, ord, dims, keepdim):
+    """PyTorch's subgradients: zero where the norm is zero; inf norms share among tied extrema."""
+    if ord == 0:
+        return None  # the norm counts non-zeros: no gradient flows (PyTorch: the input is unused)
+    g = _keep(grad, x.shape, dims, keepdim)
+    r = _keep(result, x.shape, dims, keepdim)
+    if ord == 1:
+        return sign(x) * g
+    if ord in (math.inf, -math.inf):
+        rd = result._data if keepdim else result._data.reshape(_kept_shape(x.shape, dims))
+        mask = np.abs(x._data) == rd
+        count = np.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
+        return sign(x) * mul(_const(mask), div(g, _const(count)))
+    zero = _const(r._data == 0)
+    if ord == 2:
+        return x * where(zero, 0.0, g / r)
+    if ord < 1:
+        scaled = where(_const(x._data == 0), 0.0, sign(x) * abs(x) ** (ord - 1))
+    else:
+        scaled = x * abs(x) ** (ord - 2)
+    return scaled * where(zero, 0.0, g / r ** (ord - 1))
+
+
+defvjp(_vector_norm, _vector_norm_vjp)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+    """The vector ``p``-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm.
+
+    >>> chainrule.norm(chainrule.tensor([3.0, -4.0]))
+    tensor(5.)
+    """
+    d = input._data
+    if d.dtype.kind not in "fc":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{_dtype_word(d.dtype)}"
+        )
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not available yet: use chainrule.linalg.matrix_norm")
+    if p is None or p == "fro":
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): unknown p {p!r}: use a number, 'fro' or 'nuc'")
+    if dtype is not None:
+        from .elementwise import to_dtype
+
+        input = to_dtype(input, dtype)
+        d = input._data
+    dims = _reduced_dims(() if dim is None else dim, keepdim, d.ndim) or tuple(range(d.ndim))
+    params = {"ord": float(p), "dims": dims, "keepdim": keepdim}
+    return record(_vector_norm, _vector_norm.kernel(d, **params), (input,), params)
+
+
+# -- cumulative ops ------------------------------------------------------------------------------
+
+
+@primitive("CumsumBackward0", save_inputs=False)
+def _cumsum(x, *, dim, dtype):
+    return np.cumsum(x, axis=dim, dtype=dtype) if x.ndim else np.asarray(x, dtype=dtype).copy()
+
+
+defvjp(_cumsum, lambda grad, result, x, *, dim, dtype: _rev_cumsum(grad, dim) if x.ndim else grad)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sums along ``dim``; integers accumulate in int64."""
+    params = {"dim": _one_dim(input, dim), "dtype": _int_to_long(input, dtype)}
+    return record(_cumsum, _cumsum.kernel(input._data, **params), (input,), params)
+
+
+@primitive("CumprodBackward0", save_result=True)
+def _cumprod(x, *, dim, dtype):
+    return np.cumprod(x, axis=dim, dtype=dtype) if x.ndim else np.asarray(x, dtype=dtype).copy()
+
+
+def _cumprod_vjp(grad, result, x, *, dim, dtype=None):
+    """``sum(grad[i] * prod(x[k] for k <= i, k != j) for i >= j)``, exact with zeros.
+
+    Before the first zero ``x[z]`` of a slice it is a reversed cumsum divided by ``x[j]``. At
+    and after it, it is ``x[z]`` times (after) the same expression for ``x`` with ``x[z]``
+    replaced by 1 (fewer zeros: the recursion ends). The factor ``x[z]`` is zero, but keeps
+    the second derivative with respect to ``x[z]`` right.
+    """
+    if x.ndim == 0:
+        return grad
+    zeros = x._data == 0
+    if not zeros.any():
+        return _rev_cumsum(grad * result, dim) / x
+    seen = np.cumsum(zeros, axis=dim)
+    before, first = _const(seen == 0), _const(zeros & (seen == 1))
+    lifted = where(first, 1.0, x)
+    others = _cumprod_vjp(grad, cumprod(lifted, dim), lifted, dim=dim)
+    x_first = sum(where(first, x, 0.0), dim, keepdim=True)
+    return where(before, _rev_cumsum(grad * result, dim) / where(before, x, 1.0),
+                 where(first, others, x_first * others))
+
+
+defvjp(_cumprod, _cumprod_vjp)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running products along ``dim``; integers accumulate in int64."""
+    params = {"dim": _one_dim(input, dim), "dtype": _int_to_long(input, dtype)}
+    return record(_cumprod, _cumprod.kernel(input._data, **params), (input,), params)
+
+
+def _cum_extreme(input: Tensor, dim, largest: bool):
+    d = input._data
+    dim = _one_dim(input, dim)
+    if d.ndim == 0:
+        index = np.zeros((), dtype=np.int64)
+    else:
+        acc = (np.fmax if False else np.maximum if largest else np.minimum).accumulate(d, axis=dim)
+        hit = (d == acc) | (np.isnan(d) & np.isnan(acc)) if d.dtype.kind in "fc" else d == acc
+        shape = [1] * d.ndim
+        shape[dim] = d.shape[dim]
+        positions = np.where(hit, np.arange(d.shape[dim]).reshape(shape), -1)
+        index = np.maximum.accumulate(positions, axis=dim) if d.size else positions
+        index = index.astype(np.int64)
+    rtype = return_types.cummax if largest else return_types.cummin
+    return _picked(_cummax_pick if largest else _cummin_pick, rtype, input, dim, True, index)
+
+
+def cummax(input: Tensor, dim: int):
+    """Running maxima along ``dim`` and where each was found (the latest index at ties)."""
+    return _cum_extreme(input, dim, True)
+
+
+def cummin(input: Tensor, dim: int):
+    """Running minima along ``dim`` and where each was found (the latest index at ties)."""
+    return _cum_extreme(input, dim, False)
+
+
+@primitive("LogcumsumexpBackward0", save_result=True)
+def _logcumsumexp(x, *, dim):
+    return np.logaddexp.accumulate(x, axis=dim) if x.ndim else x.copy()
+
+
+def _logcumsumexp_vjp(grad, result, x, *, dim):
+    """``sum(grad[i] * exp(x[j] - result[i]) for i >= j)`` in log space, the positive and the
+    negative parts of ``grad`` apart, so that large inputs do not overflow."""
+    if x.ndim == 0:
+        return grad
+    out = None
+    for part, sgn in ((grad._data > 0, 1.0), (grad._data < 0, -1.0)):
+        mask = _const(part)
+        # A very negative finite "log 0": -inf would make the next derivative NaN.
+        log_g = where(mask, log(where(mask, grad * sgn, 1.0)), float(np.finfo(grad._data.dtype).min) / 8)
+        term = exp(_flip_along(logcumsumexp(_flip_along(log_g - result, dim=dim), dim), dim=dim) + x)
+        out = term * sgn if out is None else out + term * sgn
+    return out
+
+
+defvjp(_logcumsumexp, _logcumsumexp_vjp)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed without overflow."""
+    if input._data.dtype.kind not in "fc":
+        from .elementwise import to_dtype
+
+        input = to_dtype(input, _dtype.get_default_dtype())
+    params = {"dim": _one_dim(input, dim)}
+    return record(_logcumsumexp, _logcumsumexp.kernel(input._data, **params), (input,), params)
+
+
+# -- logical reductions and counting ---------------------------------------------------------------
+
+
+def _logical_reduction(ufunc, input: Tensor, dim, keepdim: bool) -> Tensor:
+    d = input._data
+    dims = _reduced_dims(dim, keepdim, d.ndim)
+    out = np.asarray(ufunc(d != 0, axis=dims, keepdims=keepdim))
+    return _const(out.astype(np.uint8) if d.dtype == np.uint8 else out)
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether every element (over ``dim``) is non-zero; uint8 stays uint8, others give bool."""
+    return _logical_reduction(np.all, input, dim, keepdim)
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether some element (over ``dim``) is non-zero; uint8 stays uint8, others give bool."""
+    return _logical_reduction(np.any, input, dim, keepdim)
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """The number of non-zero elements (over ``dim``), as int64."""
+    d = input._data
+    dims = None if dim is None else (norm_dims(dim, d.ndim) if d.ndim else ())
+    return _const(np.asarray(np.count_nonzero(d, axis=dims), dtype=np.int64))
+
+
+# -- order statistics and sorting --------------------------------------------------------------
+
+
+def _stable_argsort(d: np.ndarray, dim: int, descending: bool) -> np.ndarray:
+    """PyTorch's stable order: equal elements keep their order, NaN counts as the largest."""
+    if not descending:
+        return np.argsort(d, axis=dim, kind="stable")
+    n = d.shape[dim]
+    rev = np.flip(d, axis=dim)
+    return (n - 1 - np.flip(np.argsort(rev, axis=dim, kind="stable"), axis=dim)).astype(np.int64)
+
+
+@primitive("MedianBackward0", save_result=True)
+def _median_all(x):
+    flat = np.sort(x.reshape(-1))
+    if flat.size and np.isnan(flat[-1]):
+        return np.asarray(np.nan, dtype=x.dtype)
+    return np.asarray(flat[(flat.size - 1) // 2]) if flat.size else np.asarray(np.nan, dtype=x.dtype)
+
+
+defvjp(_median_all, lambda grad, result, x: _evenly(grad, result, x))
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN wins."""
+    d = input._data
+    if dim is None:
+        return record(_median_all, _median_all.kernel(d), (input,), None)
+    dim = _one_dim(input, dim)
+    _check_reduction_dim("median", d, dim)
+    if d.ndim == 0:
+        return _picked(_median_pick, return_types.median, input, 0, keepdim, np.zeros((), np.int64))
+    order = np.argsort(d, axis=dim, kind="stable")
+    n = d.shape[dim]
+    nans = np.sum(np.isnan(d), axis=dim, keepdims=True) if d.dtype.kind == "f" else np.zeros(1, np.int64)
+    pos = np.where(nans > 0, n - nans, (n - 1) // 2)
+    index = np.take_along_axis(order, pos.astype(np.int64) + np.zeros_like(np.take(order, [0], axis=dim)), axis=dim)
+    return _picked(_median_pick, return_types.median, input, dim, keepdim, index.astype(np.int64))
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and its
+    last index."""
+    d = input._data
+    dim = _one_dim(input, dim)
+    if d.ndim == 0:
+        return _picked(_mode_pick, return_types.mode, input, 0, keepdim, np.zeros((), np.int64))
+    _check_reduction_dim("mode", d, dim)
+    moved = np.moveaxis(d, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    index = np.zeros(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)
+        best = values[np.argmax(counts)]
+        index[r] = np.flatnonzero(row == best)[-1]
+    index = np.moveaxis(index.reshape(moved.shape[:-1] + (1,)), -1, dim)
+    return _picked(_mode_pick, return_types.mode, input, dim, keepdim, index)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """The ``k``-th smallest value along ``dim`` and its index."""
+    d = input._data
+    dim = _one_dim(input, dim)
+    n = d.shape[dim] if d.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    if d.ndim == 0:
+        return _picked(_kthvalue_pick, return_types.kthvalue, input, 0, keepdim, np.zeros((), np.int64))
+    index = np.take(np.argsort(d, axis=dim, kind="stable"), [k - 1], axis=dim)
+    return _picked(_kthvalue_pick, return_types.kthvalue, input, dim, keepdim, index.astype(np.int64))
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool | None = None):
+    """``(values, indices)`` sorted along ``dim`` (always stably; NaN sorts as the largest)."""
+    d = input._data
+    dim = _one_dim(input, dim)
+    index = np.zeros((), np.int64) if d.ndim == 0 else _stable_argsort(d, dim, descending).astype(np.int64)
+    # Naming `stable` selects PyTorch's other overload, whose node is SortBackward1.
+    prim = _sort_pick if stable is None else _sort_stable_pick
+    return _picked(prim, return_types.sort, input, dim, True, index)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim``."""
+    d = input._data
+    dim = _one_dim(input, dim)
+    return _const(np.zeros((), np.int64) if d.ndim == 0 else _stable_argsort(d, dim, descending).astype(np.int64))
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices, in order."""
+    d = input._data
+    dim = _one_dim(input, dim)
+    n = d.shape[dim] if d.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    if d.ndim == 0:
+        index = np.zeros((), np.int64)
+    else:
+        index = np.take(_stable_argsort(d, dim, largest), np.arange(k), axis=dim).astype(np.int64)
+    return _picked(_topk_pick, return_types.topk, input, dim, True, index)
+
+
+# PyTorch records unique's output but has no derivative for it: backward raises.
+@primitive("Unique2Backward0", save_inputs=False)
+def _unique(x):
+    return np.unique(x)
+
+
+def _unique_vjp(grad, result, x):
+    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
+defvjp(_unique, _unique_vjp)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim=None):
+    """The distinct elements (sorted), optionally with each element's position in them and counts."""
+    d = input._data
+    if dim is not None:
+        dim = _one_dim(input, dim)
+        values, inverse, counts = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
+        out = _const(values)
+    else:
+        values, inverse, counts = np.unique(d, return_inverse=True, return_counts=True)
+        out = record(_unique, values, (input,), None)
+        inverse = inverse.reshape(d.shape)
+    extra = []
+    if return_inverse:
+        extra.append(_const(inverse.astype(np.int64).reshape(-1) if dim is not None else inverse.astype(np.int64)))
+    if return_counts:
+        extra.append(_const(counts.astype(np.int64)))
+    return (out, *extra) if extra else out
+
+
+# -- in-place forms (Tensor methods only, as in PyTorch) -------------------------------------------
+
+
+def cumsum_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """``x.cumsum_(dim)``: running sums written into ``x``."""
+    from ._common import apply_inplace
+
+    return apply_inplace(self, "cumsum_", lambda x: cumsum(x, dim, dtype=dtype), ())
+
+
+def cumprod_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """``x.cumprod_(dim)``: running products written into ``x``."""
+    from ._common import apply_inplace
+
+    return apply_inplace(self, "cumprod_", lambda x: cumprod(x, dim, dtype=dtype), ())
