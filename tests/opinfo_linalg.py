@@ -1,5 +1,347 @@
-"""Registry entries for the linalg ops (see opinfo.py for the conventions)."""
+"""Registry entries for the linalg ops (see opinfo.py for the conventions).
+
+Matrices are made well-conditioned (``_wc``: a random matrix plus 3 I) or symmetric
+positive-definite (``_spd``), so that finite differences and float32 comparisons are
+meaningful. Eigenvectors and singular vectors are defined only up to sign (and NumPy's
+LAPACK picks other signs than PyTorch's), so their entries compare sign-invariant functions
+of them (elementwise squares, reconstructions); symmetric-input ops symmetrize their input
+first, so that gradcheck perturbs within the symmetric matrices.
+"""
 
 from __future__ import annotations
 
-from opinfo import ERRORS, register  # noqa: F401
+import numpy as np
+
+from opinfo import NC, Const, ErrorCase, OpInfo, Sample, _inplace, register
+from opinfo import ERRORS  # noqa: F401
+
+_TOL = {"rtol": {"float32": 1e-4, "float64": 1e-8}, "atol": {"float32": 1e-4, "float64": 1e-10}}
+_NOT_VIEW = "torch's node names follow its internal folding (permute/bmm/view); chainrule's differ here"
+
+
+def _wc(make, shape):
+    """A well-conditioned square matrix (or batch): random plus 3 I."""
+    n = shape[-1]
+    return make.float(make(shape) + 3 * np.eye(n))
+
+
+def _spd(make, shape):
+    a = np.asarray(make(shape), dtype=np.float64)
+    n = shape[-1]
+    return make.float(a @ np.swapaxes(a, -1, -2) + n * np.eye(n))
+
+
+def _sym(a):
+    return (a + a.mT) * 0.5
+
+
+# == products =================================================================================
+
+
+def _addmm_samples(make):
+    return [
+        Sample((make((2, 3)), make((2, 4)), make((4, 3)))),
+        Sample((make((3,)), make((2, 4)), make((4, 3))), desc="broadcast input"),
+        Sample((make((2, 3)), make((2, 4)), make((4, 3))), {"beta": 0.5, "alpha": 2}, desc="beta, alpha"),
+        Sample((make((2, 3)), NC(make((2, 4))), make((4, 3))), {"beta": 0}, desc="beta 0, non-contiguous"),
+        Sample((make((2, 3)), make((2, 0)), make((0, 3))), desc="empty inner"),
+        Sample((Const(make((2, 3))), make((2, 4)), make((4, 3))), desc="input without grad"),
+    ]
+
+
+def _addmv_samples(make):
+    return [
+        Sample((make((2,)), make((2, 4)), make((4,)))),
+        Sample((make(()), make((2, 4)), make((4,))), {"alpha": 3}, desc="0-d input, alpha"),
+        Sample((make((2,)), NC(make((2, 4))), make((4,))), {"beta": 2}, desc="non-contiguous, beta"),
+    ]
+
+
+def _baddbmm_samples(make):
+    return [
+        Sample((make((2, 2, 3)), make((2, 2, 4)), make((2, 4, 3)))),
+        Sample((make((3,)), make((2, 2, 4)), make((2, 4, 3))), {"beta": 0.5, "alpha": -1}, desc="broadcast, beta, alpha"),
+    ]
+
+
+def _addbmm_samples(make):
+    return [
+        Sample((make((2, 3)), make((2, 2, 4)), make((2, 4, 3)))),
+        Sample((make((1, 3)), make((3, 2, 2)), make((3, 2, 3))), {"beta": 2, "alpha": 0.5}, desc="broadcast, beta, alpha"),
+    ]
+
+
+_EINSUM = [
+    ("ij,jk->ik", [(2, 3), (3, 4)], True),
+    ("ij,jk", [(2, 3), (3, 2)], True),
+    ("i,j->ij", [(2,), (3,)], True),
+    ("ii", [(3, 3)], True),
+    ("ii->i", [(3, 3)], False),
+    ("ij->ji", [(2, 3)], True),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)], True),
+    ("...ij,...jk", [(2, 2, 3), (3, 2)], True),
+    ("i,i", [(4,), (4,)], True),
+    ("ij->", [(2, 3)], True),
+    ("ij,ij->ij", [(2, 3), (2, 3)], True),
+    ("bn,anm,bm->ba", [(2, 3), (2, 3, 2), (2, 2)], True),
+    ("...i,...i->...", [(2, 1, 3), (4, 3)], False),
+    ("iij->j", [(2, 2, 3)], True),
+    ("ij,kj->ikj", [(2, 3), (2, 3)], False),
+    ("a b, b", [(2, 1), (3,)], False),
+    ("ij", [(0, 3)], True),
+]
+
+
+def _einsum_samples(make):
+    return [Sample((eq, *(make(s) for s in shapes)), desc=eq, grad_fn=same) for eq, shapes, same in _EINSUM]
+
+
+def _tensordot_samples(make):
+    return [
+        Sample((make((2, 3)), make((3, 4))), {"dims": 1}),
+        Sample((make((2, 3, 2)), make((3, 2, 2))), {"dims": 2}, desc="dims 2"),
+        Sample((make((2, 3, 2)), make((3, 2, 2))), {"dims": ([1, 0], [0, 2])}, desc="dims lists"),
+        Sample((make((2,)), make((3,))), {"dims": 0}, desc="outer"),
+        Sample((NC(make((3, 2))), make((3, 2))), {"dims": ([0], [0])}, desc="non-contiguous"),
+    ]
+
+
+def _cdist_samples(make):
+    out = [Sample((make((2, 3)), make((3, 3))), {"p": p}, desc=f"p={p}") for p in (2.0, 1.0, 3.0, 0.5, float("inf"))]
+    out.append(Sample((make((2, 2, 3)), make((3, 3))), desc="broadcast batch"))
+    out.append(Sample((make((2, 3)), make((2, 3))), {"p": 0.0}, desc="p=0", gradcheck=False))
+    return out
+
+
+register(
+    OpInfo("outer", lambda mod, a, b: mod.outer(a, b),
+           lambda make: [Sample((make((3,)), make((2,)))), Sample((NC(make((4,))), make((0,))), desc="empty"),
+                         Sample((make((3,)), make((2,), dtype="float64") if make.dtype == np.float32 else make((2,), dtype="float32")),
+                                desc="mixed dtypes")],
+           covers=("outer",), prims=("_mul",)),
+    OpInfo("ger", lambda mod, a, b: mod.ger(a, b), lambda make: [Sample((make((3,)), make((2,))))], covers=("ger",),
+           prims=("_mul",)),
+    OpInfo("outer method", lambda mod, a, b: a.outer(b), lambda make: [Sample((make((3,)), make((2,))))], prims=("_mul",)),
+    OpInfo("vdot", lambda mod, a, b: mod.vdot(a, b),
+           lambda make: [Sample((make((3,)), make((3,)))), Sample((NC(make((3,))), make((3,))), desc="non-contiguous"),
+                         Sample((make((0,)), make((0,))), desc="empty")],
+           covers=("vdot",), prims=("_vdot",), torch_gradgrad=True, **_TOL),
+    OpInfo("inner", lambda mod, a, b: mod.inner(a, b),
+           lambda make: [Sample((make((3,)), make((3,)))), Sample((make((2, 3)), make((4, 3))), desc="matrices"),
+                         Sample((make(()), make((2, 3))), desc="0-d"), Sample((make((2, 2, 3)), make((3,))), desc="3-d")],
+           covers=("inner",), prims=("_mm",), skips={"grad_fn": _NOT_VIEW}, **_TOL),
+    OpInfo("tensordot", lambda mod, a, b, **k: mod.tensordot(a, b, **k), _tensordot_samples, covers=("tensordot",),
+           prims=("_mm", "_view"), **_TOL),
+    OpInfo("einsum", lambda mod, eq, *ops: mod.einsum(eq, *ops), _einsum_samples, covers=("einsum",),
+           prims=("_mm", "_permute", "_sum_dims", "_mul"), **_TOL),
+    OpInfo("einsum list", lambda mod, eq, a, b: mod.einsum(eq, [a, b]),
+           lambda make: [Sample(("ij,jk", make((2, 3)), make((3, 2))))], prims=("_mm",), **_TOL),
+    OpInfo("kron", lambda mod, a, b: mod.kron(a, b),
+           lambda make: [Sample((make((2, 2)), make((2, 3)))), Sample((make((2,)), make((2, 3))), desc="1-d with 2-d"),
+                         Sample((make(()), make((3,))), desc="0-d"), Sample((NC(make((3, 2))), make((1, 2))), desc="non-contiguous")],
+           covers=("kron",), prims=("_mul", "_reshape_copy"), **_TOL),
+    OpInfo("addmm", lambda mod, a, b, c, **k: mod.addmm(a, b, c, **k), _addmm_samples, covers=("addmm",),
+           prims=("_addmm",), torch_gradgrad=True, **_TOL),
+    OpInfo("addmm method", lambda mod, a, b, c, **k: a.addmm(b, c, **k), lambda make: _addmm_samples(make)[:1],
+           prims=("_addmm",), **_TOL),
+    OpInfo("addmm_", _inplace("addmm_"), lambda make: _addmm_samples(make)[2:3], covers=("addmm_",), prims=("_addmm",), **_TOL),
+    OpInfo("addmv", lambda mod, a, b, c, **k: mod.addmv(a, b, c, **k), _addmv_samples, covers=("addmv",),
+           prims=("_addmv",), torch_gradgrad=True, **_TOL),
+    OpInfo("addmv_", _inplace("addmv_"), lambda make: _addmv_samples(make)[:1], covers=("addmv_",), prims=("_addmv",), **_TOL),
+    OpInfo("baddbmm", lambda mod, a, b, c, **k: mod.baddbmm(a, b, c, **k), _baddbmm_samples, covers=("baddbmm",),
+           prims=("_baddbmm",), torch_gradgrad=True, **_TOL),
+    OpInfo("baddbmm_", _inplace("baddbmm_"), lambda make: _baddbmm_samples(make)[:1], covers=("baddbmm_",),
+           prims=("_baddbmm",), **_TOL),
+    OpInfo("addbmm", lambda mod, a, b, c, **k: mod.addbmm(a, b, c, **k), _addbmm_samples, covers=("addbmm",),
+           prims=("_addbmm",), torch_gradgrad=True, **_TOL),
+    OpInfo("addbmm_", _inplace("addbmm_"), lambda make: _addbmm_samples(make)[:1], covers=("addbmm_",),
+           prims=("_addbmm",), **_TOL),
+    OpInfo("cross", lambda mod, a, b, **k: mod.cross(a, b, **k),
+           lambda make: [Sample((make((2, 3)), make((2, 3))), {"dim": 1}), Sample((make((3, 2)), make((3, 2))), {"dim": 0}, desc="dim 0"),
+                         Sample((make((2, 3)), make((1, 3))), {"dim": -1}, desc="broadcast")],
+           covers=("cross",), prims=("_cross",), torch_gradgrad=True, **_TOL),
+    OpInfo("linalg.cross", lambda mod, a, b, **k: mod.linalg.cross(a, b, **k),
+           lambda make: [Sample((make((2, 3)), make((2, 3)))), Sample((make((3, 2)), make((3, 2))), {"dim": 0}, desc="dim 0"),
+                         Sample((NC(make((3, 3))), make((3, 3))), desc="non-contiguous")],
+           prims=("_cross",), **_TOL),
+    OpInfo("cdist", lambda mod, a, b, **k: mod.cdist(a, b, **k), _cdist_samples, covers=("cdist",), prims=("_cdist",),
+           **_TOL),
+)
+
+
+# == chainrule.linalg ===========================================================================
+
+
+def _square_samples(make, shapes=((3, 3), (2, 2, 2), (0, 2, 2))):
+    out = [Sample((_wc(make, s),), desc=f"shape {s}") for s in shapes]
+    out.append(Sample((NC(_wc(make, (3, 3))),), desc="non-contiguous"))
+    return out
+
+
+def _slogdet(mod, a):
+    return tuple(mod.linalg.slogdet(a))
+
+
+def _eigh(mod, a, **k):
+    w, v = mod.linalg.eigh(_sym(a), **k)
+    # Sign-invariant functions of the eigenvectors: squares and a reconstruction.
+    return w, v * v, (v * w.exp().unsqueeze(-2)) @ v.mT
+
+
+def _svd(mod, a, **k):
+    u, s, vh = mod.linalg.svd(a, **k)
+    n = s.shape[-1]
+    u, vh = u[..., :n], vh[..., :n, :]
+    return s, u * u, vh * vh, (u * (s + 1).unsqueeze(-2)) @ vh
+
+
+def _qr_samples(make):
+    return [Sample((make((3, 2)),), desc="tall"), Sample((make((2, 2, 2)),), desc="square batch"),
+            Sample((make((2, 3)),), desc="wide"), Sample((make((3, 2)),), {"mode": "complete"}, desc="complete tall"),
+            Sample((NC(make((3, 3))),), {"mode": "complete"}, desc="complete square, non-contiguous")]
+
+
+def _qr(mod, a, **k):
+    return tuple(mod.linalg.qr(a, **k))
+
+
+_DET_TOL = {"rtol": {"float32": 1e-4, "float64": 1e-8}, "atol": {"float32": 1e-3, "float64": 1e-9}}
+
+register(
+    OpInfo("linalg.inv", lambda mod, a: mod.linalg.inv(a), _square_samples, prims=("_inv",), torch_gradgrad=True, **_TOL),
+    OpInfo("linalg.inv_ex", lambda mod, a: tuple(mod.linalg.inv_ex(a)), lambda make: _square_samples(make)[:2],
+           prims=("_inv",), **_TOL),
+    OpInfo("linalg.det", lambda mod, a: mod.linalg.det(a), lambda make: _square_samples(make) + [
+        Sample((make((0, 0)),), desc="0 x 0")], prims=("_det",), torch_gradgrad=True, **_DET_TOL),
+    OpInfo("linalg.slogdet", _slogdet, lambda make: [Sample((make((3, 3)),)), Sample((make((2, 2, 2)),), desc="batch")],
+           prims=("_slogdet",), **_TOL),
+    OpInfo("linalg.solve", lambda mod, a, b, **k: mod.linalg.solve(a, b, **k),
+           lambda make: [Sample((_wc(make, (3, 3)), make((3, 2)))), Sample((_wc(make, (2, 2, 2)), make((2,))), desc="vector"),
+                         Sample((_wc(make, (2, 2, 2)), make((2, 2))), desc="batch of vectors"),
+                         Sample((_wc(make, (2, 2)), make((2, 2, 1))), desc="broadcast A"),
+                         Sample((NC(_wc(make, (2, 2))), Const(make((2, 3)))), desc="non-contiguous, B without grad")],
+           prims=("_solve",), **_TOL),
+    OpInfo("linalg.solve left=False", lambda mod, a, b: mod.linalg.solve(a, b, left=False),
+           lambda make: [Sample((_wc(make, (2, 2)), make((3, 2))))], prims=("_solve",),
+           skips={"grad_fn": "chainrule solves the transposed system (TransposeBackward0)"}, **_TOL),
+    OpInfo("linalg.cholesky", lambda mod, a, **k: mod.linalg.cholesky(_sym(a), **k),
+           lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch"),
+                         Sample((_spd(make, (2, 2)),), {"upper": True}, desc="upper")],
+           prims=("_cholesky",), **_TOL),
+    OpInfo("linalg.cholesky_ex", lambda mod, a: tuple(mod.linalg.cholesky_ex(_sym(a))),
+           lambda make: [Sample((_spd(make, (2, 2)),))], prims=("_cholesky",), **_TOL),
+    OpInfo("linalg.qr", _qr, _qr_samples, prims=("_qr",), **_TOL),
+    OpInfo("linalg.eigh", _eigh, lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch"),
+                                               Sample((_spd(make, (2, 2)),), {"UPLO": "U"}, desc="UPLO")],
+           prims=("_eigh",), skips={"grad_fn": "its outputs are sign-invariant functions of eigh's"}, **_TOL),
+    OpInfo("linalg.eigvalsh", lambda mod, a: mod.linalg.eigvalsh(_sym(a)),
+           lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch")],
+           prims=("_eigh",), **_TOL),
+    OpInfo("linalg.svd", _svd, lambda make: [Sample((make((3, 2)),), {"full_matrices": False}),
+                                             Sample((make((2, 2, 3)),), {"full_matrices": False}, desc="wide batch"),
+                                             Sample((make((3, 3)),), desc="square")],
+           prims=("_svd",), skips={"grad_fn": "its outputs are sign-invariant functions of svd's"}, **_TOL),
+    OpInfo("linalg.svdvals", lambda mod, a: mod.linalg.svdvals(a),
+           lambda make: [Sample((make((3, 2)),)), Sample((make((2, 2, 3)),), desc="batch")], prims=("_svd",), **_TOL),
+    OpInfo("linalg.vector_norm", lambda mod, a, *args, **k: mod.linalg.vector_norm(a, *args, **k),
+           lambda make: [Sample((make((2, 3)),)), Sample((make((2, 3)), 1), desc="ord 1", gradcheck=True),
+                         Sample((make((2, 3)), 3.0), desc="ord 3"), Sample((make((2, 3)), 0.5), desc="ord 0.5"),
+                         Sample((make((2, 3)), float("inf")), desc="ord inf"), Sample((make((2, 3)), -float("inf")), desc="ord -inf"),
+                         Sample((make((2, 3)), 0), desc="ord 0"),
+                         Sample((make((2, 3, 2)),), {"dim": (0, 2), "keepdim": True}, desc="dims, keepdim"),
+                         Sample((make((2, 3)),), {"dim": 1}, desc="dim"), Sample((make(()),), desc="0-d"),
+                         Sample((NC(make((3, 2))),), {"dim": 0}, desc="non-contiguous"),
+                         Sample((make((0, 3)),), {"dim": 1}, desc="empty"),
+                         Sample((make.float([[0.0, 0.0], [1.0, -1.0]]),), {"dim": 1}, desc="zero vector", gradcheck=False)],
+           prims=("_vector_norm",), avoid=(0.0,), torch_gradgrad=True, **_TOL),
+    OpInfo("linalg.matrix_norm", lambda mod, a, *args, **k: mod.linalg.matrix_norm(a, *args, **k),
+           lambda make: [Sample((make((2, 3)),)), Sample((make((2, 3)), "nuc"), desc="nuc"),
+                         Sample((make((2, 2, 3)), 2), desc="2"), Sample((make((2, 3)), -2), desc="-2"),
+                         Sample((make((2, 3)), 1), desc="1"), Sample((make((2, 3)), -1), desc="-1"),
+                         Sample((make((2, 3)), float("inf")), desc="inf"), Sample((make((3, 2)), -float("inf")), desc="-inf"),
+                         Sample((make((2, 3, 2)), 1), {"dim": (0, 2), "keepdim": True}, desc="dims, keepdim", grad_fn=False)],
+           prims=("_vector_norm", "_svd", "_amax_last", "_amin_last"), **_TOL),
+    OpInfo("linalg.norm", lambda mod, a, *args, **k: mod.linalg.norm(a, *args, **k),
+           lambda make: [Sample((make((2, 3, 2)),)), Sample((make((3,)), 3), desc="vector ord 3"),
+                         Sample((make((2, 3)), "fro"), desc="fro"), Sample((make((2, 3)), 2), desc="matrix ord 2"),
+                         Sample((make((2, 3)),), {"dim": 1}, desc="dim"), Sample((make((2, 3, 2)),), {"dim": (0, 1)}, desc="two dims")],
+           prims=("_vector_norm", "_svd", "_amax_last"), **_TOL),
+    OpInfo("linalg.pinv", lambda mod, a, **k: mod.linalg.pinv(a, **k),
+           lambda make: [Sample((make((3, 2)),)), Sample((make((2, 2, 3)),), desc="wide batch"),
+                         Sample((_wc(make, (2, 2)),), {"rtol": 0.1}, desc="rtol")],
+           prims=("_pinv",), **_TOL),
+    OpInfo("linalg.pinv hermitian", lambda mod, a: mod.linalg.pinv(_sym(a), hermitian=True),
+           lambda make: [Sample((_spd(make, (3, 3)),))], prims=("_pinv",), **_TOL),
+    OpInfo("linalg.lstsq", lambda mod, a, b, **k: tuple(mod.linalg.lstsq(a, b, **k))[:2],
+           lambda make: [Sample((make((3, 2)), make((3, 2)))), Sample((make((2, 3, 2)), make((2, 3))), desc="vector batch"),
+                         Sample((make((3, 2)), make((3, 1))), {"driver": "gelsd"}, desc="gelsd residuals")],
+           prims=("_lstsq",), **_TOL),
+    OpInfo("linalg.lstsq rank", lambda mod, a, b, **k: tuple(mod.linalg.lstsq(a, b, **k))[2:],
+           lambda make: [Sample((Const(make((3, 2))), Const(make((3, 2)))), {"driver": "gelsd"})], differentiable=False, **_TOL),
+    OpInfo("linalg.matrix_power", lambda mod, a, n: mod.linalg.matrix_power(a, n),
+           lambda make: [Sample((_wc(make, (2, 2)), n), desc=f"n={n}") for n in (0, 1, 2, 3, -1, -2)]
+           + [Sample((_wc(make, (2, 2, 2)), 3), desc="batch", grad_fn=True)],
+           prims=("_inv", "_mm", "_clone"), **_TOL),
+    OpInfo("linalg.matrix_exp", lambda mod, a: mod.linalg.matrix_exp(a),
+           lambda make: [Sample((make((2, 2)),)), Sample((make((2, 2, 2)),), desc="batch"),
+                         Sample((make.float(5 * make((3, 3))),), desc="needs squaring"), Sample((make((0, 2, 2)),), desc="empty")],
+           prims=("_matrix_exp",), rtol={"float32": 1e-4, "float64": 1e-8}, atol={"float32": 1e-3, "float64": 1e-9}),
+    OpInfo("linalg.vecdot", lambda mod, a, b: mod.linalg.vecdot(a, b), lambda make: [Sample((make((2, 3)), make((3,))))],
+           **_TOL),
+    OpInfo("linalg.multi_dot", lambda mod, a, b, c: mod.linalg.multi_dot([a, b, c]),
+           lambda make: [Sample((make((2, 3)), make((3, 3)), make((3, 2))))], skips={"grad_fn": "torch picks its own product order"},
+           **_TOL),
+)
+
+
+# == errors ===================================================================================
+
+ERRORS.extend([
+    ErrorCase("outer of matrices", lambda mod: mod.outer(mod.ones(2, 2), mod.ones(2))),
+    ErrorCase("vdot dtype mismatch", lambda mod: mod.vdot(mod.ones(3, dtype=mod.float64), mod.ones(3))),
+    ErrorCase("inner size mismatch", lambda mod: mod.inner(mod.ones(2, 3), mod.ones(2, 2))),
+    ErrorCase("tensordot size mismatch", lambda mod: mod.tensordot(mod.ones(2, 3), mod.ones(3, 2), dims=([1], [1]))),
+    ErrorCase("tensordot negative dims", lambda mod: mod.tensordot(mod.ones(2, 3), mod.ones(3, 2), dims=-1)),
+    ErrorCase("addmm shape mismatch", lambda mod: mod.addmm(mod.ones(2, 2), mod.ones(2, 3), mod.ones(2, 3))),
+    ErrorCase("addmm input not broadcastable", lambda mod: mod.addmm(mod.ones(2, 2), mod.ones(2, 3), mod.ones(3, 3))),
+    ErrorCase("addmv size mismatch", lambda mod: mod.addmv(mod.ones(2), mod.ones(2, 3), mod.ones(2))),
+    ErrorCase("baddbmm of matrices", lambda mod: mod.baddbmm(mod.ones(2), mod.ones(2, 3), mod.ones(3, 2))),
+    ErrorCase("einsum size mismatch", lambda mod: mod.einsum("ij,jk", mod.ones(2, 3), mod.ones(2, 3))),
+    ErrorCase("einsum too many subscripts", lambda mod: mod.einsum("ij", mod.ones(2))),
+    ErrorCase("einsum repeated sizes differ", lambda mod: mod.einsum("ii->i", mod.ones(2, 3))),
+    ErrorCase("einsum too few operands", lambda mod: mod.einsum("i,j,k", mod.ones(2), mod.ones(2))),
+    ErrorCase("einsum unknown output", lambda mod: mod.einsum("i->j", mod.ones(2))),
+    ErrorCase("einsum repeated output", lambda mod: mod.einsum("i->ii", mod.ones(2))),
+    ErrorCase("einsum bad subscript", lambda mod: mod.einsum("i1", mod.ones(2))),
+    ErrorCase("einsum ellipsis too many", lambda mod: mod.einsum("ij...k", mod.ones(2))),
+    ErrorCase("einsum no broadcast", lambda mod: mod.einsum("i,i", mod.ones(2), mod.ones(3))),
+    ErrorCase("cross wrong size", lambda mod: mod.cross(mod.ones(2, 2), mod.ones(2, 2), dim=1)),
+    ErrorCase("linalg.cross wrong size", lambda mod: mod.linalg.cross(mod.ones(3, 2), mod.ones(3, 2))),
+    ErrorCase("cdist columns", lambda mod: mod.cdist(mod.ones(2, 3), mod.ones(2, 4))),
+    ErrorCase("inv singular", lambda mod: mod.linalg.inv(mod.tensor([[1.0, 2.0], [2.0, 4.0]]))),
+    ErrorCase("inv singular batch", lambda mod: mod.linalg.inv(mod.stack([mod.eye(2), mod.ones(2, 2)]))
+              if hasattr(mod, "stack") else mod.linalg.inv(mod.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]))),
+    ErrorCase("inv not square", lambda mod: mod.linalg.inv(mod.ones(2, 3))),
+    ErrorCase("inv of a vector", lambda mod: mod.linalg.inv(mod.ones(3))),
+    ErrorCase("inv of int", lambda mod: mod.linalg.inv(mod.ones(2, 2, dtype=mod.int64))),
+    ErrorCase("inv of half", lambda mod: mod.linalg.inv(mod.ones(2, 2, dtype=mod.float16))),
+    ErrorCase("cholesky not positive-definite", lambda mod: mod.linalg.cholesky(-mod.eye(3))),
+    ErrorCase("cholesky minor 3", lambda mod: mod.linalg.cholesky(mod.tensor([[1.0, 0, 0], [0, 2.0, 0], [0, 0, -1.0]]))),
+    ErrorCase("solve singular", lambda mod: mod.linalg.solve(mod.ones(2, 2), mod.ones(2))),
+    ErrorCase("solve shapes", lambda mod: mod.linalg.solve(mod.eye(2), mod.ones(3))),
+    ErrorCase("det not square", lambda mod: mod.linalg.det(mod.ones(2, 3))),
+    ErrorCase("eigh not square", lambda mod: mod.linalg.eigh(mod.ones(2, 3))),
+    ErrorCase("svd of a vector", lambda mod: mod.linalg.svd(mod.ones(3))),
+    ErrorCase("qr of a vector", lambda mod: mod.linalg.qr(mod.ones(3))),
+    ErrorCase("qr mode r backward", lambda mod: mod.linalg.qr(_leaf2(mod, 3, 2), mode="r")[1].sum().backward()),
+    ErrorCase("matrix_power not square", lambda mod: mod.linalg.matrix_power(mod.ones(2, 3), 2)),
+    ErrorCase("vector_norm of int", lambda mod: mod.linalg.vector_norm(mod.ones(2, dtype=mod.int64))),
+    ErrorCase("norm 3-d with ord", lambda mod: mod.linalg.norm(mod.ones(2, 2, 2), "fro")),
+    ErrorCase("matrix_norm of a vector", lambda mod: mod.linalg.matrix_norm(mod.ones(3), "fro")),
+    ErrorCase("matrix_norm bad ord", lambda mod: mod.linalg.matrix_norm(mod.ones(3, 3), 3)),
+    ErrorCase("lstsq rows", lambda mod: mod.linalg.lstsq(mod.ones(3, 2), mod.ones(4, 2))),
+])
+
+
+def _leaf2(mod, *shape):
+    return mod.ones(*shape, requires_grad=True) * mod.tensor([[1.0, 2.0], [3.0, 5.0], [7.0, 1.0]])

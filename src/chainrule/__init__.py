@@ -18,6 +18,7 @@ from ._creation import (  # noqa: F401
 )
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from . import autograd, nn  # noqa: F401
+from . import linalg  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,

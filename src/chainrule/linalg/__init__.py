@@ -1,0 +1,23 @@
+"""``chainrule.linalg``: PyTorch's ``torch.linalg`` (inverses, solves, factorizations, norms).
+
+Every function takes batches of matrices ``(..., m, n)``; multi-output functions return
+named tuples that print as PyTorch's (``torch.return_types.linalg_eigh(...)``). Gradients
+follow PyTorch's formulas, including where they are infinite (repeated eigenvalues).
+"""
+
+from __future__ import annotations
+
+from ..ops.linalg import linalg_cross as cross
+from ..ops.linalg import matmul
+from ._decompositions import (
+    LinAlgError, cholesky, cholesky_ex, det, eigh, eigvalsh, inv, inv_ex, qr, slogdet, solve, svd, svdvals,
+)
+from ._functions import (
+    lstsq, matrix_exp, matrix_norm, matrix_power, multi_dot, norm, pinv, vecdot, vector_norm,
+)
+
+__all__ = [
+    "LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
+    "matmul", "matrix_exp", "matrix_norm", "matrix_power", "multi_dot", "norm", "pinv", "qr", "slogdet",
+    "solve", "svd", "svdvals", "vecdot", "vector_norm",
+]

@@ -1,0 +1,591 @@
+"""Inverses, determinants, solves and factorizations: each primitive's NumPy kernel with its
+VJP rules right below it. Rules use chainrule ops only (so every op differentiates to any
+order); matrices are batched over leading dimensions throughout.
+
+Derivations in the rules use real matrices, ``X^T`` for ``transpose(X, -1, -2)`` and
+``<X, Y> = sum(X * Y)``: a rule returns the ``gA`` with ``<gA, dA> = <gOut, dOut>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..ops import elementwise as ew
+from ..ops import movement as mov
+from ..ops import reduction as red
+from ..ops._registry import defvjp, primitive
+from ..ops.linalg import _type_name, matmul
+from ._multi import call_multi, multi_primitive, return_type
+
+
+class LinAlgError(RuntimeError):
+    """A matrix the operation cannot handle (singular, not positive-definite, ...)."""
+
+
+# -- small helpers (constant masks; rules combine them with chainrule ops) ---------------------
+
+
+def _mT(x: Tensor) -> Tensor:
+    return mov.transpose(x, -1, -2)
+
+
+def _const(arr: np.ndarray) -> Tensor:
+    return Tensor._make(arr)
+
+
+def _eye(n: int, like) -> Tensor:
+    return _const(np.eye(n, dtype=like._data.dtype if isinstance(like, Tensor) else like))
+
+
+def _diag_embed(v: Tensor) -> Tensor:
+    """Vectors (..., n) as diagonal matrices (..., n, n)."""
+    return mov.unsqueeze(v, -1) * _eye(v.shape[-1], v)
+
+
+def _tril_mask(n: int, m: int, k: int, dtype) -> Tensor:
+    return _const(np.tri(n, m, k, dtype=dtype))
+
+
+def _tril(x: Tensor, k: int = 0) -> Tensor:
+    return x * _tril_mask(x.shape[-2], x.shape[-1], k, x._data.dtype)
+
+
+def _triu(x: Tensor, k: int = 0) -> Tensor:
+    return x * (1 - _tril_mask(x.shape[-2], x.shape[-1], k - 1, x._data.dtype))
+
+
+def _vec(x: Tensor) -> Tensor:
+    """(..., n) -> (..., 1, n): a vector broadcast along rows."""
+    return mov.unsqueeze(x, -2)
+
+
+def _solve_right(x: Tensor, r: Tensor) -> Tensor:
+    """``x @ r^-1``."""
+    return _mT(solve(_mT(r), _mT(x)))
+
+
+# -- argument checks, worded as PyTorch's --------------------------------------------------------
+
+
+def check_matrix(name: str, a: Tensor, square: bool = True, argname: str = "A") -> None:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}(): argument '{argname}' must be Tensor, not {type(a).__name__}")
+    d = a._data
+    if d.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {argname} must have at least 2 dimensions.")
+    check_float(name, a)
+    if square and d.shape[-1] != d.shape[-2]:
+        raise RuntimeError(
+            f"{name}: {argname} must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
+        )
+
+
+def check_float(name: str, a: Tensor) -> None:
+    kind, dt = a._data.dtype.kind, a._data.dtype
+    if kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_name(a)}")
+    if dt == np.float16:
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {_type_name(a)}")
+
+
+def _batch_prefix(a: np.ndarray, index: int) -> str:
+    return f"(Batch element {index}): " if a.ndim > 2 else ""
+
+
+def _first_failing(a: np.ndarray, fails) -> int:
+    """The index (in the flattened batch) of the first matrix for which ``fails`` holds."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    return next((i for i, m in enumerate(flat) if fails(m)), 0)
+
+
+def _zero_pivot(m: np.ndarray) -> int | None:
+    """LAPACK getrf's ``info``: the 1-based column of the first exactly-zero pivot of
+    Gaussian elimination with partial pivoting, or None."""
+    u = np.array(m, dtype=m.dtype)
+    n = u.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return None
+
+
+def _singular_error(name: str, a: np.ndarray, solver: bool = False) -> LinAlgError:
+    i = _first_failing(a, lambda m: _zero_pivot(m) is not None)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    prefix = _batch_prefix(a, i)
+    if solver:
+        return LinAlgError(f"{name}: {prefix}The solver failed because the input matrix is singular.")
+    info = _zero_pivot(flat[i]) if flat.shape[0] else 1
+    return LinAlgError(
+        f"{name}: {prefix}The diagonal element {info} is zero, the inversion could not be completed because the "
+        "input matrix is singular."
+    )
+
+
+# -- inverse ---------------------------------------------------------------------------------------
+
+
+def _inv_array(a: np.ndarray, name: str = "linalg.inv") -> np.ndarray:
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise _singular_error(name, a) from None
+
+
+@primitive("LinalgInvExBackward0", save_inputs=False, save_result=True)
+def _inv(a):
+    return _inv_array(a)
+
+
+# d(A^-1) = -A^-1 dA A^-1, so gA = -X^T g X^T with X = A^-1.
+defvjp(_inv, lambda grad, result, a: -matmul(_mT(result), matmul(grad, _mT(result))))
+
+
+def inv(A: Tensor, *, out=None) -> Tensor:
+    """The inverse of each square matrix; raises LinAlgError for a singular one.
+
+    >>> chainrule.linalg.inv(chainrule.tensor([[2.0, 0.0], [0.0, 4.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    check_matrix("linalg.inv", A)
+    return _inv(A)
+
+
+InvExResult = return_type("linalg_inv_ex", ("inverse", "info"))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
+    """``(inverse, info)``: info is 0 for invertible matrices, else the first zero pivot (1-based)."""
+    check_matrix("linalg.inv_ex", A)
+    a = A._data
+    flat = a.reshape((-1,) + a.shape[-2:])
+    info = np.array([_zero_pivot(m) or 0 if not np.all(np.isfinite(m)) or np.linalg.matrix_rank(m) < m.shape[0]
+                     else 0 for m in flat], dtype=np.int32).reshape(a.shape[:-2])
+    if check_errors and info.any():
+        raise _singular_error("linalg.inv_ex", a)
+    if info.any():  # as LAPACK leaves it: infinities where the elimination divided by zero
+        with np.errstate(all="ignore"):
+            good = info.reshape(-1) == 0
+            res = np.full(flat.shape, np.inf, dtype=a.dtype)
+            if good.any():
+                res[good] = np.linalg.inv(flat[good])
+            out = Tensor._make(res.reshape(a.shape))
+    else:
+        out = _inv(A)
+    return InvExResult(out, Tensor._make(info))
+
+
+# -- determinants ----------------------------------------------------------------------------------
+
+
+@primitive("LinalgDetBackward0", save_result=True)
+def _det(a):
+    return np.asarray(np.linalg.det(a))
+
+
+def _det_vjp(grad, result, a):
+    # d det = det * tr(A^-1 dA), so gA = g det A^-T (the cofactor matrix).
+    scale = mov.unsqueeze(mov.unsqueeze(grad * result, -1), -1)
+    return scale * _mT(inv(a))
+
+
+defvjp(_det, _det_vjp)
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each square matrix."""
+    check_matrix("linalg.det", A)
+    return _det(A)
+
+
+SlogdetResult = return_type("linalg_slogdet", ("sign", "logabsdet"))
+
+
+@multi_primitive("LinalgSlogdetBackward0", 2)
+def _slogdet(a):
+    sign, logabs = np.linalg.slogdet(a)
+    return np.asarray(sign), np.asarray(logabs)
+
+
+def _slogdet_vjp(grads, results, a):
+    # The sign is locally constant: only log|det| has a gradient, A^-T.
+    g = grads[1]
+    if g is None:
+        return None
+    return mov.unsqueeze(mov.unsqueeze(g, -1), -1) * _mT(inv(a))
+
+
+defvjp(_slogdet, _slogdet_vjp)
+
+
+def slogdet(A: Tensor) -> tuple:
+    """``(sign, logabsdet)`` of each determinant: stable where the determinant under- or overflows."""
+    check_matrix("linalg.slogdet", A)
+    return SlogdetResult(*call_multi(_slogdet, (A,), {}))
+
+
+# -- solve -----------------------------------------------------------------------------------------
+
+
+def _is_vector_rhs(a_shape: tuple, b_shape: tuple) -> bool:
+    """PyTorch's rule: B is a (batch of) vector(s) when it is 1-D or has A's batch shape plus one dim."""
+    return len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and b_shape == a_shape[:-1])
+
+
+@primitive("LinalgSolveExBackward0", save_result=True)
+def _solve(a, b, *, vector):
+    if vector:
+        b = b[..., None]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a_, b_ = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+    try:
+        x = np.linalg.solve(a_, b_)
+    except np.linalg.LinAlgError:
+        raise _singular_error("torch.linalg.solve", a_, solver=True) from None
+    return x[..., 0] if vector else x
+
+
+def _solve_vjp_b(grad, result, a, b, *, vector):
+    return solve(_mT(a), grad)
+
+
+def _solve_vjp_a(grad, result, a, b, *, vector):
+    gb = solve(_mT(a), grad)
+    if vector:  # -gB x^T as an outer product of vectors
+        return -(mov.unsqueeze(gb, -1) * _vec(result))
+    return -matmul(gb, _mT(result))
+
+
+defvjp(_solve, _solve_vjp_a, _solve_vjp_b)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """The solution X of ``A X = B`` (``X A = B`` with ``left=False``); batches broadcast."""
+    check_matrix("linalg.solve", A)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type {_type_name(A)} and B "
+            f"of type {_type_name(B)} instead"
+        )
+    if not left:
+        return _mT(solve(_mT(A), _mT(B)))
+    vector = _is_vector_rhs(A._data.shape, B._data.shape)
+    n = A._data.shape[-1]
+    rows = B._data.shape[-1] if vector else B._data.shape[-2] if B._data.ndim >= 2 else B._data.shape[0]
+    if B._data.ndim == 0 or rows != n:
+        shape_b = f"{B._data.shape[-1]}x1" if vector else "x".join(map(str, B._data.shape[-2:]))
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and {shape_b})"
+        )
+    batch_b = B._data.shape[:-1] if vector else B._data.shape[:-2]
+    try:
+        np.broadcast_shapes(A._data.shape[:-2], batch_b)
+    except ValueError:
+        from ..ops.elementwise import broadcast_error
+
+        raise broadcast_error(A._data.shape[:-2], batch_b) from None
+    return _solve(A, B, vector=vector)
+
+
+# -- Cholesky --------------------------------------------------------------------------------------
+
+
+def _not_pd_error(name: str, a: np.ndarray) -> LinAlgError:
+    def order(m):
+        for k in range(1, m.shape[0] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                return k
+        return 0
+
+    i = _first_failing(a, lambda m: order(m) > 0)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    return LinAlgError(
+        f"{name}: {_batch_prefix(a, i)}The factorization could not be completed because the input is not "
+        f"positive-definite (the leading minor of order {order(flat[i])} is not positive-definite)."
+    )
+
+
+@primitive("LinalgCholeskyExBackward0", save_inputs=False, save_result=True)
+def _cholesky(a, *, upper):
+    try:
+        low = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        raise _not_pd_error("linalg.cholesky", a) from None
+    return np.swapaxes(low, -1, -2).copy() if upper else low
+
+
+def _cholesky_vjp(grad, result, a, *, upper):
+    # A = L L^T. With P = L^T gL taken lower-triangular and its diagonal halved, the
+    # symmetric part of L^-T P L^-1 is the gradient (the input is symmetric by assumption).
+    low, g = (_mT(result), _mT(grad)) if upper else (result, grad)
+    n = low.shape[-1]
+    phi = matmul(_mT(low), _tril(g))
+    phi = phi * _const(np.tri(n, dtype=low._data.dtype) - 0.5 * np.eye(n, dtype=low._data.dtype))
+    s = _solve_right(solve(_mT(low), phi), low)
+    return (s + _mT(s)) * 0.5
+
+
+defvjp(_cholesky, _cholesky_vjp)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The lower-triangular L with ``A = L L^T`` for symmetric positive-definite A (U = L^T with ``upper``)."""
+    check_matrix("linalg.cholesky", A)
+    return _cholesky(A, upper=upper)
+
+
+CholeskyExResult = return_type("linalg_cholesky_ex", ("L", "info"))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
+    """``(L, info)``: info is 0 where the factorization succeeded, else the failing minor's order."""
+    check_matrix("linalg.cholesky_ex", A)
+    try:
+        L = _cholesky(A, upper=upper)
+        info = np.zeros(A._data.shape[:-2], dtype=np.int32)
+    except LinAlgError:
+        if check_errors:
+            raise
+        a = A._data
+        flat = a.reshape((-1,) + a.shape[-2:])
+        infos, outs = [], []
+        for m in flat:
+            try:
+                outs.append(np.linalg.cholesky(m))
+                infos.append(0)
+            except np.linalg.LinAlgError:
+                k = next(k for k in range(1, m.shape[0] + 1) if not _is_pd(m[:k, :k]))
+                outs.append(np.tril(np.linalg.cholesky(m[: k - 1, : k - 1]) if k > 1 else np.zeros((0, 0)),))
+                infos.append(k)
+        res = np.zeros(flat.shape, dtype=a.dtype)
+        for r, o in zip(res, outs):
+            r[: o.shape[0], : o.shape[1]] = o
+        res = res.reshape(a.shape)
+        L = Tensor._make(np.swapaxes(res, -1, -2).copy() if upper else res)
+        info = np.array(infos, dtype=np.int32).reshape(a.shape[:-2])
+    return CholeskyExResult(L, Tensor._make(info))
+
+
+def _is_pd(m: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(m)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+# -- QR --------------------------------------------------------------------------------------------
+
+QRResult = return_type("linalg_qr", ("Q", "R"))
+
+
+@multi_primitive("LinalgQrBackward0", 2)
+def _qr(a, *, mode):
+    if mode == "r":
+        r = np.linalg.qr(a, mode="r")
+        return np.empty((0,), dtype=a.dtype), np.asarray(r)
+    q, r = np.linalg.qr(a, mode=mode)
+    return q, r
+
+
+def _qr_square_vjp(gq, gr, q, r):
+    """A = QR with R square (m >= n): gA = [gQ + Q copyutl(gR R^T - Q^T gQ)] R^-T, where
+    copyutl mirrors the upper triangle into the lower one."""
+    n = r.shape[-1]
+    m = 0
+    if gr is not None:
+        m = matmul(gr, _mT(r))
+    if gq is not None:
+        m = m - matmul(_mT(q), gq)
+    mirrored = _triu(m) + _mT(_triu(m, 1)) if isinstance(m, Tensor) else None
+    b = 0 if mirrored is None else matmul(q, mirrored)
+    if gq is not None:
+        b = b + gq
+    if not isinstance(b, Tensor):
+        return None
+    del n
+    return _solve_right(b, _mT(r))
+
+
+def _qr_vjp(grads, results, a, *, mode):
+    gq, gr = grads
+    q, r = results
+    m, n = a.shape[-2], a.shape[-1]
+    if mode == "r":
+        raise RuntimeError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+            "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+        )
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+    if m >= n:
+        return _qr_square_vjp(gq, gr, q, r)
+    # m < n: A = [X Y] with X = Q R1 square and Y = Q R2, so R2 = Q^T Y feeds Q's gradient.
+    dtype = a._data.dtype
+    first = _const(np.eye(m, n, dtype=dtype))  # X = A first^T
+    rest = _const(np.eye(n - m, n, k=m, dtype=dtype))  # Y = A rest^T
+    y = matmul(a, _mT(rest))
+    r1 = matmul(r, _mT(first))
+    gr1 = None if gr is None else matmul(gr, _mT(first))
+    gq1 = gq
+    out = 0
+    if gr is not None:
+        gr2 = matmul(gr, _mT(rest))
+        gq1 = matmul(y, _mT(gr2)) if gq is None else gq + matmul(y, _mT(gr2))
+        out = matmul(matmul(q, gr2), rest)
+    gx = _qr_square_vjp(gq1, gr1, q, r1)
+    if gx is not None:
+        out = out + matmul(gx, first)
+    return out if isinstance(out, Tensor) else None
+
+
+defvjp(_qr, _qr_vjp)
+
+
+def qr(A: Tensor, mode: str = "reduced") -> tuple:
+    """``(Q, R)`` with ``A = Q R``, Q orthonormal columns and R upper-triangular."""
+    check_matrix("linalg.qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
+    return QRResult(*call_multi(_qr, (A,), {"mode": mode}))
+
+
+# -- symmetric eigendecomposition -----------------------------------------------------------------
+
+EighResult = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+
+
+@multi_primitive("LinalgEighBackward0", 2)
+def _eigh(a, *, UPLO):
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    return w, v
+
+
+def _eigh_vjp(grads, results, a, *, UPLO):
+    # A = V diag(L) V^T: gA = V (diag(gL) + skew(V^T gV) / 2 * F) V^T, F_ij = 1 / (L_j - L_i)
+    # off the diagonal (infinite for repeated eigenvalues, as PyTorch's).
+    gl, gv = grads
+    lam, v = results
+    inner = 0
+    if gv is not None:
+        n = lam.shape[-1]
+        eye = _eye(n, lam)
+        diff = _vec(lam) - mov.unsqueeze(lam, -1) + eye
+        vgv = matmul(_mT(v), gv)
+        inner = (vgv - _mT(vgv)) * 0.5 / diff * (1 - eye)
+    if gl is not None:
+        inner = inner + _diag_embed(gl)
+    return matmul(v, matmul(inner, _mT(v)))
+
+
+defvjp(_eigh, _eigh_vjp)
+
+
+def _check_uplo(name: str, UPLO: str) -> None:
+    if UPLO not in ("L", "U", "l", "u"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> tuple:
+    """``(eigenvalues, eigenvectors)`` of symmetric matrices, eigenvalues ascending.
+
+    Only the ``UPLO`` triangle of A is read.
+    """
+    check_matrix("linalg.eigh", A)
+    _check_uplo("linalg.eigh", UPLO)
+    return EighResult(*call_multi(_eigh, (A,), {"UPLO": UPLO.upper()}))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of symmetric matrices, ascending."""
+    check_matrix("linalg.eigvalsh", A)
+    _check_uplo("linalg.eigvalsh", UPLO)
+    if A.requires_grad:  # the gradient needs the eigenvectors
+        return call_multi(_eigh, (A,), {"UPLO": UPLO.upper()})[0]
+    return Tensor._make(np.linalg.eigvalsh(A._data, UPLO=UPLO.upper()))
+
+
+# -- singular value decomposition -------------------------------------------------------------------
+
+SVDResult = return_type("linalg_svd", ("U", "S", "Vh"))
+
+
+@multi_primitive("LinalgSvdBackward0", 3)
+def _svd(a, *, full_matrices):
+    if a.size == 0:
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        batch = a.shape[:-2]
+        eye_m = np.broadcast_to(np.eye(m, m if full_matrices else k, dtype=a.dtype), batch + (m, m if full_matrices else k))
+        eye_n = np.broadcast_to(np.eye(n if full_matrices else k, n, dtype=a.dtype), batch + (n if full_matrices else k, n))
+        return eye_m.copy(), np.zeros(batch + (k,), dtype=a.dtype), eye_n.copy()
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+def _svd_vjp(grads, results, a, *, full_matrices):
+    # A = U S V^T (U: m x k, V: n x k). With F_ij = 1 / (s_j^2 - s_i^2) off the diagonal,
+    # gA = U [F*(U^T gU - gU^T U) S + S F*(V^T gV - gV^T V) + diag(gS)] V^T
+    #      + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T).
+    gu, gs, gvh = grads
+    u, s, vh = results
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    if full_matrices and (gu is not None or gvh is not None) and m != n:
+        u, vh = u[..., :k], vh[..., :k, :]
+        gu = None if gu is None else gu[..., :k]
+        gvh = None if gvh is None else gvh[..., :k, :]
+    v = _mT(vh)
+    inner = 0 if gs is None else _diag_embed(gs)
+    if gu is not None or gvh is not None:
+        eye = _eye(k, s)
+        s2 = s * s
+        f = (1 - eye) / (_vec(s2) - mov.unsqueeze(s2, -1) + eye)
+        s_row = _vec(s)
+        if gu is not None:
+            utgu = matmul(_mT(u), gu)
+            inner = inner + f * (utgu - _mT(utgu)) * s_row
+        if gvh is not None:
+            gv = _mT(gvh)
+            vtgv = matmul(vh, gv)
+            inner = inner + mov.unsqueeze(s, -1) * (f * (vtgv - _mT(vtgv)))
+    out = matmul(u, matmul(inner, vh)) if isinstance(inner, Tensor) else None
+    if gu is not None and m > k:
+        proj = gu - matmul(u, matmul(_mT(u), gu))
+        term = matmul(proj / s_row, vh)
+        out = term if out is None else out + term
+    if gvh is not None and n > k:
+        gv = _mT(gvh)
+        proj = gv - matmul(v, matmul(vh, gv))
+        term = matmul(u / s_row, _mT(proj))
+        out = term if out is None else out + term
+    return out
+
+
+defvjp(_svd, _svd_vjp)
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh``, singular values descending."""
+    check_matrix("linalg.svd", A, square=False)
+    return SVDResult(*call_multi(_svd, (A,), {"full_matrices": full_matrices}))
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    """The singular values of each matrix, descending."""
+    check_matrix("linalg.svdvals", A, square=False)
+    if A.requires_grad:  # the gradient needs the singular vectors
+        return call_multi(_svd, (A,), {"full_matrices": False})[1]
+    return Tensor._make(np.linalg.svd(A._data, compute_uv=False) if A._data.size else
+                        np.zeros(A._data.shape[:-2] + (min(A._data.shape[-2:]),), dtype=A._data.dtype))

@@ -1,0 +1,459 @@
+"""Norms, pseudo-inverses, least squares and matrix functions (see _decompositions.py for
+the conventions of the rules)."""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..ops import elementwise as ew
+from ..ops import movement as mov
+from ..ops import reduction as red
+from ..ops._common import norm_dims
+from ..ops._registry import defvjp, primitive
+from ..ops.linalg import _type_name, matmul
+from ._decompositions import _mT, _vec, check_float, check_matrix, inv, svdvals
+from ._multi import call_multi, multi_primitive, return_type
+
+_INF = math.inf
+
+
+# -- vector norms ----------------------------------------------------------------------------------
+
+
+@primitive("LinalgVectorNormBackward0", save_result=True)
+def _vector_norm(x, *, ord, dim, keepdim):
+    a = np.abs(x)
+    if ord == 2:
+        out = np.sqrt(np.sum(a * a, axis=dim, keepdims=keepdim))
+    elif ord == _INF:
+        out = np.max(a, axis=dim, keepdims=keepdim)
+    elif ord == -_INF:
+        out = np.min(a, axis=dim, keepdims=keepdim)
+    elif ord == 0:
+        out = np.sum(a != 0, axis=dim, keepdims=keepdim)
+    elif ord == 1:
+        out = np.sum(a, axis=dim, keepdims=keepdim)
+    else:
+        with np.errstate(divide="ignore"):
+            out = np.sum(a**ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _vector_norm_vjp(grad, result, x, *, ord, dim, keepdim):
+    dims = tuple(range(x.ndim)) if dim is None else dim
+    shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+    g, norm = (grad, result) if keepdim else (mov.reshape(grad, shape), mov.reshape(result, shape))
+    if ord == 0:
+        return None  # PyTorch: no gradient at all (not zeros)
+    if ord == 1:
+        return ew.sign(x) * g
+    if ord in (_INF, -_INF):
+        # Split evenly between the elements where |x| reaches the norm (NaNs included), as PyTorch.
+        ax = ew.abs(x)
+        mask = ew.logical_or(ew.eq(ax, norm), ew.isnan(ax)).to(x.dtype)
+        return ew.sign(x) * (g / red.sum(mask, dims, keepdim=True)) * mask
+    zero = ew.eq(norm, 0)
+    safe = ew.where(zero, 1.0, norm)
+    if ord == 2:
+        return x * ew.where(zero, 0.0, g / safe)
+    scaled = ew.sign(x) * ew.abs(x) ** (ord - 1) if ord < 1 else x * ew.abs(x) ** (ord - 2)
+    return scaled * ew.where(zero, 0.0, g / safe ** (ord - 1))
+
+
+defvjp(_vector_norm, _vector_norm_vjp)
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The ``ord``-norm of ``x`` as a flat vector, or of its vectors along ``dim``.
+
+    >>> chainrule.linalg.vector_norm(chainrule.tensor([3.0, 4.0]))
+    tensor(5.)
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.vector_norm(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(x)}"
+        )
+    if dtype is not None:
+        x = ew.to_dtype(x, dtype)
+    dims = None if dim is None else norm_dims(dim, builtins.max(x._data.ndim, 1))
+    if x._data.ndim == 0 and dims is not None:
+        dims = None
+    ord = float(ord)
+    if ord < 0 or ord == _INF:
+        reduced = x._data.shape if dims is None else tuple(x._data.shape[d] for d in dims)
+        if any(s == 0 for s in reduced) or (dims is None and x._data.size == 0):
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {_ord_word(ord)} norm on an empty tensor because the "
+                "operation does not have an identity"
+            )
+    return _vector_norm(x, ord=ord, dim=dims, keepdim=keepdim)
+
+
+def _ord_word(ord: float) -> str:
+    return "inf" if ord == _INF else "-inf" if ord == -_INF else f"{ord:g}"
+
+
+# -- extrema over one dim (matrix norms take them of row/column sums and singular values) ----------
+
+
+@primitive("AmaxBackward0", save_result=True)
+def _amax_last(x):
+    return np.max(x, axis=-1)
+
+
+@primitive("AminBackward0", save_result=True)
+def _amin_last(x):
+    return np.min(x, axis=-1)
+
+
+def _extremum_vjp(grad, result, x):
+    # Split evenly between tied extrema, as PyTorch's amax/amin.
+    mask = ew.eq(x, mov.unsqueeze(result, -1)).to(x.dtype)
+    return mov.unsqueeze(grad, -1) * mask / red.sum(mask, -1, keepdim=True)
+
+
+defvjp(_amax_last, _extremum_vjp)
+defvjp(_amin_last, _extremum_vjp)
+
+
+# -- matrix norms ----------------------------------------------------------------------------------
+
+_MATRIX_ORDS = ("fro", "nuc", _INF, -_INF, 1, -1, 2, -2)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The matrix ``ord``-norm ('fro', 'nuc', inf, -inf, 1, -1, 2, -2) over the two dims ``dim``."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.matrix_norm(): argument 'input' must be Tensor, not {type(A).__name__}")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    check_float("linalg.matrix_norm", A)
+    if ord not in _MATRIX_ORDS:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if dtype is not None:
+        A = ew.to_dtype(A, dtype)
+    nd = A._data.ndim
+    d0, d1 = (d % nd if -nd <= d < nd else d for d in dim)
+    if not (0 <= d0 < nd and 0 <= d1 < nd):
+        from ..ops._common import norm_dim
+
+        norm_dim(dim[0], nd), norm_dim(dim[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    rest = [i for i in range(nd) if i not in (d0, d1)]
+    if ord in ("nuc", 2, -2):
+        moved = mov.permute(A, tuple(rest + [d0, d1]))
+        s = svdvals(moved)
+        out = red.sum(s, -1) if ord == "nuc" else _amax_last(s) if ord == 2 else _amin_last(s)
+    else:
+        # 1-norms: largest column sum; inf-norms: largest row sum (smallest for negative orders).
+        summed_dim, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = red.sum(ew.abs(A), summed_dim, keepdim=True)
+        moved = mov.permute(sums, tuple(rest + [summed_dim, other]))
+        moved = mov.squeeze(moved, -2)
+        out = _amax_last(moved) if ord in (1, _INF) else _amin_last(moved)
+    if keepdim:
+        for d in sorted((d0, d1)):
+            out = mov.unsqueeze(out, d)
+    return out
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """A vector norm (1-D input or an int ``dim``) or a matrix norm (2-D input or two dims)."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.norm(): argument 'input' must be Tensor, not {type(A).__name__}")
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        dim = tuple(dim)
+        if len(dim) == 1:
+            dim = dim[0]
+    if isinstance(dim, tuple):
+        if len(dim) != 2:
+            raise RuntimeError(f"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got {list(dim)}")
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    if dim is None and ord is not None:
+        if A._data.ndim not in (1, 2):
+            raise RuntimeError(
+                f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A._data.ndim}D."
+            )
+        if A._data.ndim == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+# -- pseudo-inverse and least squares ----------------------------------------------------------------
+
+
+def _pinv_array(a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
+    m, n = a.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(a.dtype).eps * builtins.max(m, n)
+    atol = 0.0 if atol is None else atol
+    if a.size == 0:
+        return np.zeros(a.shape[:-2] + (n, m), dtype=a.dtype)
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        s = np.abs(w)
+        thr = np.maximum(atol, rtol * s.max(-1, keepdims=True))
+        with np.errstate(divide="ignore"):
+            winv = np.where(s > thr, 1 / w, 0).astype(a.dtype)
+        return (v * winv[..., None, :]) @ np.swapaxes(v, -1, -2)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    thr = np.maximum(atol, rtol * s[..., :1])
+    with np.errstate(divide="ignore"):
+        sinv = np.where(s > thr, 1 / s, 0).astype(a.dtype)
+    return (np.swapaxes(vh, -1, -2) * sinv[..., None, :]) @ np.swapaxes(u, -1, -2)
+
+
+@primitive("LinalgPinvBackward0", save_result=True)
+def _pinv(a, *, atol, rtol, hermitian):
+    return _pinv_array(a, atol, rtol, hermitian)
+
+
+def pinv_vjp(g: Tensor, p: Tensor, a: Tensor) -> Tensor:
+    """gA for P = pinv(A) (Golub and Pereyra's derivative of the pseudo-inverse):
+    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P, hence
+    gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
+    pt, gt = _mT(p), _mT(g)
+    t1 = -matmul(pt, matmul(g, pt))
+    w = matmul(gt, matmul(p, pt))
+    t2 = w - matmul(a, matmul(p, w))
+    v = matmul(matmul(pt, p), gt)
+    t3 = v - matmul(matmul(v, p), a)
+    return t1 + t2 + t3
+
+
+defvjp(_pinv, lambda grad, result, a, *, atol, rtol, hermitian: pinv_vjp(grad, result, a))
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse; singular values at most ``max(atol, rtol * s_max)`` count as 0."""
+    check_matrix("linalg.pinv", A, square=False)
+    atol = atol.item() if isinstance(atol, Tensor) else atol
+    rtol = rtol.item() if isinstance(rtol, Tensor) else rtol
+    return _pinv(A, atol=atol, rtol=rtol, hermitian=hermitian)
+
+
+LstsqResult = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+@multi_primitive("LinalgLstsqBackward0", 2)
+def _lstsq(a, b, *, vector, rcond, driver):
+    m, n = a.shape[-2:]
+    bm = b[..., None] if vector else b
+    x = _pinv_array(a, None, rcond, False) @ bm
+    if driver != "gelsy" and m > n and np.all(np.linalg.matrix_rank(a) == n) if a.size else False:
+        res = np.sum((a @ x - bm) ** 2, axis=-2)
+        res = res[..., 0] if vector else res
+    else:
+        res = np.empty((0,), dtype=a.dtype)
+    return (x[..., 0] if vector else x), res
+
+
+def _lstsq_residual(grads, results, a, b, vector):
+    """(E, weights): the residual AX - B and the residuals' gradient as a row. X is optimal,
+    so residual r = ||A X - B||^2 has dr = 2 <E, dA X - dB> (X's own change does not count)."""
+    gr, (x, res) = grads[1], results
+    if gr is None or res.shape == (0,):
+        return None, None
+    if vector:
+        x, b, gr = mov.unsqueeze(x, -1), mov.unsqueeze(b, -1), mov.unsqueeze(gr, -1)
+    return matmul(a, x) - b, _vec(gr) * 2
+
+
+def _lstsq_vjp_a(grads, results, a, b, *, vector, rcond, driver):
+    gx, out = grads[0], None
+    if gx is not None:
+        bm = b
+        if vector:
+            gx, bm = mov.unsqueeze(gx, -1), mov.unsqueeze(b, -1)
+        out = pinv_vjp(matmul(gx, _mT(bm)), pinv(a), a)
+    e, w = _lstsq_residual(grads, results, a, b, vector)
+    if e is not None:
+        x = mov.unsqueeze(results[0], -1) if vector else results[0]
+        term = matmul(e * w, _mT(x))
+        out = term if out is None else out + term
+    return out
+
+
+def _lstsq_vjp_b(grads, results, a, b, *, vector, rcond, driver):
+    gx, out = grads[0], None
+    if gx is not None:
+        pt = _mT(pinv(a))
+        out = mov.squeeze(matmul(pt, mov.unsqueeze(gx, -1)), -1) if vector else matmul(pt, gx)
+    e, w = _lstsq_residual(grads, results, a, b, vector)
+    if e is not None:
+        term = -(e * w)
+        term = mov.squeeze(term, -1) if vector else term
+        out = term if out is None else out + term
+    return out
+
+
+defvjp(_lstsq, _lstsq_vjp_a, _lstsq_vjp_b)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
+    """``(solution, residuals, rank, singular_values)`` of the least-squares problem min ||A X - B||."""
+    check_matrix("torch.linalg.lstsq", A, square=False)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.lstsq(): argument 'b' must be Tensor, not {type(B).__name__}")
+    if B._data.dtype != A._data.dtype:
+        raise RuntimeError(
+            f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype "
+            f"{_type_name(A)} and other's dtype {_type_name(B)}"
+        )
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(
+            f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    driver = driver or "gelsy"
+    if not (A._data.ndim >= B._data.ndim and A._data.ndim - B._data.ndim <= 1):
+        raise RuntimeError(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+            "(input.dim() - other.dim()) <= 1"
+        )
+    vector = B._data.ndim == A._data.ndim - 1
+    rows = B._data.shape[-1] if vector else B._data.shape[-2]
+    if rows != A._data.shape[-2]:
+        raise RuntimeError(
+            "torch.linalg.lstsq: input.size(-1) should match other.size(-1)" if vector
+            else "torch.linalg.lstsq: input.size(-2) should match other.size(-2)"
+        )
+    solution, residuals = call_multi(_lstsq, (A, B), {"vector": vector, "rcond": rcond, "driver": driver})
+    a = A._data
+    m, n = a.shape[-2:]
+    if driver == "gels":
+        rank = np.empty((0,), dtype=np.int64)
+    else:
+        tol = rcond if rcond is not None else np.finfo(a.dtype).eps * builtins.max(m, n)
+        s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+        rank = np.sum(s > tol * s[..., :1], axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(a.shape[:-2], np.int64)
+    if driver in ("gelsd", "gelss"):
+        sv = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+    else:
+        sv = np.empty((0,), dtype=a.dtype)
+    return LstsqResult(solution, residuals, Tensor._make(np.asarray(rank)), Tensor._make(sv))
+
+
+# -- matrix powers and the exponential --------------------------------------------------------------
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """``A`` multiplied by itself ``n`` times (``n < 0``: of its inverse; ``n = 0``: the identity)."""
+    check_matrix("linalg.matrix_power", A)
+    if not isinstance(n, (int, np.integer)):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:
+        eye = Tensor._make(np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape))
+        return ew.copy_(ew.clone(A), eye)  # PyTorch's node: CopyBackwards, a zero gradient
+    a = A
+    if n < 0:
+        a, n = inv(A), -n
+        if n == 1:
+            return a
+    if n == 1:
+        return ew.clone(a)
+    # Binary powering, as PyTorch: the squares z, multiplied into the result by the bits of n.
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+# Pade(13) scaling and squaring (Higham, "The scaling and squaring method for the matrix
+# exponential revisited", 2005).
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+    10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)
+_THETA13 = 5.371920351148152
+
+
+def _expm_array(a: np.ndarray) -> np.ndarray:
+    if a.size == 0:
+        return a.copy()
+    dt = a.dtype
+    a = a.astype(np.float64)
+    n = a.shape[-1]
+    norm1 = np.abs(a).sum(-2).max(-1)
+    s = np.maximum(0, np.ceil(np.log2(np.maximum(norm1, 1e-300) / _THETA13))).astype(int)
+    a = a / (2.0 ** s)[..., None, None]
+    b = _PADE13
+    eye = np.eye(n)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for k in range(int(s.max()) if s.size else 0):
+        square = (s > k)[..., None, None]
+        r = np.where(square, r @ r, r)
+    return r.astype(dt)
+
+
+@primitive("LinalgMatrixExpBackward0")
+def _matrix_exp(a):
+    return _expm_array(a)
+
+
+def _matrix_exp_vjp(grad, result, a):
+    # The upper-right block of exp([[A^T, G], [0, A^T]]) is the derivative's adjoint applied to G.
+    n = a.shape[-1]
+    dt = a._data.dtype
+    top = Tensor._make(np.eye(n, 2 * n, dtype=dt))  # [I 0]
+    bottom = Tensor._make(np.eye(n, 2 * n, k=n, dtype=dt))  # [0 I]
+    at = _mT(a)
+    big = matmul(_mT(top), matmul(at, top)) + matmul(_mT(top), matmul(grad, bottom)) + matmul(
+        _mT(bottom), matmul(at, bottom)
+    )
+    return matmul(top, matmul(_matrix_exp(big), _mT(bottom)))
+
+
+defvjp(_matrix_exp, _matrix_exp_vjp)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.matrix_exp(): argument 'input' must be Tensor, not {type(A).__name__}")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 dimensions.")
+    d = A._data
+    if d.shape[-1] != d.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_exp: A must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
+        )
+    if d.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got {_type_name(A)}")
+    return _matrix_exp(A)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """Dot products of the vectors along ``dim`` (batches broadcast)."""
+    return red.sum(x * y, dim)
+
+
+def multi_dot(tensors) -> Tensor:
+    """The product of a chain of matrices (the first and last may be vectors), left to right."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = matmul(out, t)
+    return out
+

@@ -1,0 +1,88 @@
+"""Primitives with several outputs (eigh's eigenvalues and eigenvectors, svd's U, S, Vh...).
+
+PyTorch gives all outputs of such an op one backward node (``LinalgEighBackward0``), each
+output carrying its own ``output_nr``. A multi-output primitive is an ordinary primitive
+whose kernel returns a tuple of arrays; its rules receive ``(grads, results, *inputs,
+**params)``, where ``grads`` holds one gradient per output (None for an output that got
+none) and ``results`` the saved outputs.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from .._tensor import Tensor
+from ..autograd.graph import saved_tensors_freed_error
+from ..ops._registry import PrimitiveNode, _modified_error, primitive, record
+
+_new = object.__new__
+
+
+class MultiOutputNode(PrimitiveNode):
+    """The node of one call of a multi-output primitive."""
+
+    __slots__ = ()
+
+    def _unpack_results(self) -> tuple:
+        out = []
+        for i, (data, version, saved) in enumerate(self._result):
+            if version[0] != saved:
+                raise _modified_error(None, 0, self, saved, current=version[0], shape=data.shape, dtype=data.dtype)
+            t = Tensor._make(data)
+            t._grad_fn, t._output_nr, t._requires_grad = self, i, True
+            t._version = version
+            out.append(t)
+        return tuple(out)
+
+    def apply(self, grads, needs):
+        prim = self.prim
+        if self._freed:
+            raise saved_tensors_freed_error()
+        grads = tuple(grads) + (None,) * (prim.n_outputs - len(grads))
+        args = self._unpack_args(next(g for g in grads if g is not None))
+        results = self._unpack_results()
+        params = self._params or {}
+        return [rule(grads, results, *args, **params) if need and rule is not None else None
+                for rule, need in zip(prim.vjps, needs)]
+
+
+def multi_primitive(node_name: str, n_outputs: int):
+    """Declare a kernel returning ``n_outputs`` arrays as one primitive (see the module docstring)."""
+
+    def declare(kernel):
+        prim = primitive(node_name, save_result=True)(kernel)
+        prim.node_cls = type(node_name, (MultiOutputNode,), {"__slots__": (), "prim": prim})
+        prim.n_outputs = n_outputs
+        return prim
+
+    return declare
+
+
+def call_multi(prim, args: tuple, params: dict, n_differentiable: int | None = None) -> tuple:
+    """Run ``prim``'s kernel and wrap its outputs; the first ``n_differentiable`` share the node."""
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    outs = prim.kernel(*arrays, **params)
+    first = record(prim, outs[0], args, params)
+    rest = [Tensor._make(o) for o in outs[1:]]
+    node = first._grad_fn
+    if node is not None:
+        n = len(outs) if n_differentiable is None else n_differentiable
+        for i, t in enumerate(rest[: n - 1], 1):
+            t._grad_fn, t._output_nr, t._requires_grad = node, i, True
+        # Arrays and version counters, not Tensors: the Tensors point at this node.
+        node._result = [(t._data, t._version, t._version[0]) for t in [first, *rest]]
+    return (first, *rest)
+
+
+def return_type(name: str, fields: tuple):
+    """A named tuple that prints as PyTorch's ``torch.return_types.<name>``."""
+    cls = collections.namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    cls.__repr__ = __repr__
+    cls.__str__ = __repr__
+    cls.__module__ = "chainrule.return_types"
+    return cls
