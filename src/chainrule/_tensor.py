@@ -1010,6 +1010,15 @@ Tensor.sort, Tensor.argsort, Tensor.unique = _ops.sort, _ops.argsort, _ops.uniqu
 Tensor.cumsum_, Tensor.cumprod_ = _ops.reduction.cumsum_inplace, _ops.reduction.cumprod_inplace
 
 # -- shape and movement methods (ops/movement.py) ------------------------------------------------
+Tensor.unflatten, Tensor.movedim, Tensor.moveaxis = _ops.unflatten, _ops.movedim, _ops.moveaxis
+Tensor.repeat, Tensor.repeat_interleave, Tensor.tile = _ops.repeat, _ops.repeat_interleave, _ops.tile
+Tensor.flip, Tensor.fliplr, Tensor.flipud, Tensor.roll, Tensor.rot90 = _ops.flip, _ops.fliplr, _ops.flipud, _ops.roll, _ops.rot90
+Tensor.narrow, Tensor.split, Tensor.chunk, Tensor.tensor_split = _ops.narrow, _ops.split, _ops.chunk, _ops.tensor_split
+Tensor.diag, Tensor.diagonal, Tensor.diag_embed, Tensor.trace = _ops.diag, _ops.diagonal, _ops.diag_embed, _ops.trace
+Tensor.tril, Tensor.triu, Tensor.tril_, Tensor.triu_ = _ops.tril, _ops.triu, _ops.tril_, _ops.triu_
+Tensor.unfold, Tensor.as_strided, Tensor.contiguous = _ops.unfold, _ops.as_strided, _ops.contiguous
+# The root tensor whose memory a view shares (views made with grad mode on; PyTorch tracks all).
+Tensor._base = property(lambda self: self._extra.base if self._extra is not None else None)
 
 # -- selection methods (ops/indexing.py) ---------------------------------------------------------
 

@@ -27,7 +27,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import Node
 from ._common import apply_inplace, as_tensor_arg, check_inplace, norm_dim
-from ._registry import defvjp, primitive, record
+from ._registry import PrimitiveNode, defvjp, primitive, record
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
     "broadcast_to", "expand", "expand_as", "flatten", "getitem", "nonzero", "permute", "reshape",
@@ -731,3 +731,968 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
     view._output_nr = fresh._output_nr
     view._requires_grad = True
     extra.base_fn = base._grad_fn
+
+
+# == more shape and movement ops ==============================================================
+
+_as_strided_np = np.lib.stride_tricks.as_strided
+
+
+def _strided_view(x: np.ndarray, shape: tuple, strides: tuple) -> np.ndarray:
+    """A (writable when ``x`` is) NumPy view of ``x``'s memory; strides in elements.
+
+    Made on the array that owns the memory, so that the view's chain of bases reaches it
+    (``storage_offset`` walks that chain).
+    """
+    item = x.itemsize
+    root, offset = _storage_of(x)
+    if root.flags.c_contiguous or root.flags.f_contiguous:
+        try:
+            return np.ndarray(shape, x.dtype, buffer=root.reshape(-1, order="A"), offset=offset * item,
+                              strides=tuple(s * item for s in strides))
+        except (TypeError, ValueError):
+            pass  # not expressible on the owner's buffer (e.g. an empty view past its end)
+    return _as_strided_np(x, shape, tuple(s * item for s in strides), writeable=x.flags.writeable)
+
+
+def _int_arg(value, name: str = "value") -> int:
+    if isinstance(value, Tensor):
+        return int(value._data)
+    return int(value)
+
+
+# -- variadic primitives: cat and stack ---------------------------------------------------------
+
+
+class _PerInputNode(PrimitiveNode):
+    """The node of a primitive with any number of inputs: rule ``i`` is ``rule(i, grad, ...)``."""
+
+    __slots__ = ()
+
+    def apply(self, grads, needs):
+        grad = grads[0]
+        args = self._unpack_args(grad)
+        rule = self.prim.vjps[0]
+        params = self._params or {}
+        return [rule(i, grad, None, *args, **params) if need else None for i, need in enumerate(needs)]
+
+
+def _variadic(node_name: str):
+    def declare(kernel):
+        prim = primitive(node_name, save_inputs=False)(kernel)
+        prim.node_cls = type(node_name, (_PerInputNode,), {"__slots__": (), "prim": prim})
+        return prim
+
+    return declare
+
+
+def _legacy_empty(shape: tuple) -> bool:
+    """A 1-d tensor of size 0, which cat skips whatever the others' shapes (as PyTorch)."""
+    return shape == (0,)
+
+
+@_variadic("CatBackward0")
+def _cat(*xs, dim, dtype):
+    kept = [x for x in xs if not _legacy_empty(x.shape)] or list(xs[:1])
+    return np.concatenate([x.astype(dtype, copy=False) for x in kept], axis=dim)
+
+
+def _cat_vjp(i, grad, result, *xs, dim, dtype):
+    if _legacy_empty(tuple(xs[i].shape)) and grad.ndim != 1:
+        return reshape(_slice_view(grad, 0, 0, 0), (0,))
+    start = sum(x.shape[dim] for x in xs[:i] if not (_legacy_empty(tuple(x.shape)) and grad.ndim != 1))
+    return _slice_view(grad, dim, start, start + xs[i].shape[dim])
+
+
+defvjp(_cat, _cat_vjp)
+
+
+def _tensor_list(tensors, fn: str) -> list:
+    if isinstance(tensors, Tensor):
+        return list(unbind(tensors, 0))
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}(): argument 'tensors' must be tuple of Tensors, not {type(t).__name__}")
+    return list(tensors)
+
+
+def _common_dtype(tensors) -> np.dtype:
+    rt = tensors[0].dtype
+    for t in tensors[1:]:
+        rt = _dtype.promote_types(rt, t.dtype)
+    return rt.np
+
+
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join ``tensors`` along the existing dimension ``dim`` (dtypes promote).
+
+    >>> chainrule.cat([chainrule.ones(1, 2), chainrule.zeros(1, 2)]).shape
+    chainrule.Size([2, 2])
+    """
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [t for t in tensors if not _legacy_empty(t._data.shape)]
+    ref = kept[0]._data.shape if kept else (0,)
+    dim = norm_dim(dim, len(ref))
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if _legacy_empty(s) and len(ref) != 1:
+            continue
+        if len(s) != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}")
+        for d, (a, b) in enumerate(zip(ref, s)):
+            if d != dim and a != b:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size {a} but got size {b} "
+                    f"for tensor number {i} in the list."
+                )
+    dt = _common_dtype(tensors)
+    arrays = [t._data for t in tensors]
+    return record(_cat, _cat.kernel(*arrays, dim=dim, dtype=dt), tuple(tensors), {"dim": dim, "dtype": dt})
+
+
+def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Alias of ``cat``."""
+    return cat(tensors, dim)
+
+
+def concatenate(tensors, axis: int = 0, *, out=None) -> Tensor:
+    """Alias of ``cat`` (NumPy's name and its ``axis`` argument)."""
+    return cat(tensors, axis)
+
+
+@_variadic("StackBackward0")
+def _stack(*xs, dim, dtype):
+    return np.stack([x.astype(dtype, copy=False) for x in xs], axis=dim)
+
+
+defvjp(_stack, lambda i, grad, result, *xs, dim, dtype: select(grad, dim, i))
+
+
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join equally shaped ``tensors`` along a new dimension ``dim``."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(t._data.shape)} at entry {i}"
+            )
+    dim = norm_dim(dim, len(shape) + 1)
+    dt = _common_dtype(tensors)
+    arrays = [t._data for t in tensors]
+    return record(_stack, _stack.kernel(*arrays, dim=dim, dtype=dt), tuple(tensors), {"dim": dim, "dtype": dt})
+
+
+def hstack(tensors, *, out=None) -> Tensor:
+    """Concatenate column-wise: along dim 1, or dim 0 when the inputs are 1-d."""
+    tensors = atleast_1d(*_tensor_list(tensors, "hstack"))
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors, *, out=None) -> Tensor:
+    """Concatenate row-wise (dim 0), treating 1-d inputs as rows."""
+    tensors = atleast_2d(*_tensor_list(tensors, "vstack"))
+    return cat([tensors] if isinstance(tensors, Tensor) else list(tensors), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None) -> Tensor:
+    """Concatenate depth-wise (dim 2), after making every input at least 3-d."""
+    tensors = atleast_3d(*_tensor_list(tensors, "dstack"))
+    return cat([tensors] if isinstance(tensors, Tensor) else list(tensors), 2)
+
+
+def column_stack(tensors, *, out=None) -> Tensor:
+    """Stack 0-d and 1-d inputs as columns (and matrices as they are) along dim 1."""
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in _tensor_list(tensors, "column_stack")]
+    return cat(cols, 1)
+
+
+# -- reshapes, moves, broadcasting --------------------------------------------------------------
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1)."""
+    d = input._data
+    dim = norm_dim(dim, d.ndim)
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = d.shape[dim]
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) in the input tensor"
+        )
+    return view(input, d.shape[:dim] + _infer_shape(sizes, n) + d.shape[dim + 1 :])
+
+
+def _dim_list(dims, ndim: int) -> tuple:
+    return tuple(norm_dim(int(d), ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims))
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """A view with dimensions ``source`` moved to positions ``destination``."""
+    ndim = input._data.ndim
+    src, dst = _dim_list(source, ndim), _dim_list(destination, ndim)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain the same "
+            f"number of dims as destination ({list(dst)} dims)"
+        )
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
+    if ndim == 0:
+        return getitem(input, Ellipsis)  # PyTorch's node here is an alias
+    order = [None] * ndim
+    for s, t in zip(src, dst):
+        order[t] = s
+    rest = iter(d for d in range(ndim) if d not in src)
+    order = tuple(o if o is not None else next(rest) for o in order)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to together, as ``chainrule.Size``."""
+    from .._tensor import Size
+
+    shapes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    out: list = []
+    for shape in shapes:
+        for i, s in enumerate(reversed(shape)):
+            if s < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+            if i >= len(out):
+                out.insert(0, s)
+            elif out[-1 - i] == 1:
+                out[-1 - i] = s
+            elif s != 1 and s != out[-1 - i]:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {s} at {-1 - i}! Mismatching argument at index "
+                    f"{shapes.index(shape)} had {tuple(shape)}; but expected shape should be broadcastable to {out}"
+                )
+    return Size(out)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """Views of ``tensors`` expanded to their common shape (an input already of that shape is returned)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    try:
+        shape = tuple(np.broadcast_shapes(*(t._data.shape for t in tensors)))
+    except ValueError:
+        from .elementwise import broadcast_error
+
+        raise broadcast_error(*(t._data.shape for t in tensors)) from None
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
+
+
+# -- repeating ----------------------------------------------------------------------------------
+
+
+@primitive("RepeatBackward0", save_inputs=False)
+def _repeat(x, *, repeats):
+    return np.tile(x.reshape((1,) * (len(repeats) - x.ndim) + x.shape), repeats)
+
+
+def _repeat_vjp(grad, result, x, *, repeats):
+    shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
+    split = tuple(v for r, s in zip(repeats, shape) for v in (r, s))
+    summed = sum_to_size(reshape(grad, split), tuple(v for s in shape for v in (1, s)))
+    return reshape(summed, x.shape)
+
+
+defvjp(_repeat, _repeat_vjp)
+
+
+def repeat(input: Tensor, *sizes) -> Tensor:
+    """``input`` tiled ``sizes[i]`` times along each dimension (leading new dims allowed)."""
+    sizes = _shape_arg(sizes)
+    d = input._data
+    if len(sizes) < d.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    out_shape = tuple(r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape))
+    for s in out_shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out_shape)}")
+    return record(_repeat, _repeat.kernel(d, repeats=sizes), (input,), {"repeats": sizes})
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along each dimension (missing dims count as 1)."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element (or slice along ``dim``) repeated ``repeats`` times, in place of itself.
+
+    With only a 1-d integer tensor, returns the indices ``i`` repeated ``input[i]`` times.
+    """
+    if repeats is None:
+        counts = input._data
+        return Tensor._make(np.repeat(np.arange(counts.shape[0]), counts).astype(np.int64))
+    if dim is None:
+        input, dim = flatten(input), 0
+    d = input._data
+    dim = norm_dim(dim, d.ndim)
+    if isinstance(repeats, Tensor) and repeats._data.ndim == 1:
+        r = repeats._data
+        if r.shape[0] != d.shape[dim] and r.shape[0] != 1:
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) = {r.shape[0]} "
+                f"and input.size(0) = {d.shape[dim]}"
+            )
+        index = np.repeat(np.arange(d.shape[dim]), r)
+        return getitem(input, (slice(None),) * dim + (Tensor._make(index),))
+    r = _int_arg(repeats)
+    if r < 0:
+        raise RuntimeError("repeats can not be negative")
+    shape = d.shape
+    wide = expand(unsqueeze(input, dim + 1), shape[: dim + 1] + (r,) + shape[dim + 1 :])
+    return view(contiguous(wide), shape[:dim] + (shape[dim] * r,) + shape[dim + 1 :])
+
+
+# -- flips and rotations ------------------------------------------------------------------------
+
+
+@primitive("FlipBackward0", save_inputs=False)
+def _flip(x, *, dims):
+    return np.flip(x, dims).copy() if dims else x.copy()
+
+
+defvjp(_flip, lambda grad, result, x, *, dims: _flip_dims(grad, dims))
+
+
+def _flip_dims(input: Tensor, dims: tuple) -> Tensor:
+    return record(_flip, _flip.kernel(input._data, dims=dims), (input,), {"dims": dims})
+
+
+def flip(input: Tensor, *dims) -> Tensor:
+    """A copy of ``input`` with the order of elements reversed along ``dims``."""
+    dims = _shape_arg(dims) if dims else ()
+    ndim = input._data.ndim
+    dims = tuple(norm_dim(d, ndim) for d in dims)
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return _flip_dims(input, dims if ndim else ())
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Reverse the columns (dim 1)."""
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return _flip_dims(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Reverse the rows (dim 0)."""
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return _flip_dims(input, (0,))
+
+
+@primitive("RollBackward0", save_inputs=False)
+def _roll(x, *, shifts, dims):
+    return np.roll(x, shifts if dims is not None else shifts[0], dims)
+
+
+defvjp(_roll, lambda grad, result, x, *, shifts, dims: _roll_raw(grad, tuple(-s for s in shifts), dims))
+
+
+def _roll_raw(input: Tensor, shifts: tuple, dims) -> Tensor:
+    # Without dims NumPy rolls the flattened array by one shift, as PyTorch does.
+    return record(_roll, _roll.kernel(input._data, shifts=shifts, dims=dims), (input,), {"shifts": shifts, "dims": dims})
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor without dims)."""
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return _roll_raw(input, shifts, None)
+    dims = _dim_list(dims, input._data.ndim)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return _roll_raw(input, shifts, dims)
+
+
+@primitive("Rot90Backward0", save_inputs=False)
+def _rot90(x, *, k, dims):
+    return np.rot90(x, k, dims).copy()
+
+
+defvjp(_rot90, lambda grad, result, x, *, k, dims: record(
+    _rot90, _rot90.kernel(grad._data, k=-k, dims=dims), (grad,), {"k": -k, "dims": dims}))
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times, from the first of ``dims`` towards the second."""
+    dims = tuple(dims)
+    ndim = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    d0, d1 = norm_dim(dims[0], ndim), norm_dim(dims[1], ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k = int(k) % 4
+    return record(_rot90, _rot90.kernel(input._data, k=k, dims=(d0, d1)), (input,), {"k": k, "dims": (d0, d1)})
+
+
+# -- slicing into pieces --------------------------------------------------------------------------
+
+
+def _slice_view(input: Tensor, dim: int, start: int, stop: int, prim=None) -> Tensor:
+    """``input[..., start:stop, ...]`` along ``dim`` as a view, recorded as ``prim`` (SliceBackward0)."""
+    index = (slice(None),) * dim + (slice(start, stop), Ellipsis)
+    prim = prim or _getitem_prims["slice"]
+    out = record(prim, input._data[index], (input,), {"index": index})
+    return _view_of(out, input, lambda b: _slice_view(b, dim, start, stop, prim))
+
+
+def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
+    """The view ``input[..., start:start + length, ...]`` along ``dim``."""
+    d = input._data
+    if d.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = norm_dim(dim, d.ndim)
+    size = d.shape[dim]
+    start, length = _int_arg(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return _slice_view(input, dim, start, start + length)
+
+
+_split_prims = {
+    name: primitive(name, save_inputs=False)(_take) for name in ("SplitBackward0", "SplitWithSizesBackward0")
+}
+for _p in _split_prims.values():
+    defvjp(_p, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
+
+
+def _pieces(input: Tensor, dim: int, sizes, prim) -> tuple:
+    out, start = [], 0
+    for s in sizes:
+        out.append(_slice_view(input, dim, start, start + s, prim))
+        start += s
+    return tuple(out)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Views of ``tensor`` in pieces of ``split_size_or_sections`` along ``dim`` (a size, or a list of sizes)."""
+    d = tensor._data
+    dim = norm_dim(dim, d.ndim)
+    size = d.shape[dim] if d.ndim else 1
+    if isinstance(split_size_or_sections, (int, np.integer)) or (
+        isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.ndim == 0
+    ):
+        step = _int_arg(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        n = max(1, -(-size // step)) if step else 1
+        sizes = [min(step, size - i * step) for i in range(n)]
+        return _pieces(tensor, dim, sizes, _split_prims["SplitBackward0"])
+    sizes = [int(s) for s in split_size_or_sections]
+    if sum(sizes) != size or any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
+            f"{dim}), but got split_sizes={sizes}"
+        )
+    return _pieces(tensor, dim, sizes, _split_prims["SplitWithSizesBackward0"])
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = input._data
+    dim = norm_dim(dim, d.ndim)
+    size = d.shape[dim]
+    if size == 0:
+        return _pieces(input, dim, [0] * chunks, _split_prims["SplitWithSizesBackward0"])
+    return split(input, -(-size // chunks), dim)
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """Views of ``input`` split into ``n`` near-equal sections, or at the given indices, along ``dim``."""
+    d = input._data
+    dim = norm_dim(dim, d.ndim)
+    size = d.shape[dim]
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        if spec._data.dtype.kind not in "iu" or spec._data.ndim > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional "
+                f"tensor, but got a tensor with {spec._data.ndim} dims"
+            )
+        spec = int(spec._data) if spec._data.ndim == 0 else [int(i) for i in spec._data]
+    if isinstance(spec, (int, np.integer)):
+        n = int(spec)
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        q, r = divmod(size, n)
+        bounds = [0]
+        for i in range(n):
+            bounds.append(bounds[-1] + q + (1 if i < r else 0))
+    else:
+        bounds = [0] + [int(i) for i in spec] + [size]
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        a = min(max(a + size if a < 0 else a, 0), size)
+        b = min(max(b + size if b < 0 else b, 0), size)
+        out.append(_slice_view(input, dim, a, max(a, b)))
+    return tuple(out)
+
+
+# -- diagonals and triangles ----------------------------------------------------------------------
+
+
+def _diag_geometry(shape: tuple, strides: tuple, offset: int, dim1: int, dim2: int):
+    """(start, shape, strides) in elements of the diagonal view of an array."""
+    n1, n2 = shape[dim1], shape[dim2]
+    length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    start = 0
+    if length:
+        start = offset * strides[dim2] if offset >= 0 else -offset * strides[dim1]
+    rest = [i for i in range(len(shape)) if i not in (dim1, dim2)]
+    return start, tuple(shape[i] for i in rest) + (length,), tuple(strides[i] for i in rest) + (strides[dim1] + strides[dim2],)
+
+
+def _diag_of(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """The diagonal view of ``x`` (NumPy's own ``diagonal`` is read-only; PyTorch's is writable)."""
+    item = x.itemsize
+    el_strides = tuple(s // item for s in x.strides)
+    start, shape, strides = _diag_geometry(x.shape, el_strides, offset, dim1, dim2)
+    if start:
+        # Step to the first element with a basic index, which keeps the view and its bounds.
+        index = [0] * x.ndim
+        if offset >= 0:
+            index[dim2] = offset
+        else:
+            index[dim1] = -offset
+        x = x[tuple(slice(i, None) for i in index)]
+    return _strided_view(x, shape, strides)
+
+
+@primitive("DiagonalBackward0", save_inputs=False)
+def _diagonal(x, *, offset, dim1, dim2):
+    return _diag_of(x, offset, dim1, dim2)
+
+
+defvjp(_diagonal, lambda grad, result, x, *, offset, dim1, dim2: _diag_scatter(grad, tuple(x.shape), offset, dim1, dim2))
+
+
+@primitive("DiagonalBackward0_copy", save_inputs=False)
+def _diagonal_copy(x, *, offset, dim1, dim2):
+    return _diag_of(x, offset, dim1, dim2).copy()
+
+
+defvjp(_diagonal_copy, lambda grad, result, x, *, offset, dim1, dim2: _diag_scatter(grad, tuple(x.shape), offset, dim1, dim2))
+
+
+@primitive("DiagonalBackwardBackward0", save_inputs=False)
+def _diagonal_backward(g, *, shape, offset, dim1, dim2):
+    out = np.zeros(shape, dtype=g.dtype)
+    _diag_of(out, offset, dim1, dim2)[...] = g
+    return out
+
+
+# Scattering onto a diagonal is linear; its own gradient takes the diagonal again.
+defvjp(_diagonal_backward, lambda grad, result, g, *, shape, offset, dim1, dim2: diagonal(grad, offset, dim1, dim2))
+
+
+def _diag_scatter(g: Tensor, shape: tuple, offset: int, dim1: int, dim2: int) -> Tensor:
+    params = {"shape": shape, "offset": offset, "dim1": dim1, "dim2": dim2}
+    return record(_diagonal_backward, _diagonal_backward.kernel(g._data, **params), (g,), params)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The view of the diagonal of the ``dim1``/``dim2`` planes, as the last dimension."""
+    ndim = input._data.ndim
+    d1, d2 = norm_dim(dim1, ndim), norm_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    params = {"offset": int(offset), "dim1": d1, "dim2": d2}
+    out = record(_diagonal, _diag_of(input._data, **params), (input,), params)
+    return _view_of(out, input, lambda b: diagonal(b, offset, d1, d2))
+
+
+@primitive("DiagEmbedBackward0", save_inputs=False)
+def _diag_embed(x, *, offset, dim1, dim2):
+    n = x.shape[-1] + abs(offset)
+    shape = list(x.shape[:-1])
+    for d in sorted((dim1, dim2)):
+        shape.insert(d, n)
+    out = np.zeros(shape, dtype=x.dtype)
+    _diag_of(out, offset, dim1, dim2)[...] = x
+    return out
+
+
+defvjp(_diag_embed, lambda grad, result, x, *, offset, dim1, dim2: diagonal(grad, offset, dim1, dim2))
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices (in dims ``dim1``, ``dim2``) whose ``offset`` diagonals hold the last dimension of ``input``."""
+    ndim = input._data.ndim + 1
+    d1, d2 = norm_dim(dim1, ndim), norm_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    params = {"offset": int(offset), "dim1": d1, "dim2": d2}
+    return record(_diag_embed, _diag_embed.kernel(input._data, **params), (input,), params)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-d input as a diagonal matrix, or a copy of a matrix's ``diagonal``-th diagonal."""
+    ndim = input._data.ndim
+    if ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+    params = {"offset": int(diagonal), "dim1": 0, "dim2": 1}
+    return record(_diagonal_copy, _diagonal_copy.kernel(input._data, **params), (input,), params)
+
+
+@primitive("TrilBackward0", save_inputs=False)
+def _tril(x, *, diagonal):
+    return np.tril(x, diagonal)
+
+
+defvjp(_tril, lambda grad, result, x, *, diagonal: tril(grad, diagonal))
+
+
+@primitive("TriuBackward0", save_inputs=False)
+def _triu(x, *, diagonal):
+    return np.triu(x, diagonal)
+
+
+defvjp(_triu, lambda grad, result, x, *, diagonal: triu(grad, diagonal))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle (on and below the ``diagonal``-th diagonal) of the last two dims; zeros elsewhere."""
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return record(_tril, np.tril(input._data, diagonal), (input,), {"diagonal": int(diagonal)})
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above the ``diagonal``-th diagonal) of the last two dims; zeros elsewhere."""
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return record(_triu, np.triu(input._data, diagonal), (input,), {"diagonal": int(diagonal)})
+
+
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """In-place ``tril``."""
+    return apply_inplace(self, "tril_", lambda s: tril(s, diagonal))
+
+
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """In-place ``triu``."""
+    return apply_inplace(self, "triu_", lambda s: triu(s, diagonal))
+
+
+@primitive("TraceBackward0", save_inputs=False)
+def _trace(x):
+    return np.asarray(np.trace(x), dtype=x.dtype if x.dtype.kind in "fc" else np.int64)
+
+
+defvjp(_trace, lambda grad, result, x: _diag_scatter(expand(grad, (min(x.shape),)), tuple(x.shape), 0, 0, 1))
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of the main diagonal of a matrix."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    return record(_trace, _trace.kernel(input._data), (input,), None)
+
+
+# -- grids ---------------------------------------------------------------------------------------
+
+
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 0-d/1-d tensors: output ``i`` varies along dim ``i`` ("ij") or as NumPy's "xy"."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}"
+            )
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = list(tensors)
+    if swap:
+        order[0], order[1] = order[1], order[0]
+    shape = tuple(t._data.size for t in order)
+    n = len(order)
+    grids = [expand(reshape(t, (1,) * i + (-1,) + (1,) * (n - i - 1)), shape) for i, t in enumerate(order)]
+    if swap:  # "xy": the grid's first two dims stay swapped, the outputs return to input order
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of the elements of 1-d tensors, one per row (like ``itertools.product``)."""
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([flatten(g) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+# -- at least n-d ---------------------------------------------------------------------------------
+
+
+def _atleast(fn, tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return fn(tensors[0])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    return tuple(fn(t) for t in tensors)
+
+
+def _to_1d(t: Tensor) -> Tensor:
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
+
+
+def _to_2d(t: Tensor) -> Tensor:
+    ndim = t._data.ndim
+    return reshape(t, (1, 1)) if ndim == 0 else unsqueeze(t, 0) if ndim == 1 else t
+
+
+def _to_3d(t: Tensor) -> Tensor:
+    ndim = t._data.ndim
+    if ndim == 0:
+        return reshape(t, (1, 1, 1))
+    if ndim == 1:
+        return unsqueeze(unsqueeze(t, 0), -1)
+    return unsqueeze(t, -1) if ndim == 2 else t
+
+
+def atleast_1d(*tensors):
+    """Each input as a tensor of at least 1 dimension (a view where it grows)."""
+    return _atleast(_to_1d, tensors)
+
+
+def atleast_2d(*tensors):
+    """Each input as a tensor of at least 2 dimensions (a view where it grows)."""
+    return _atleast(_to_2d, tensors)
+
+
+def atleast_3d(*tensors):
+    """Each input as a tensor of at least 3 dimensions (a view where it grows)."""
+    return _atleast(_to_3d, tensors)
+
+
+# -- strided views --------------------------------------------------------------------------------
+
+
+@primitive("UnfoldBackward0", save_inputs=False)
+def _unfold(x, *, dimension, size, step):
+    if x.ndim == 0:  # a 0-d tensor unfolds as one element along a dim of size 1
+        return _strided_view(x, (size,), (0,))
+    strides = tuple(s // x.itemsize for s in x.strides)
+    shape = list(x.shape)
+    shape[dimension] = (x.shape[dimension] - size) // step + 1
+    st = list(strides)
+    st[dimension] = strides[dimension] * step
+    return _strided_view(x, tuple(shape) + (size,), tuple(st) + (strides[dimension],))
+
+
+def _unfold_vjp(grad, result, x, *, dimension, size, step):
+    params = {"shape": tuple(x.shape), "dimension": dimension, "size": size, "step": step}
+    return record(_unfold_backward, _unfold_backward.kernel(grad._data, **params), (grad,), params)
+
+
+defvjp(_unfold, _unfold_vjp)
+
+
+@primitive("UnfoldBackwardBackward0", save_inputs=False)
+def _unfold_backward(g, *, shape, dimension, size, step):
+    if not shape:
+        return np.asarray(g.sum(), dtype=g.dtype)
+    out = np.zeros(shape, dtype=g.dtype)
+    n = g.shape[dimension]
+    for j in range(size):  # window position j of every window at once
+        index = (slice(None),) * dimension + (slice(j, j + step * (n - 1) + 1, step),)
+        out[index] += g[..., j]
+    return out
+
+
+# Summing windows back is linear; its own gradient unfolds again.
+defvjp(_unfold_backward, lambda grad, result, g, *, shape, dimension, size, step: unfold(grad, dimension, size, step))
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """A view of every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last dim."""
+    d = input._data
+    dim = norm_dim(dimension, d.ndim)
+    length = d.shape[dim] if d.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    params = {"dimension": dim, "size": int(size), "step": int(step)}
+    out = record(_unfold, _unfold.kernel(d, **params), (input,), params)
+    return _view_of(out, input, lambda b: unfold(b, dim, size, step))
+
+
+def _storage_of(x: np.ndarray):
+    """(the array owning ``x``'s memory, ``x``'s offset in it in elements)."""
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    offset = (x.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // x.itemsize
+    return root, offset
+
+
+def _positions(shape: tuple, strides: tuple, start: int) -> np.ndarray:
+    pos = np.full(shape, start, dtype=np.int64)
+    for i, (n, s) in enumerate(zip(shape, strides)):
+        pos += (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(shape) - i - 1))
+    return pos
+
+
+def _as_strided_kernel(x, *, size, stride, storage_offset, in_geometry=None):
+    root, offset = _storage_of(x)
+    start = offset if storage_offset is None else storage_offset
+    extent = start + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if extent > root.size or start < 0:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {start}, and itemsize "
+            f"{x.itemsize} requiring a storage size of {extent * x.itemsize} are out of bounds for storage of "
+            f"size {root.size * x.itemsize}"
+        )
+    flat = root.reshape(-1, order="A")  # the owner of the memory is contiguous: a view
+    return _strided_view(flat[start:] if all(size) else flat, size, stride)
+
+
+_as_strided = primitive("AsStridedBackward0", save_inputs=False)(_as_strided_kernel)
+
+
+def _as_strided_vjp(grad, result, x, *, size, stride, storage_offset, in_geometry):
+    params = {"in_geometry": in_geometry, "size": size, "stride": stride, "storage_offset": storage_offset}
+    return record(_as_strided_backward, _as_strided_backward.kernel(grad._data, **params), (grad,), params)
+
+
+defvjp(_as_strided, _as_strided_vjp)
+
+
+@primitive("AsStridedBackwardBackward0", save_inputs=False)
+def _as_strided_backward(g, *, in_geometry, size, stride, storage_offset):
+    in_shape, in_strides, in_offset = in_geometry
+    pos_in = _positions(in_shape, in_strides, in_offset)
+    pos_out = _positions(size, stride, in_offset if storage_offset is None else storage_offset)
+    n = int(max(pos_in.max(initial=0), pos_out.max(initial=0))) + 1
+    buf = np.bincount(pos_out.ravel(), weights=g.ravel().real, minlength=n)
+    counts = np.bincount(pos_in.ravel(), minlength=n)
+    return (buf / np.maximum(counts, 1))[pos_in].astype(g.dtype)
+
+
+def _as_strided_backward_vjp(grad, result, g, *, in_geometry, size, stride, storage_offset):
+    params = {"in_geometry": in_geometry, "size": size, "stride": stride, "storage_offset": storage_offset}
+    return record(_as_strided_gather, _as_strided_gather.kernel(grad._data, **params), (grad,), params)
+
+
+defvjp(_as_strided_backward, _as_strided_backward_vjp)
+
+
+@primitive("AsStridedScatterBackward0", save_inputs=False)
+def _as_strided_gather(g, *, in_geometry, size, stride, storage_offset):
+    """The transpose of ``_as_strided_backward``: spread input-shaped values to the output's positions."""
+    in_shape, in_strides, in_offset = in_geometry
+    pos_in = _positions(in_shape, in_strides, in_offset)
+    pos_out = _positions(size, stride, in_offset if storage_offset is None else storage_offset)
+    n = int(max(pos_in.max(initial=0), pos_out.max(initial=0))) + 1
+    counts = np.bincount(pos_in.ravel(), minlength=n)
+    buf = np.bincount(pos_in.ravel(), weights=g.ravel().real, minlength=n) / np.maximum(counts, 1)
+    return buf[pos_out].astype(g.dtype)
+
+
+defvjp(_as_strided_gather, lambda grad, result, g, *, in_geometry, size, stride, storage_offset: record(
+    _as_strided_backward, _as_strided_backward.kernel(
+        grad._data, in_geometry=in_geometry, size=size, stride=stride, storage_offset=storage_offset),
+    (grad,), {"in_geometry": in_geometry, "size": size, "stride": stride, "storage_offset": storage_offset}))
+
+
+def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A view of ``input``'s memory with the given ``size``, ``stride`` and ``storage_offset`` (in elements)."""
+    d = input._data
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    _, offset = _storage_of(d)
+    in_geometry = (d.shape, tuple(s // d.itemsize for s in d.strides), offset)
+    out_data = _as_strided_kernel(d, size=size, stride=stride, storage_offset=storage_offset)
+    params = {"size": size, "stride": stride, "storage_offset": storage_offset, "in_geometry": in_geometry}
+    out = record(_as_strided, out_data, (input,), params)
+    return _view_of(out, input, lambda b: as_strided(b, size, stride, offset if storage_offset is None else storage_offset))
+
+
+@primitive("CloneBackward0", save_inputs=False)
+def _contiguous(x):
+    return np.ascontiguousarray(x)
+
+
+defvjp(_contiguous, lambda grad, result, x: grad)
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """``input`` itself when its memory is contiguous (row-major), else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return record(_contiguous, np.ascontiguousarray(input._data), (input,), None)
+
+
+__all__ += [
+    "as_strided", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
+    "cartesian_prod", "cat", "chunk", "column_stack", "concat", "concatenate", "contiguous", "diag",
+    "diag_embed", "diagonal", "dstack", "flip", "fliplr", "flipud", "hstack", "meshgrid", "moveaxis",
+    "movedim", "narrow", "repeat", "repeat_interleave", "roll", "rot90", "row_stack", "split", "stack",
+    "tensor_split", "tile", "trace", "tril", "tril_", "triu", "triu_", "unflatten", "unfold", "vstack",
+]
