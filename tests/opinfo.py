@@ -1398,3 +1398,4 @@ import opinfo_linalg  # noqa: E402,F401
 import opinfo_nn  # noqa: E402,F401
 import opinfo_reduction  # noqa: E402,F401
 import opinfo_shape  # noqa: E402,F401
+import opinfo_nn_conv  # noqa: E402,F401

@@ -129,7 +129,7 @@ def _convolution(x, w, b, *, stride, pads, dilation, groups):
     nd = len(kernel)
     out = _out_size(x.shape[2:], kernel, stride, pads, dilation)
     cols = _im2col_groups(x, out, kernel, stride, pads, dilation, groups)
-    wm = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+    wm = w.reshape(groups, o // groups, math.prod(w.shape[1:])).transpose(0, 2, 1)
     y = np.matmul(cols, wm)  # (groups, N * P, O / groups)
     y = y.reshape((groups, n) + out + (o // groups,)).transpose(1, 0, 2 + nd, *range(2, 2 + nd))
     return _add_bias(np.ascontiguousarray(y).reshape((n, o) + out), b)
@@ -158,8 +158,9 @@ def _conv_input_grad_kernel(g, w, b, *, stride, pads, dilation, groups, spatial)
     kernel = w.shape[2:]
     nd = len(kernel)
     og, cg = o // groups, w.shape[1]
-    gm = g.reshape(n, groups, og, -1).transpose(1, 0, 3, 2).reshape(groups, -1, og)
-    cols = np.matmul(gm, w.reshape(groups, og, -1))  # (groups, N * P, C/groups * K)
+    p = math.prod(out)
+    gm = g.reshape(n, groups, og, p).transpose(1, 0, 3, 2).reshape(groups, n * p, og)
+    cols = np.matmul(gm, w.reshape(groups, og, math.prod(w.shape[1:])))  # (groups, N * P, C/groups * K)
     cols = cols.reshape((groups, n) + out + (cg,) + kernel)
     cols = cols.transpose(1, 0, 2 + nd, *range(2, 2 + nd), *range(3 + nd, 3 + 2 * nd))
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
@@ -189,7 +190,8 @@ def _conv_weight_grad(x, g, *, stride, pads, dilation, groups, kernel):
     n, o = g.shape[:2]
     out = g.shape[2:]
     cols = _im2col_groups(x, out, kernel, stride, pads, dilation, groups)
-    gm = g.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
+    p = math.prod(out)
+    gm = g.reshape(n, groups, o // groups, p).transpose(1, 2, 0, 3).reshape(groups, o // groups, n * p)
     return np.matmul(gm, cols).reshape((o, x.shape[1] // groups) + tuple(kernel))
 
 
@@ -229,7 +231,7 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias, nd: int, groups: int, 
         raise RuntimeError("non-positive groups is not supported")
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(
-            f"Input type ({_type_name(input)}) and weight type ({_type_name(weight)}) should be the same"
+            f"expected scalar type {_type_name(input).capitalize()} but found {_type_name(weight).capitalize()}"
         )
     if bias is not None and bias._data.dtype != input._data.dtype:
         raise RuntimeError(f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same")
@@ -252,7 +254,7 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias, nd: int, groups: int, 
         if w[0] % groups:
             raise RuntimeError(
                 f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
-                f"weight of size {list(w)} instead"
+                f"weight of size [{list(w)}] instead"
             )
     out_channels = w[1] * groups if transposed else w[0]
     if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != out_channels):
@@ -280,7 +282,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
             pads = ((0, 0),) * nd
         elif padding == "same":
             if any(s != 1 for s in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
             total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
             pads = tuple((t // 2, t - t // 2) for t in total)
         else:
@@ -370,20 +372,22 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 # -- max pooling -------------------------------------------------------------------------------
 
 
-def _gather_flat(x, *, indices):
-    """``x`` (N, C, *spatial) read at flat spatial ``indices`` (N, C, *out)."""
-    n, c = x.shape[:2]
-    flat = np.take_along_axis(x.reshape(n, c, -1), indices.reshape(n, c, -1), -1)
+def _gather_flat(x, *, indices, nd):
+    """``x`` (*lead, *spatial) read at flat indices into its ``nd`` spatial dims: (*lead, *out)."""
+    lead = x.shape[: x.ndim - nd]
+    flat = np.take_along_axis(
+        x.reshape(lead + (math.prod(x.shape[x.ndim - nd:]),)),
+        indices.reshape(lead + (math.prod(indices.shape[len(lead):]),)), -1)
     return flat.reshape(indices.shape)
 
 
 @primitive("MaxPool2DWithIndicesBackwardBackward0", save_inputs=False)
-def _scatter_flat(g, *, indices, shape):
+def _scatter_flat(g, *, indices, shape, nd):
     """The adjoint of ``_gather_flat``: ``g`` summed into zeros of ``shape`` at ``indices``."""
-    n, c = shape[:2]
-    size = math.prod(shape[2:])
-    flat = (np.arange(n * c).reshape(n, c, 1) * size + indices.reshape(n, c, -1)).ravel()
-    out = np.bincount(flat, weights=np.ravel(g), minlength=n * c * size)
+    rows = math.prod(shape[: len(shape) - nd])
+    size = math.prod(shape[len(shape) - nd:])
+    flat = (np.arange(rows).reshape(rows, 1) * size + indices.reshape(rows, -1)).ravel()
+    out = np.bincount(flat, weights=np.ravel(g), minlength=rows * size)
     return out.astype(g.dtype, copy=False).reshape(shape)
 
 
@@ -392,8 +396,8 @@ _max_pool2d_prim = primitive("MaxPool2DWithIndicesBackward0", save_inputs=False)
 _max_pool3d_prim = primitive("MaxPool3DWithIndicesBackward0", save_inputs=False)(_gather_flat)
 _adaptive_max_pool2d_prim = primitive("AdaptiveMaxPool2DBackward0", save_inputs=False)(_gather_flat)
 for _p in (_max_pool2d_prim, _max_pool3d_prim, _adaptive_max_pool2d_prim):
-    defvjp(_p, lambda grad, result, x, *, indices: _scatter_flat(grad, indices=indices, shape=x.shape))
-defvjp(_scatter_flat, lambda grad, result, g, *, indices, shape: _max_pool2d_prim(grad, indices=indices))
+    defvjp(_p, lambda grad, result, x, *, indices, nd: _scatter_flat(grad, indices=indices, shape=x.shape, nd=nd))
+defvjp(_scatter_flat, lambda grad, result, g, *, indices, shape, nd: _max_pool2d_prim(grad, indices=indices, nd=nd))
 
 
 def _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode) -> tuple:
@@ -422,7 +426,6 @@ def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}"
-                if name.startswith("max") else "pad should be at most half of kernel size, but got pad={}, kernel_size={}".format(p, k)
             )
     spatial = input._data.shape[2:]
     out = _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode)
@@ -472,14 +475,13 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name, prim):
     _check_pool_input(input, nd, name)
-    input, unbatched = _batched(input, nd)
-    kernel, stride, padding, dilation, out = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, nd, name)
-    values, indices = _max_pool_indices(input._data, kernel, stride, padding, dilation, out)
-    result = record(prim, values, (input,), {"indices": indices})
-    idx = Tensor._make(indices)
-    if unbatched:
-        result, idx = squeeze(result, 0), Tensor._make(indices[0])
-    return (result, idx) if return_indices else result
+    batched, unbatched = _batched(input, nd)
+    kernel, stride, padding, dilation, out = _pool_args(batched, kernel_size, stride, padding, dilation, ceil_mode, nd, name)
+    values, indices = _max_pool_indices(batched._data, kernel, stride, padding, dilation, out)
+    if unbatched:  # PyTorch pools (C, *spatial) input as it is: one node
+        values, indices = values[0], indices[0]
+    result = record(prim, values, (input,), {"indices": indices, "nd": nd})
+    return (result, Tensor._make(indices)) if return_indices else result
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -528,9 +530,9 @@ def _adaptive_sizes(input: Tensor, output_size, nd: int) -> tuple:
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max over ``output_size`` windows that tile (H, W) as evenly as possible."""
     _check_pool_input(input, 2, "adaptive_max_pool2d")
-    input, unbatched = _batched(input, 2)
-    out = _adaptive_sizes(input, output_size, 2)
-    x = input._data
+    batched, unbatched = _batched(input, 2)
+    out = _adaptive_sizes(batched, output_size, 2)
+    x = batched._data
     (h, w), (oh, ow) = x.shape[2:], out
     idx = []
     for size, o in ((h, oh), (w, ow)):
@@ -547,11 +549,10 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     cols = iw[np.arange(ow)[None, :], arg % kw]
     indices = (rows * w + cols).astype(np.int64)
     values = np.take_along_axis(win, arg[..., None], -1)[..., 0]
-    result = record(_adaptive_max_pool2d_prim, values, (input,), {"indices": indices})
-    index_t = Tensor._make(indices)
     if unbatched:
-        result, index_t = squeeze(result, 0), Tensor._make(indices[0])
-    return (result, index_t) if return_indices else result
+        values, indices = values[0], indices[0]
+    result = record(_adaptive_max_pool2d_prim, values, (input,), {"indices": indices, "nd": 2})
+    return (result, Tensor._make(indices)) if return_indices else result
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
@@ -583,6 +584,7 @@ def _transposed(mats: tuple) -> tuple:
 _SEPARABLE_NAMES = (
     "AvgPool2DBackward0", "AvgPool3DBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0",
     "UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearest3DBackward0",
+    "UpsampleNearestExact1DBackward0", "UpsampleNearestExact2DBackward0", "UpsampleNearestExact3DBackward0",
     "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0", "UpsampleTrilinear3DBackward0",
     "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
     "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
@@ -616,19 +618,17 @@ def _avg_matrix(size, k, s, p, out, ceil_mode, count_include_pad, scale=1.0) -> 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
     _check_pool_input(input, nd, name)
-    input, unbatched = _batched(input, nd)
-    kernel, stride, padding, _, out = _pool_args(input, kernel_size, stride, padding, 1, ceil_mode, nd, name)
+    kernel, stride, padding, _, out = _pool_args(_batched(input, nd)[0], kernel_size, stride, padding, 1, ceil_mode, nd, name)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    spatial = input._data.shape[2:]
+    spatial = input._data.shape[-nd:]
     mats = []
     for i, (size, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out)):
         m = _avg_matrix(size, k, s, p, o, ceil_mode, count_include_pad)
         if divisor_override is not None:  # a plain window sum, divided once
             m = (m > 0) / (divisor_override if i == 0 else 1)
         mats.append(m)
-    result = _apply_separable(f"AvgPool{nd}DBackward0", input, mats)
-    return squeeze(result, 0) if unbatched else result
+    return _apply_separable(f"AvgPool{nd}DBackward0", input, mats)
 
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -838,7 +838,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         name = {1: "UpsampleLinear1DBackward0", 2: "UpsampleBilinear2DBackward0", 3: "UpsampleTrilinear3DBackward0"}[nd]
     elif mode in ("nearest", "nearest-exact"):
         mats = [_nearest_matrix(s, o, sc, mode == "nearest-exact") for s, o, sc in zip(spatial, out, scales)]
-        name = f"UpsampleNearest{nd}DBackward0"
+        name = f"UpsampleNearest{'Exact' if mode == 'nearest-exact' else ''}{nd}DBackward0"
     elif mode == "area":
         if nd == 1:
             return adaptive_avg_pool1d(input, out)
@@ -923,6 +923,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 @primitive("Im2ColBackward0", save_inputs=False)
 def _im2col(x, *, kernel, dilation, pads, stride):
+    if x.ndim == 3:  # unbatched
+        return _im2col.kernel(x[None], kernel=kernel, dilation=dilation, pads=pads, stride=stride)[0]
     n, c = x.shape[:2]
     out = _out_size(x.shape[2:], kernel, stride, pads, dilation)
     win = _windows(_pad_array(x, pads), out, kernel, stride, dilation)  # (N, C, oh, ow, kh, kw)
@@ -932,6 +934,8 @@ def _im2col(x, *, kernel, dilation, pads, stride):
 
 @primitive("Col2ImBackward0", save_inputs=False)
 def _col2im(cols, *, output_size, kernel, dilation, pads, stride):
+    if cols.ndim == 2:  # unbatched
+        return _col2im.kernel(cols[None], output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride)[0]
     n = cols.shape[0]
     c = cols.shape[1] // math.prod(kernel)
     out = _out_size(output_size, kernel, stride, pads, dilation)
@@ -943,7 +947,7 @@ def _col2im(cols, *, output_size, kernel, dilation, pads, stride):
 
 
 defvjp(_im2col, lambda grad, result, x, *, kernel, dilation, pads, stride: _col2im(
-    grad, output_size=x.shape[2:], kernel=kernel, dilation=dilation, pads=pads, stride=stride))
+    grad, output_size=x.shape[-2:], kernel=kernel, dilation=dilation, pads=pads, stride=stride))
 defvjp(_col2im, lambda grad, result, cols, *, output_size, kernel, dilation, pads, stride: _im2col(
     grad, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
 
@@ -953,17 +957,15 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     d = input._data
     if d.ndim not in (3, 4):
         raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {d.ndim}D)")
-    input, unbatched = _batched(input, 2)
     kernel, dilation = _tuple(kernel_size, 2), _tuple(dilation, 2)
     pads, stride = tuple((p, p) for p in _tuple(padding, 2)), _tuple(stride, 2)
-    out = _out_size(input._data.shape[2:], kernel, stride, pads, dilation)
+    out = _out_size(d.shape[-2:], kernel, stride, pads, dilation)
     if any(o <= 0 for o in out):
         raise RuntimeError(
-            f"Given input with spatial size ({', '.join(map(str, input._data.shape[2:]))}), kernel_size=({', '.join(map(str, kernel))}), "
+            f"Given input with spatial size ({', '.join(map(str, d.shape[-2:]))}), kernel_size=({', '.join(map(str, kernel))}), "
             f"dilation=({', '.join(map(str, dilation))}), padding=({', '.join(str(p) for p, _ in pads)}), calculated shape of the array of sliding "
             f"blocks as ({', '.join(map(str, out))}), but its components must be at least one.")
-    result = _im2col(input, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
-    return squeeze(result, 0) if unbatched else result
+    return _im2col(input, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -971,26 +973,22 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     d = input._data
     if d.ndim not in (2, 3):
         raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {d.ndim}D)")
-    unbatched = d.ndim == 2
-    if unbatched:
-        input = unsqueeze(input, 0)
     output_size, kernel = _tuple(output_size, 2), _tuple(kernel_size, 2)
     dilation, stride = _tuple(dilation, 2), _tuple(stride, 2)
     pads = tuple((p, p) for p in _tuple(padding, 2))
     k = math.prod(kernel)
     out = _out_size(output_size, kernel, stride, pads, dilation)
-    if input._data.shape[1] % k:
+    if d.shape[-2] % k:
         raise RuntimeError(
             f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
-            f"input.size(1)={input._data.shape[1]} and kernel_size=({', '.join(map(str, kernel))})")
-    if input._data.shape[2] != math.prod(out):
+            f"input.size(1)={d.shape[-2]} and kernel_size=({', '.join(map(str, kernel))})")
+    if d.shape[-1] != math.prod(out):
         raise RuntimeError(
             f"Given output_size=({', '.join(map(str, output_size))}), kernel_size=({', '.join(map(str, kernel))}), "
             f"dilation=({', '.join(map(str, dilation))}), padding=({', '.join(str(p) for p, _ in pads)}), "
             f"stride=({', '.join(map(str, stride))}), expected size of input's dimension 2 to match the calculated "
-            f"number of sliding blocks {out[0]} * {out[1]} = {math.prod(out)}, but got input.size(2)={input._data.shape[2]}.")
-    result = _col2im(input, output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
-    return squeeze(result, 0) if unbatched else result
+            f"number of sliding blocks {out[0]} * {out[1]} = {math.prod(out)}, but got input.size(2)={d.shape[-1]}.")
+    return _col2im(input, output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
 
 
 # -- embedding ------------------------------------------------------------------------------------

@@ -100,7 +100,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     tensor([[-1.0000,  1.0000]])
     """
     _check_float(input, "layer_norm")
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(int(s) for s in normalized_shape)
+    if isinstance(normalized_shape, (int, np.integer)):
+        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
+    shape = tuple(int(s) for s in normalized_shape)
     d = input._data
     k = len(shape)
     if k == 0 or d.shape[d.ndim - k:] != shape or d.ndim < k:
