@@ -40,6 +40,7 @@ def _sym(a):
 
 def _addmm_samples(make):
     return [
+        Sample((make((2, 2)), make((2, 2)), make((2, 2))), {"beta": 0.5, "alpha": 2}, desc="small"),
         Sample((make((2, 3)), make((2, 4)), make((4, 3)))),
         Sample((make((3,)), make((2, 4)), make((4, 3))), desc="broadcast input"),
         Sample((make((2, 3)), make((2, 4)), make((4, 3))), {"beta": 0.5, "alpha": 2}, desc="beta, alpha"),
@@ -51,6 +52,7 @@ def _addmm_samples(make):
 
 def _addmv_samples(make):
     return [
+        Sample((make((2,)), make((2, 2)), make((2,))), {"beta": 0.5, "alpha": 2}, desc="small"),
         Sample((make((2,)), make((2, 4)), make((4,)))),
         Sample((make(()), make((2, 4)), make((4,))), {"alpha": 3}, desc="0-d input, alpha"),
         Sample((make((2,)), NC(make((2, 4))), make((4,))), {"beta": 2}, desc="non-contiguous, beta"),
@@ -59,6 +61,7 @@ def _addmv_samples(make):
 
 def _baddbmm_samples(make):
     return [
+        Sample((make((2, 1, 1)), make((2, 1, 2)), make((2, 2, 1))), {"beta": 0.5, "alpha": 2}, desc="small"),
         Sample((make((2, 2, 3)), make((2, 2, 4)), make((2, 4, 3)))),
         Sample((make((3,)), make((2, 2, 4)), make((2, 4, 3))), {"beta": 0.5, "alpha": -1}, desc="broadcast, beta, alpha"),
     ]
@@ -66,6 +69,7 @@ def _baddbmm_samples(make):
 
 def _addbmm_samples(make):
     return [
+        Sample((make((1, 1)), make((2, 1, 2)), make((2, 2, 1))), {"beta": 0.5, "alpha": 2}, desc="small"),
         Sample((make((2, 3)), make((2, 2, 4)), make((2, 4, 3)))),
         Sample((make((1, 3)), make((3, 2, 2)), make((3, 2, 3))), {"beta": 2, "alpha": 0.5}, desc="broadcast, beta, alpha"),
     ]
@@ -109,6 +113,7 @@ def _tensordot_samples(make):
 def _cdist_samples(make):
     out = [Sample((make((2, 3)), make((3, 3))), {"p": p}, desc=f"p={p}") for p in (2.0, 1.0, 3.0, 0.5, float("inf"))]
     out.append(Sample((make((2, 2, 3)), make((3, 3))), desc="broadcast batch"))
+    out.append(Sample((make((2, 2)), make((2, 2))), desc="small"))
     out.append(Sample((make((2, 3)), make((2, 3))), {"p": 0.0}, desc="p=0", gradcheck=False))
     return out
 
@@ -138,13 +143,13 @@ register(
            lambda make: [Sample(("ij,jk", make((2, 3)), make((3, 2))))], prims=("_mm",), **_TOL),
     OpInfo("kron", lambda mod, a, b: mod.kron(a, b),
            lambda make: [Sample((make((2, 2)), make((2, 3)))), Sample((make((2,)), make((2, 3))), desc="1-d with 2-d"),
-                         Sample((make(()), make((3,))), desc="0-d"), Sample((NC(make((3, 2))), make((1, 2))), desc="non-contiguous")],
+                         Sample((make(()), make((3,))), desc="0-d")],
            covers=("kron",), prims=("_mul", "_reshape_copy"), **_TOL),
     OpInfo("addmm", lambda mod, a, b, c, **k: mod.addmm(a, b, c, **k), _addmm_samples, covers=("addmm",),
            prims=("_addmm",), torch_gradgrad=True, **_TOL),
     OpInfo("addmm method", lambda mod, a, b, c, **k: a.addmm(b, c, **k), lambda make: _addmm_samples(make)[:1],
            prims=("_addmm",), **_TOL),
-    OpInfo("addmm_", _inplace("addmm_"), lambda make: _addmm_samples(make)[2:3], covers=("addmm_",), prims=("_addmm",), **_TOL),
+    OpInfo("addmm_", _inplace("addmm_"), lambda make: _addmm_samples(make)[:1], covers=("addmm_",), prims=("_addmm",), **_TOL),
     OpInfo("addmv", lambda mod, a, b, c, **k: mod.addmv(a, b, c, **k), _addmv_samples, covers=("addmv",),
            prims=("_addmv",), torch_gradgrad=True, **_TOL),
     OpInfo("addmv_", _inplace("addmv_"), lambda make: _addmv_samples(make)[:1], covers=("addmv_",), prims=("_addmv",), **_TOL),
@@ -197,7 +202,7 @@ def _svd(mod, a, **k):
 
 def _qr_samples(make):
     return [Sample((make((3, 2)),), desc="tall"), Sample((make((2, 2, 2)),), desc="square batch"),
-            Sample((make((2, 3)),), desc="wide"), Sample((make((3, 2)),), {"mode": "complete"}, desc="complete tall"),
+            Sample((make((2, 3)),), desc="wide"),
             Sample((NC(make((3, 3))),), {"mode": "complete"}, desc="complete square, non-contiguous")]
 
 
@@ -251,9 +256,14 @@ register(
                          Sample((make((2, 3, 2)),), {"dim": (0, 2), "keepdim": True}, desc="dims, keepdim"),
                          Sample((make((2, 3)),), {"dim": 1}, desc="dim"), Sample((make(()),), desc="0-d"),
                          Sample((NC(make((3, 2))),), {"dim": 0}, desc="non-contiguous"),
-                         Sample((make((0, 3)),), {"dim": 1}, desc="empty"),
-                         Sample((make.float([[0.0, 0.0], [1.0, -1.0]]),), {"dim": 1}, desc="zero vector", gradcheck=False)],
+                         Sample((make((0, 3)),), {"dim": 1}, desc="empty")],
            prims=("_vector_norm",), avoid=(0.0,), torch_gradgrad=True, **_TOL),
+    # torch's second derivative at a zero vector is NaN; chainrule's is 0 (not compared).
+    OpInfo("linalg.vector_norm at zero", lambda mod, a, *args, **k: mod.linalg.vector_norm(a, *args, **k),
+           lambda make: [Sample((make.float([[0.0, 0.0], [1.0, -1.0]]),), {"dim": 1}, desc="zero vector", gradcheck=False),
+                         Sample((make.float([[0.0, 0.0], [1.0, -1.0]]), 3.0), {"dim": 1}, desc="ord 3", gradcheck=False)],
+           prims=("_vector_norm",), skips={"gradcheck": "a kink: torch's gradient there is compared instead",
+                                           "gradgradcheck": "a kink: torch's gradient there is compared instead"}, **_TOL),
     OpInfo("linalg.matrix_norm", lambda mod, a, *args, **k: mod.linalg.matrix_norm(a, *args, **k),
            lambda make: [Sample((make((2, 3)),)), Sample((make((2, 3)), "nuc"), desc="nuc"),
                          Sample((make((2, 2, 3)), 2), desc="2"), Sample((make((2, 3)), -2), desc="-2"),
@@ -289,7 +299,7 @@ register(
     OpInfo("linalg.vecdot", lambda mod, a, b: mod.linalg.vecdot(a, b), lambda make: [Sample((make((2, 3)), make((3,))))],
            **_TOL),
     OpInfo("linalg.multi_dot", lambda mod, a, b, c: mod.linalg.multi_dot([a, b, c]),
-           lambda make: [Sample((make((2, 3)), make((3, 3)), make((3, 2))))], skips={"grad_fn": "torch picks its own product order"},
+           lambda make: [Sample((make((2, 3)), make((3, 3)), make((3, 2)))), Sample((make((2,)), make((2, 2)), make((2, 2))))], skips={"grad_fn": "torch picks its own product order"},
            **_TOL),
 )
 
@@ -305,7 +315,8 @@ ERRORS.extend([
     ErrorCase("addmm shape mismatch", lambda mod: mod.addmm(mod.ones(2, 2), mod.ones(2, 3), mod.ones(2, 3))),
     ErrorCase("addmm input not broadcastable", lambda mod: mod.addmm(mod.ones(2, 2), mod.ones(2, 3), mod.ones(3, 3))),
     ErrorCase("addmv size mismatch", lambda mod: mod.addmv(mod.ones(2), mod.ones(2, 3), mod.ones(2))),
-    ErrorCase("baddbmm of matrices", lambda mod: mod.baddbmm(mod.ones(2), mod.ones(2, 3), mod.ones(3, 2))),
+    ErrorCase("baddbmm batch mismatch", lambda mod: mod.baddbmm(mod.ones(2), mod.ones(2, 2, 3), mod.ones(3, 3, 2))),
+    ErrorCase("qr complete tall backward", lambda mod: mod.linalg.qr(_leaf2(mod, 3, 2), mode="complete")[0].sum().backward()),
     ErrorCase("einsum size mismatch", lambda mod: mod.einsum("ij,jk", mod.ones(2, 3), mod.ones(2, 3))),
     ErrorCase("einsum too many subscripts", lambda mod: mod.einsum("ij", mod.ones(2))),
     ErrorCase("einsum repeated sizes differ", lambda mod: mod.einsum("ii->i", mod.ones(2, 3))),

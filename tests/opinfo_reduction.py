@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import chainrule
 import chainrule.ops
 from opinfo import ERRORS, NC, DType, ErrorCase, OpInfo, Sample, register
 
@@ -345,6 +346,9 @@ def _norm_samples(make):
         Sample((make((2, 3)), 0, 1), desc="p 0: counts non-zeros"),
         Sample((make((2, 3), dtype="float32"),), {"dtype": DType("float64")}, desc="dtype float64"),
     ]
+    if hasattr(chainrule, "linalg") and hasattr(chainrule.linalg, "matrix_norm"):
+        out += [Sample((make((3, 2)), "nuc"), desc="nuclear"),
+                Sample((make((2, 3, 2)), "nuc", (1, 2)), desc="nuclear, dims")]
     return out
 
 
@@ -357,11 +361,11 @@ def _norm_kink_samples(make):
 
 
 register(
-    OpInfo("norm", _call("norm"), _norm_samples, covers=("norm",), prims=("_vector_norm",),
+    OpInfo("norm", _call("norm"), _norm_samples, covers=("norm",), prims=("_vector_pnorm",),
            domain=(0.2, 2.0), torch_gradgrad=True, **_LOOSE),
     # torch's second derivative at a zero norm is NaN (its masked division); not compared.
-    OpInfo("norm at kinks", _call("norm"), _norm_kink_samples, prims=("_vector_norm",), skips=_KINKS_ONLY),
-    OpInfo("Tensor.norm", _method("norm"), lambda make: _norm_samples(make)[:3], prims=("_vector_norm",)),
+    OpInfo("norm at kinks", _call("norm"), _norm_kink_samples, prims=("_vector_pnorm",), skips=_KINKS_ONLY),
+    OpInfo("Tensor.norm", _method("norm"), lambda make: _norm_samples(make)[:3], prims=("_vector_pnorm",)),
 )
 
 
@@ -505,6 +509,10 @@ register(
         covers=("unique",), prims=("_unique",), backward_raises=True,
         int_samples=lambda make: [Sample((make.ints((3, 4), 0, 3),), {"return_counts": True}),
                                   Sample((make.ints((3, 2), 0, 2),), {"dim": 0, "return_inverse": True})]),
+    OpInfo("unique(dim)", _call("unique"), lambda make: [
+        Sample((make.float([[2.0, 1.0], [2.0, 1.0], [0.5, 3.0]]),), {"dim": 0}, desc="rows"),
+        Sample((make.float([[2.0, 2.0, 1.0], [1.0, 1.0, 3.0]]),), {"dim": 1, "return_counts": True}, desc="columns")],
+        prims=("_unique_dim",), backward_raises=True),
 )
 
 
@@ -549,3 +557,12 @@ register(
                gradcheck=False)],
         prims=("_put_along_kernel", "_take_along"), torch_gradgrad=True, skips=_KINKS_ONLY),
 )
+
+ERRORS += [
+    ErrorCase("norm nuc of 3-d without dim", lambda mod: mod.norm(mod.ones(2, 3, 4), "nuc")),
+    ErrorCase("norm unknown order", lambda mod: mod.norm(mod.ones(2, 3), "abc")),
+    ErrorCase("unique dim backward", lambda mod: mod.unique(mod.ones(2, 2, requires_grad=True), dim=0).sum().backward()),
+    ErrorCase("argmax of bool", lambda mod: mod.argmax(mod.ones(3, dtype=mod.bool))),
+    ErrorCase("median over an empty dim", lambda mod: mod.median(mod.zeros(0, 3), 0)),
+    ErrorCase("sort bad dim", lambda mod: mod.sort(mod.ones(2, 3), 2)),
+]

@@ -1007,7 +1007,7 @@ Tensor.cumsum, Tensor.cumprod, Tensor.cummax, Tensor.cummin = _ops.cumsum, _ops.
 Tensor.logcumsumexp, Tensor.all, Tensor.any, Tensor.count_nonzero = _ops.logcumsumexp, _ops.all, _ops.any, _ops.count_nonzero
 Tensor.median, Tensor.mode, Tensor.kthvalue, Tensor.topk = _ops.median, _ops.mode, _ops.kthvalue, _ops.topk
 Tensor.sort, Tensor.argsort, Tensor.unique = _ops.sort, _ops.argsort, _ops.unique
-Tensor.cumsum_, Tensor.cumprod_ = _ops.reduction.cumsum_inplace, _ops.reduction.cumprod_inplace
+Tensor.cumsum_, Tensor.cumprod_ = _ops.reduction._cumsum_inplace, _ops.reduction._cumprod_inplace
 
 # -- shape and movement methods (ops/movement.py) ------------------------------------------------
 Tensor.unflatten, Tensor.movedim, Tensor.moveaxis = _ops.unflatten, _ops.movedim, _ops.moveaxis
@@ -1021,10 +1021,85 @@ Tensor.unfold, Tensor.as_strided, Tensor.contiguous = _ops.unfold, _ops.as_strid
 Tensor._base = property(lambda self: self._extra.base if self._extra is not None else None)
 
 # -- selection methods (ops/indexing.py) ---------------------------------------------------------
+Tensor.gather, Tensor.take_along_dim, Tensor.index_select = _ops.gather, _ops.take_along_dim, _ops.index_select
+Tensor.scatter, Tensor.scatter_add, Tensor.scatter_reduce = _ops.scatter, _ops.scatter_add, _ops.scatter_reduce
+Tensor.index_add, Tensor.index_copy, Tensor.index_fill = _ops.index_add, _ops.index_copy, _ops.index_fill
+Tensor.index_put, Tensor.take, Tensor.put, Tensor.argwhere = _ops.index_put, _ops.take, _ops.put, _ops.argwhere
+Tensor.masked_fill, Tensor.masked_select, Tensor.masked_scatter = _ops.masked_fill, _ops.masked_select, _ops.masked_scatter
+Tensor.scatter_, Tensor.scatter_add_, Tensor.scatter_reduce_ = _ops.scatter_, _ops.scatter_add_, _ops.scatter_reduce_
+Tensor.index_add_, Tensor.index_copy_, Tensor.index_fill_ = _ops.index_add_, _ops.index_copy_, _ops.index_fill_
+Tensor.index_put_, Tensor.put_ = _ops.index_put_, _ops.put_
+Tensor.masked_fill_, Tensor.masked_scatter_ = _ops.masked_fill_, _ops.masked_scatter_
 
 # -- linear algebra methods (ops/linalg.py) ------------------------------------------------------
+Tensor.outer, Tensor.ger, Tensor.vdot, Tensor.inner, Tensor.kron = _ops.outer, _ops.ger, _ops.vdot, _ops.inner, _ops.kron
+Tensor.addmm, Tensor.addmv, Tensor.addbmm, Tensor.baddbmm = _ops.addmm, _ops.addmv, _ops.addbmm, _ops.baddbmm
+Tensor.addmm_, Tensor.addmv_, Tensor.addbmm_, Tensor.baddbmm_ = _ops.addmm_, _ops.addmv_, _ops.addbmm_, _ops.baddbmm_
+Tensor.cross = _ops.cross
+
+
+def _linalg_method(name: str, doc: str):
+    def method(self, *args, **kwargs):
+        from . import linalg
+
+        return getattr(linalg, name)(self, *args, **kwargs)
+
+    method.__name__, method.__doc__ = name, doc
+    return method
+
+
+Tensor.det = _linalg_method("det", "The determinant (``chainrule.linalg.det``).")
+Tensor.inverse = _linalg_method("inv", "The inverse (``chainrule.linalg.inv``).")
+Tensor.slogdet = _linalg_method("slogdet", "Sign and log-abs-determinant (``chainrule.linalg.slogdet``).")
+Tensor.matrix_power = _linalg_method("matrix_power", "``chainrule.linalg.matrix_power``.")
+Tensor.matrix_exp = _linalg_method("matrix_exp", "``chainrule.linalg.matrix_exp``.")
+Tensor.pinverse = _linalg_method("pinv", "The pseudo-inverse (``chainrule.linalg.pinv``).")
 
 # -- more elementwise methods (ops/elementwise.py) -----------------------------------------------
+Tensor.reciprocal, Tensor.reciprocal_, Tensor.sgn, Tensor.sgn_ = _ops.reciprocal, _ops.reciprocal_, _ops.sgn, _ops.sgn_
+Tensor.exp2, Tensor.exp2_, Tensor.expm1, Tensor.expm1_ = _ops.exp2, _ops.exp2_, _ops.expm1, _ops.expm1_
+Tensor.log2, Tensor.log2_, Tensor.log10, Tensor.log10_ = _ops.log2, _ops.log2_, _ops.log10, _ops.log10_
+Tensor.log1p, Tensor.log1p_, Tensor.rsqrt, Tensor.rsqrt_ = _ops.log1p, _ops.log1p_, _ops.rsqrt, _ops.rsqrt_
+Tensor.square, Tensor.square_, Tensor.tan, Tensor.tan_ = _ops.square, _ops.square_, _ops.tan, _ops.tan_
+Tensor.asin, Tensor.asin_, Tensor.acos, Tensor.acos_ = _ops.asin, _ops.asin_, _ops.acos, _ops.acos_
+Tensor.atan, Tensor.atan_, Tensor.sinh, Tensor.sinh_ = _ops.atan, _ops.atan_, _ops.sinh, _ops.sinh_
+Tensor.cosh, Tensor.cosh_, Tensor.asinh, Tensor.asinh_ = _ops.cosh, _ops.cosh_, _ops.asinh, _ops.asinh_
+Tensor.acosh, Tensor.acosh_, Tensor.atanh, Tensor.atanh_ = _ops.acosh, _ops.acosh_, _ops.atanh, _ops.atanh_
+Tensor.arcsin, Tensor.arcsin_, Tensor.arccos, Tensor.arccos_ = _ops.arcsin, _ops.arcsin_, _ops.arccos, _ops.arccos_
+Tensor.arctan, Tensor.arctan_, Tensor.arcsinh, Tensor.arcsinh_ = _ops.arctan, _ops.arctan_, _ops.arcsinh, _ops.arcsinh_
+Tensor.arccosh, Tensor.arccosh_, Tensor.arctanh, Tensor.arctanh_ = _ops.arccosh, _ops.arccosh_, _ops.arctanh, _ops.arctanh_
+Tensor.logit, Tensor.logit_, Tensor.erf, Tensor.erf_ = _ops.logit, _ops.logit_, _ops.erf, _ops.erf_
+Tensor.erfc, Tensor.erfc_, Tensor.erfinv, Tensor.erfinv_ = _ops.erfc, _ops.erfc_, _ops.erfinv, _ops.erfinv_
+Tensor.lgamma, Tensor.lgamma_, Tensor.digamma, Tensor.digamma_ = _ops.lgamma, _ops.lgamma_, _ops.digamma, _ops.digamma_
+Tensor.floor, Tensor.floor_, Tensor.ceil, Tensor.ceil_ = _ops.floor, _ops.floor_, _ops.ceil, _ops.ceil_
+Tensor.round, Tensor.round_, Tensor.frac, Tensor.frac_ = _ops.round, _ops.round_, _ops.frac, _ops.frac_
+Tensor.nan_to_num, Tensor.nan_to_num_ = _ops.nan_to_num, _ops.nan_to_num_
+Tensor.deg2rad, Tensor.deg2rad_, Tensor.rad2deg, Tensor.rad2deg_ = _ops.deg2rad, _ops.deg2rad_, _ops.rad2deg, _ops.rad2deg_
+Tensor.true_divide_, Tensor.atan2, Tensor.atan2_ = _ops.true_divide_, _ops.atan2, _ops.atan2_
+Tensor.arctan2, Tensor.arctan2_, Tensor.maximum, Tensor.minimum = _ops.arctan2, _ops.arctan2_, _ops.maximum, _ops.minimum
+Tensor.fmax, Tensor.fmin, Tensor.hypot, Tensor.hypot_ = _ops.fmax, _ops.fmin, _ops.hypot, _ops.hypot_
+Tensor.logaddexp, Tensor.logaddexp2, Tensor.xlogy, Tensor.xlogy_ = _ops.logaddexp, _ops.logaddexp2, _ops.xlogy, _ops.xlogy_
+Tensor.copysign, Tensor.copysign_, Tensor.lerp, Tensor.lerp_ = _ops.copysign, _ops.copysign_, _ops.lerp, _ops.lerp_
+Tensor.addcmul, Tensor.addcmul_, Tensor.addcdiv, Tensor.addcdiv_ = _ops.addcmul, _ops.addcmul_, _ops.addcdiv, _ops.addcdiv_
+Tensor.fmod, Tensor.fmod_, Tensor.float_power, Tensor.float_power_ = _ops.fmod, _ops.fmod_, _ops.float_power, _ops.float_power_
+Tensor.isclose, Tensor.allclose, Tensor.equal = _ops.isclose, _ops.allclose, _ops.equal
+Tensor.logical_xor, Tensor.logical_xor_ = _ops.logical_xor, _ops.logical_xor_
+Tensor.bitwise_left_shift, Tensor.bitwise_left_shift_ = _ops.bitwise_left_shift, _ops.bitwise_left_shift_
+Tensor.bitwise_right_shift, Tensor.bitwise_right_shift_ = _ops.bitwise_right_shift, _ops.bitwise_right_shift_
+Tensor.isposinf, Tensor.isneginf, Tensor.isreal, Tensor.signbit = _ops.isposinf, _ops.isneginf, _ops.isreal, _ops.signbit
+Tensor.__lshift__, Tensor.__ilshift__ = _ops.bitwise_left_shift, _ops.bitwise_left_shift_
+Tensor.__rshift__, Tensor.__irshift__ = _ops.bitwise_right_shift, _ops.bitwise_right_shift_
+Tensor.__rlshift__ = lambda self, other: _ops.bitwise_left_shift(other, self)
+Tensor.__rrshift__ = lambda self, other: _ops.bitwise_right_shift(other, self)
+
+
+def _polygamma_method(self, n):
+    """``x.polygamma(n)`` is ``chainrule.polygamma(n, x)``."""
+    return _ops.polygamma(n, self)
+
+
+Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _ops.polygamma_
+
 
 
 def _where_method(self, condition, other):

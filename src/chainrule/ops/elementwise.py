@@ -1306,3 +1306,1364 @@ def _bumped(self: Tensor, op_name: str) -> Tensor:
 
 # -- more elementwise ops ----------------------------------------------------------------------
 # (Unary math, binary math and logic beyond the core set; their names are added to __all__ here.)
+
+import math as _math  # noqa: E402
+
+__all__ += [
+    "reciprocal", "reciprocal_", "sgn", "sgn_", "exp2", "exp2_", "expm1", "expm1_", "log2", "log2_", "log10",
+    "log10_", "log1p", "log1p_", "rsqrt", "rsqrt_", "square", "square_", "tan", "tan_", "asin", "asin_", "acos",
+    "acos_", "atan", "atan_", "sinh", "sinh_", "cosh", "cosh_", "asinh", "asinh_", "acosh", "acosh_", "atanh",
+    "atanh_", "arcsin", "arcsin_", "arccos", "arccos_", "arctan", "arctan_", "arcsinh", "arcsinh_", "arccosh",
+    "arccosh_", "arctanh", "arctanh_", "logit", "logit_", "erf", "erf_", "erfc", "erfc_", "erfinv", "erfinv_",
+    "lgamma", "lgamma_", "digamma", "digamma_", "polygamma", "polygamma_", "floor", "floor_", "ceil", "ceil_",
+    "round", "round_", "frac", "frac_", "nan_to_num", "nan_to_num_", "deg2rad", "deg2rad_", "rad2deg", "rad2deg_",
+    "true_divide_", "atan2", "atan2_", "arctan2", "arctan2_", "maximum", "minimum", "fmax", "fmin", "hypot",
+    "hypot_", "logaddexp", "logaddexp2", "xlogy", "xlogy_", "copysign", "copysign_", "lerp", "lerp_", "addcmul",
+    "addcmul_", "addcdiv", "addcdiv_", "fmod", "fmod_", "float_power", "float_power_", "isclose", "allclose",
+    "equal", "logical_xor", "logical_xor_", "bitwise_left_shift", "bitwise_left_shift_", "bitwise_right_shift",
+    "bitwise_right_shift_", "isposinf", "isneginf", "isreal", "signbit",
+]
+
+_LN2 = _math.log(2.0)
+_LN10 = _math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+
+
+def _inplace_form(op, name: str):
+    """The in-place form ``name`` of ``op``: ``op(self, *args)`` written back into ``self``."""
+
+    def inplace(self: Tensor, *args, **kwargs) -> Tensor:
+        return apply_inplace(self, name, lambda s: op(s, *args, **kwargs), args + tuple(kwargs.values()))
+
+    inplace.__name__ = inplace.__qualname__ = name
+    inplace.__doc__ = f"In-place ``{op.__name__}``."
+    return inplace
+
+
+def _float64_kernel(fn, x: np.ndarray) -> np.ndarray:
+    """``fn`` evaluated in float64 (special functions built on ``math``), cast back to ``x``'s dtype."""
+    out = np.asarray(fn(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+    return _nd(out.astype(x.dtype, copy=False))
+
+
+def _not_implemented_for(kernel_name: str, np_dtype) -> NotImplementedError:
+    return NotImplementedError(f"\"{kernel_name}\" not implemented for '{_dtype_word(np.dtype(np_dtype))}'")
+
+
+def _require_tensor(x, name: str, arg: str, position: int) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
+
+
+# -- more unary math ---------------------------------------------------------------------------
+
+
+def reciprocal_(self: Tensor) -> Tensor:
+    """In-place ``reciprocal``."""
+    return apply_inplace(self, "reciprocal_", reciprocal)
+
+
+# sgn is sign extended to complex numbers (z / |z|); for real inputs it is sign, with its
+# own node, whose gradient is zero.
+@primitive("SgnBackward0", save_inputs=False)
+def _sgn(x):
+    return _sign.kernel(x)
+
+
+defvjp(_sgn, lambda grad, result, x: zeros_like(grad))
+
+
+def sgn(input: Tensor) -> Tensor:
+    """The sign of each element (``z / |z|`` for complex numbers)."""
+    _require_tensor(input, "sgn", "input", 1)
+    if input._data.dtype.kind == "b":
+        return input.clone()
+    return record(_sgn, _sgn.kernel(input._data), (input,), None)
+
+
+@primitive("Exp2Backward0", save_inputs=False, save_result=True)
+def _exp2(x):
+    return _nd(np.exp2(x))
+
+
+defvjp(_exp2, lambda grad, result, x: grad * (result * _LN2))
+
+
+def exp2(input: Tensor) -> Tensor:
+    """``2 ** input`` elementwise."""
+    return _unary_float(_exp2, input)
+
+
+@primitive("Expm1Backward0", save_inputs=False, save_result=True)
+def _expm1(x):
+    return _nd(np.expm1(x))
+
+
+defvjp(_expm1, lambda grad, result, x: grad * (result + 1))
+
+
+def expm1(input: Tensor) -> Tensor:
+    """``exp(input) - 1``, accurate near 0."""
+    return _unary_float(_expm1, input)
+
+
+@primitive("Log2Backward0")
+def _log2(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.log2(x))
+
+
+defvjp(_log2, lambda grad, result, x: grad / (x * _LN2))
+
+
+def log2(input: Tensor) -> Tensor:
+    """Base-2 logarithm elementwise."""
+    return _unary_float(_log2, input)
+
+
+@primitive("Log10Backward0")
+def _log10(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.log10(x))
+
+
+defvjp(_log10, lambda grad, result, x: grad / (x * _LN10))
+
+
+def log10(input: Tensor) -> Tensor:
+    """Base-10 logarithm elementwise."""
+    return _unary_float(_log10, input)
+
+
+@primitive("Log1PBackward0")
+def _log1p(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.log1p(x))
+
+
+defvjp(_log1p, lambda grad, result, x: grad / (x + 1))
+
+
+def log1p(input: Tensor) -> Tensor:
+    """``log(1 + input)``, accurate near 0."""
+    return _unary_float(_log1p, input)
+
+
+@primitive("RsqrtBackward0", save_inputs=False, save_result=True)
+def _rsqrt(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.reciprocal(np.sqrt(x)))
+
+
+defvjp(_rsqrt, lambda grad, result, x: grad * (-0.5 * result * result * result))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """``1 / sqrt(input)`` elementwise."""
+    return _unary_float(_rsqrt, input)
+
+
+def square(input: Tensor) -> Tensor:
+    """``input * input`` (PyTorch's ``pow(input, 2)``: bool becomes int64)."""
+    _require_tensor(input, "square", "input", 1)
+    if input._data.dtype.kind == "b":
+        input = to_dtype(input, _dtype.int64)
+    return pow(input, 2)
+
+
+@primitive("TanBackward0", save_inputs=False, save_result=True)
+def _tan(x):
+    return _nd(np.tan(x))
+
+
+defvjp(_tan, lambda grad, result, x: grad * (1 + result * result))
+
+
+def tan(input: Tensor) -> Tensor:
+    """Tangent elementwise."""
+    return _unary_float(_tan, input)
+
+
+@primitive("AsinBackward0")
+def _asin(x):
+    with np.errstate(invalid="ignore"):
+        return _nd(np.arcsin(x))
+
+
+defvjp(_asin, lambda grad, result, x: grad * rsqrt(1 - x * x))
+
+
+def asin(input: Tensor) -> Tensor:
+    """Inverse sine elementwise (``nan`` outside [-1, 1])."""
+    return _unary_float(_asin, input)
+
+
+@primitive("AcosBackward0")
+def _acos(x):
+    with np.errstate(invalid="ignore"):
+        return _nd(np.arccos(x))
+
+
+defvjp(_acos, lambda grad, result, x: -grad * rsqrt(1 - x * x))
+
+
+def acos(input: Tensor) -> Tensor:
+    """Inverse cosine elementwise (``nan`` outside [-1, 1])."""
+    return _unary_float(_acos, input)
+
+
+@primitive("AtanBackward0")
+def _atan(x):
+    return _nd(np.arctan(x))
+
+
+defvjp(_atan, lambda grad, result, x: grad / (x * x + 1))
+
+
+def atan(input: Tensor) -> Tensor:
+    """Inverse tangent elementwise."""
+    return _unary_float(_atan, input)
+
+
+@primitive("SinhBackward0")
+def _sinh(x):
+    with np.errstate(over="ignore"):
+        return _nd(np.sinh(x))
+
+
+defvjp(_sinh, lambda grad, result, x: grad * cosh(x))
+
+
+def sinh(input: Tensor) -> Tensor:
+    """Hyperbolic sine elementwise."""
+    return _unary_float(_sinh, input)
+
+
+@primitive("CoshBackward0")
+def _cosh(x):
+    with np.errstate(over="ignore"):
+        return _nd(np.cosh(x))
+
+
+defvjp(_cosh, lambda grad, result, x: grad * sinh(x))
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Hyperbolic cosine elementwise."""
+    return _unary_float(_cosh, input)
+
+
+@primitive("AsinhBackward0")
+def _asinh(x):
+    return _nd(np.arcsinh(x))
+
+
+defvjp(_asinh, lambda grad, result, x: grad * rsqrt(x * x + 1))
+
+
+def asinh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic sine elementwise."""
+    return _unary_float(_asinh, input)
+
+
+@primitive("AcoshBackward0")
+def _acosh(x):
+    with np.errstate(invalid="ignore"):
+        return _nd(np.arccosh(x))
+
+
+defvjp(_acosh, lambda grad, result, x: grad * rsqrt(x * x - 1))
+
+
+def acosh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic cosine elementwise (``nan`` below 1)."""
+    return _unary_float(_acosh, input)
+
+
+@primitive("AtanhBackward0")
+def _atanh(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.arctanh(x))
+
+
+defvjp(_atanh, lambda grad, result, x: grad / (1 - x * x))
+
+
+def atanh(input: Tensor) -> Tensor:
+    """Inverse hyperbolic tangent elementwise (``nan`` outside [-1, 1])."""
+    return _unary_float(_atanh, input)
+
+
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+@primitive("LogitBackward0")
+def _logit(x, *, eps):
+    if eps is not None:
+        x = np.clip(x, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.log(x / (1 - x)))
+
+
+# Without eps the derivative is NaN outside [0, 1]; with eps it is 0 outside [eps, 1 - eps]
+# (the clamp), and the bounds themselves keep the smooth derivative, as PyTorch.
+def _logit_vjp(grad, result, x, *, eps):
+    d = grad / (x * (1 - x))
+    if eps is None:
+        return where((x < 0) | (x > 1), float("nan"), d)
+    return where((x < eps) | (x > 1 - eps), 0.0, d)
+
+
+defvjp(_logit, _logit_vjp)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(p / (1 - p))`` elementwise, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
+    _require_tensor(input, "logit", "input", 1)
+    d = input._data
+    if d.dtype.kind not in "fc":
+        d = d.astype(_dtype.get_default_dtype().np)
+    params = {"eps": None if eps is None else float(eps)}
+    return record(_logit, _logit.kernel(d, **params), (input,), params)
+
+
+# -- special functions (NumPy has none; built on math's float64 ones) ---------------------------
+
+_erf_py = np.frompyfunc(_math.erf, 1, 1)
+_erfc_py = np.frompyfunc(_math.erfc, 1, 1)
+
+
+def _lgamma_scalar(v: float) -> float:
+    try:
+        return _math.lgamma(v)
+    except ValueError:  # a pole (0 or a negative integer): PyTorch gives +inf
+        return _math.inf
+
+
+_lgamma_py = np.frompyfunc(_lgamma_scalar, 1, 1)
+
+
+def _erf64(x):
+    return np.asarray(_erf_py(x), dtype=np.float64)
+
+
+def _erfc64(x):
+    return np.asarray(_erfc_py(x), dtype=np.float64)
+
+
+def _erfinv64(y):
+    """Inverse error function: Winitzki's closed-form guess, then Newton steps on erf (or on
+    erfc in the tails, where 1 - |y| is exact and erf has no digits left)."""
+    y = np.asarray(y, dtype=np.float64)
+    a = np.abs(y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inside = a < 1
+        ac = np.where(inside, a, 0.0)
+        ln = np.log1p(-ac * ac)
+        t = 2.0 / (_math.pi * 0.147) + ln / 2
+        x = np.sqrt(np.sqrt(t * t - ln / 0.147) - t)
+        tail = ac > 0.5
+        for _ in range(4):
+            f = np.where(tail, (1 - ac) - _erfc64(x), _erf64(x) - ac)
+            x = x - f / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+        x = np.where(inside, x, np.where(a == 1, np.inf, np.nan))
+    return np.copysign(x, y)
+
+
+# Bernoulli numbers B2, B4, ..., B14 for the asymptotic series of digamma and polygamma.
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def _digamma64(x):
+    """psi(x): reflection below 0, the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10,
+    then the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        neg = x < 0
+        z = np.where(neg, 1 - x, x)
+        z = np.where(np.isfinite(z), z, 10.0)
+        acc = np.zeros_like(z)
+        small = (z < 10) & (z > 0)
+        while small.any():
+            acc -= np.where(small, 1 / np.where(small, z, 1.0), 0.0)
+            z = np.where(small, z + 1, z)
+            small = z < 10
+        inv2 = 1 / (z * z)
+        series = 0.0
+        for k in range(len(_BERNOULLI) - 1, -1, -1):
+            series = series * inv2 + _BERNOULLI[k] / (2 * (k + 1))
+        out = np.log(z) - 0.5 / z - series * inv2 + acc
+        # psi(x) = psi(1 - x) - pi / tan(pi x); tan has period 1, so reduce x first.
+        frac = x - np.floor(x)
+        out = np.where(neg, out - _math.pi / np.tan(_math.pi * frac), out)
+        out = np.where(neg & (frac == 0), np.nan, out)
+        out = np.where(x == 0, np.copysign(np.inf, -x), out)  # psi(+-0) = -+inf, as PyTorch
+        out = np.where(np.isposinf(x), np.inf, out)
+        out = np.where(np.isneginf(x) | np.isnan(x), np.nan, out)
+    return out
+
+
+def _polygamma64(n: int, x):
+    """psi^(n)(x) for n >= 1: the recurrence psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n+1)
+    up to x >= 10 + n, then the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64)
+    sign = 1.0 if n % 2 == 1 else -1.0
+    fact_n = float(_math.factorial(n))
+    bound = 10.0 + n
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # trigamma below 0 by reflection, psi_1(x) = pi^2 / sin^2(pi x) - psi_1(1 - x), as PyTorch
+        # (which is also why it gives huge finite values, not inf, at the negative integers).
+        reflect = (x < 0) if n == 1 else np.zeros(x.shape, dtype=bool)
+        x_in = x
+        x = np.where(reflect, 1 - x, x)
+        finite = np.isfinite(x)
+        z = np.where(finite, x, bound)
+        acc = np.zeros_like(z)
+        small = z < bound
+        while small.any():
+            acc += np.where(small, 1 / np.where(small, z, 1.0) ** (n + 1), 0.0)
+            z = np.where(small, z + 1, z)
+            small = z < bound
+        # (n-1)!/z^n + n!/(2 z^(n+1)) + sum_k B2k (2k+n-1)! / ((2k)! z^(2k+n))
+        series = _math.factorial(n - 1) / z**n + fact_n / (2 * z ** (n + 1))
+        for k, b in enumerate(_BERNOULLI, start=1):
+            series = series + b * (_math.factorial(2 * k + n - 1) / _math.factorial(2 * k)) / z ** (2 * k + n)
+        out = sign * (fact_n * acc + series)
+        out = np.where(reflect, (_math.pi / np.sin(_math.pi * x_in)) ** 2 - out, out)
+        x = x_in
+        # At the infinities PyTorch gives 0 (n = 1) or NaN (n >= 2) at +inf, NaN or -inf at -inf.
+        out = np.where(np.isposinf(x), 0.0 if n == 1 else np.nan, out)
+        out = np.where(np.isneginf(x), np.nan if n == 1 else -np.inf, out)
+        out = np.where(np.isnan(x), np.nan, out)
+    return out
+
+
+@primitive("ErfBackward0")
+def _erf(x):
+    return _float64_kernel(_erf64, x)
+
+
+defvjp(_erf, lambda grad, result, x: grad * (_TWO_OVER_SQRT_PI * exp(-(x * x))))
+
+
+def erf(input: Tensor) -> Tensor:
+    """The error function elementwise."""
+    return _unary_float(_erf, input)
+
+
+@primitive("ErfcBackward0")
+def _erfc(x):
+    return _float64_kernel(_erfc64, x)
+
+
+defvjp(_erfc, lambda grad, result, x: grad * (-_TWO_OVER_SQRT_PI * exp(-(x * x))))
+
+
+def erfc(input: Tensor) -> Tensor:
+    """``1 - erf(input)``, accurate where erf is close to 1."""
+    return _unary_float(_erfc, input)
+
+
+@primitive("ErfinvBackward0", save_inputs=False, save_result=True)
+def _erfinv(x):
+    return _float64_kernel(_erfinv64, x)
+
+
+defvjp(_erfinv, lambda grad, result, x: grad * ((_math.sqrt(_math.pi) / 2) * exp(result * result)))
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function elementwise (``+-inf`` at ``+-1``, ``nan`` outside)."""
+    return _unary_float(_erfinv, input)
+
+
+@primitive("LgammaBackward0")
+def _lgamma(x):
+    return _float64_kernel(lambda v: _lgamma_py(v), x)
+
+
+defvjp(_lgamma, lambda grad, result, x: grad * digamma(x))
+
+
+def lgamma(input: Tensor) -> Tensor:
+    """``log(|gamma(input)|)`` elementwise."""
+    return _unary_float(_lgamma, input)
+
+
+@primitive("DigammaBackward0")
+def _digamma(x):
+    return _float64_kernel(_digamma64, x)
+
+
+defvjp(_digamma, lambda grad, result, x: grad * polygamma(1, x))
+
+
+def digamma(input: Tensor) -> Tensor:
+    """The logarithmic derivative of gamma, ``psi(input)``, elementwise."""
+    return _unary_float(_digamma, input)
+
+
+@primitive("PolygammaBackward0")
+def _polygamma(x, *, n):
+    return _float64_kernel(_digamma64 if n == 0 else (lambda v: _polygamma64(n, v)), x)
+
+
+defvjp(_polygamma, lambda grad, result, x, *, n: grad * polygamma(n + 1, x))
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The ``n``-th derivative of digamma elementwise (``n = 0`` is digamma)."""
+    return _polygamma_with(_polygamma, n, input)
+
+
+def _polygamma_with(prim, n: int, input: Tensor) -> Tensor:
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    _require_tensor(input, "polygamma", "input", 2)
+    d = input._data
+    if d.dtype.kind not in "fc":
+        d = d.astype(_dtype.get_default_dtype().np)
+    return record(prim, prim.kernel(d, n=n), (input,), {"n": n})
+
+
+# The in-place form has a node of its own in PyTorch.
+@primitive("PolygammaBackward1")
+def _polygamma_inplace(x, *, n):
+    return _polygamma.kernel(x, n=n)
+
+
+defvjp(_polygamma_inplace, lambda grad, result, x, *, n: grad * polygamma(n + 1, x))
+
+
+def polygamma_(self: Tensor, n: int) -> Tensor:
+    """In-place ``polygamma(n, self)``."""
+    return apply_inplace(self, "polygamma_", lambda s: _polygamma_with(_polygamma_inplace, n, s))
+
+
+# -- rounding (piecewise constant: zero gradient, as PyTorch) ------------------------------------
+
+
+@primitive("FloorBackward0", save_inputs=False)
+def _floor(x):
+    return _nd(np.floor(x))
+
+
+defvjp(_floor, lambda grad, result, x: zeros_like(grad))
+
+
+@primitive("CeilBackward0", save_inputs=False)
+def _ceil(x):
+    return _nd(np.ceil(x))
+
+
+defvjp(_ceil, lambda grad, result, x: zeros_like(grad))
+
+
+@primitive("RoundBackward0", save_inputs=False)
+def _round(x):
+    return _nd(np.rint(x))  # halves to even, as PyTorch
+
+
+defvjp(_round, lambda grad, result, x: zeros_like(grad))
+
+
+@primitive("RoundBackward1", save_inputs=False)
+def _round_decimals(x, *, decimals):
+    # PyTorch's order of operations (scale, round, unscale in the tensor's dtype), so that
+    # halfway cases land on the same side.
+    scale = x.dtype.type(10.0 ** builtins.abs(decimals))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if decimals >= 0:
+            return _nd(np.rint(x * scale) / scale)
+        return _nd(np.rint(x / scale) * scale)
+
+
+defvjp(_round_decimals, lambda grad, result, x, *, decimals: zeros_like(grad))
+
+
+def _rounding(prim, name: str, input: Tensor, params=None) -> Tensor:
+    _require_tensor(input, name, "input", 1)
+    kind = input._data.dtype.kind
+    if kind == "b":
+        raise _not_implemented_for_bool(f"{name}_vml_cpu" if params is None else f"{name}_cpu")
+    if kind in "iu":
+        if params is not None:
+            raise _not_implemented_for(f"{name}_cpu", input._data.dtype)
+        return input.clone()
+    if params is None:
+        return record(prim, prim.kernel(input._data), (input,), None)
+    return record(prim, prim.kernel(input._data, **params), (input,), params)
+
+
+def floor(input: Tensor) -> Tensor:
+    """Round down elementwise."""
+    return _rounding(_floor, "floor", input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Round up elementwise."""
+    return _rounding(_ceil, "ceil", input)
+
+
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
+    """Round to the nearest integer (halves to even), or to ``decimals`` decimal places.
+
+    >>> chainrule.round(chainrule.tensor([0.5, 1.5, 1.2345]), decimals=2)
+    tensor([0.5000, 1.5000, 1.2300])
+    """
+    if decimals is None:
+        return _rounding(_round, "round", input)
+    return _rounding(_round_decimals, "round", input, {"decimals": int(decimals)})
+
+
+@primitive("FracBackward0", save_inputs=False)
+def _frac(x):
+    with np.errstate(invalid="ignore"):
+        return _nd(x - np.trunc(x))
+
+
+defvjp(_frac, lambda grad, result, x: grad)
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part ``input - trunc(input)``, with ``input``'s sign."""
+    _require_tensor(input, "frac", "input", 1)
+    if input._data.dtype.kind not in "fc":
+        raise _not_implemented_for("frac_cpu", input._data.dtype)
+    return record(_frac, _frac.kernel(input._data), (input,), None)
+
+
+@primitive("NanToNumBackward0")
+def _nan_to_num(x, *, nan, posinf, neginf):
+    return _nd(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf))
+
+
+defvjp(_nan_to_num, lambda grad, result, x, *, nan, posinf, neginf: where(isfinite(x), grad, 0.0))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """Replace NaN, +inf and -inf by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    dtype's largest and lowest finite values)."""
+    _require_tensor(input, "nan_to_num", "input", 1)
+    if input._data.dtype.kind not in "fc":
+        return input.clone()
+    params = {"nan": nan, "posinf": posinf, "neginf": neginf}
+    return record(_nan_to_num, _nan_to_num.kernel(input._data, **params), (input,), params)
+
+
+@primitive("Deg2RadBackward0", save_inputs=False)
+def _deg2rad(x):
+    return _nd(x * x.dtype.type(_math.pi / 180))
+
+
+defvjp(_deg2rad, lambda grad, result, x: grad * (_math.pi / 180))
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians."""
+    return _unary_float(_deg2rad, input)
+
+
+@primitive("Rad2DegBackward0", save_inputs=False)
+def _rad2deg(x):
+    return _nd(x * x.dtype.type(180 / _math.pi))
+
+
+defvjp(_rad2deg, lambda grad, result, x: grad * (180 / _math.pi))
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees."""
+    return _unary_float(_rad2deg, input)
+
+
+sgn_ = _inplace_form(sgn, "sgn_")
+exp2_ = _inplace_form(exp2, "exp2_")
+expm1_ = _inplace_form(expm1, "expm1_")
+log2_ = _inplace_form(log2, "log2_")
+log10_ = _inplace_form(log10, "log10_")
+log1p_ = _inplace_form(log1p, "log1p_")
+rsqrt_ = _inplace_form(rsqrt, "rsqrt_")
+square_ = _inplace_form(square, "square_")
+tan_ = _inplace_form(tan, "tan_")
+asin_ = arcsin_ = _inplace_form(asin, "asin_")
+acos_ = arccos_ = _inplace_form(acos, "acos_")
+atan_ = arctan_ = _inplace_form(atan, "atan_")
+sinh_ = _inplace_form(sinh, "sinh_")
+cosh_ = _inplace_form(cosh, "cosh_")
+logit_ = _inplace_form(logit, "logit_")
+erf_ = _inplace_form(erf, "erf_")
+erfc_ = _inplace_form(erfc, "erfc_")
+erfinv_ = _inplace_form(erfinv, "erfinv_")
+lgamma_ = _inplace_form(lgamma, "lgamma_")
+digamma_ = _inplace_form(digamma, "digamma_")
+floor_ = _inplace_form(floor, "floor_")
+ceil_ = _inplace_form(ceil, "ceil_")
+round_ = _inplace_form(round, "round_")
+frac_ = _inplace_form(frac, "frac_")
+nan_to_num_ = _inplace_form(nan_to_num, "nan_to_num_")
+deg2rad_ = _inplace_form(deg2rad, "deg2rad_")
+rad2deg_ = _inplace_form(rad2deg, "rad2deg_")
+
+
+# -- more binary math ------------------------------------------------------------------------------
+
+
+# PyTorch has no derivative for the in-place inverse hyperbolic functions: their nodes
+# raise when backward reaches them.
+def _no_inplace_derivative(op_name: str):
+    def rule(grad, result, x):
+        raise NotImplementedError(f"the derivative for 'inplace version of {op_name}' is not implemented.")
+
+    return rule
+
+
+@primitive("AsinhBackward1", save_inputs=False)
+def _asinh_inplace(x):
+    return _asinh.kernel(x)
+
+
+defvjp(_asinh_inplace, _no_inplace_derivative("asinh"))
+
+
+@primitive("AcoshBackward1", save_inputs=False)
+def _acosh_inplace(x):
+    return _acosh.kernel(x)
+
+
+defvjp(_acosh_inplace, _no_inplace_derivative("acosh"))
+
+
+@primitive("AtanhBackward1", save_inputs=False)
+def _atanh_inplace(x):
+    return _atanh.kernel(x)
+
+
+defvjp(_atanh_inplace, _no_inplace_derivative("atanh"))
+
+
+def asinh_(self: Tensor) -> Tensor:
+    """In-place ``asinh`` (not differentiable, as in PyTorch)."""
+    return apply_inplace(self, "asinh_", lambda s: _unary_float(_asinh_inplace, s))
+
+
+def acosh_(self: Tensor) -> Tensor:
+    """In-place ``acosh`` (not differentiable, as in PyTorch)."""
+    return apply_inplace(self, "acosh_", lambda s: _unary_float(_acosh_inplace, s))
+
+
+def atanh_(self: Tensor) -> Tensor:
+    """In-place ``atanh`` (not differentiable, as in PyTorch)."""
+    return apply_inplace(self, "atanh_", lambda s: _unary_float(_atanh_inplace, s))
+
+
+arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+
+
+def _binary_tensors(prim, name: str, input, other, *, to_float: bool = False, floats_only: bool = False,
+                    params: dict | None = None) -> Tensor:
+    """A binary primitive over two tensors (PyTorch accepts no Python numbers here)."""
+    _require_tensor(input, name, "input", 1)
+    _require_tensor(other, name, "other", 2)
+    return _binary_any(prim, name, input, other, to_float=to_float, floats_only=floats_only, params=params)
+
+
+def _binary_any(prim, name: str, input, other, *, to_float: bool = False, floats_only: bool = False,
+                params: dict | None = None) -> Tensor:
+    a, b, _ = promote_operands(input, other, to_float=to_float)
+    if floats_only:
+        dt = np.result_type(a, b)
+        if dt.kind not in "fc":
+            raise _not_implemented_for(f"{name}_cpu", dt)
+    try:
+        out = prim.kernel(a, b) if params is None else prim.kernel(a, b, **params)
+    except ValueError:
+        raise broadcast_error(_shape(input), _shape(other)) from None
+    return record(prim, out, (input, other), params)
+
+
+true_divide_ = _inplace_form(div, "true_divide_")
+
+
+@primitive("Atan2Backward0")
+def _atan2(x, y):
+    return _nd(np.arctan2(x, y))
+
+
+# At the origin PyTorch takes the derivative as 0 (1 / (x^2 + y^2) is masked where infinite).
+def _atan2_scale(x, y):
+    d = x * x + y * y
+    return where(d == 0, 0.0, reciprocal(d))
+
+
+defvjp(
+    _atan2,
+    lambda grad, result, x, y: grad * y * _atan2_scale(x, y),
+    lambda grad, result, x, y: grad * -x * _atan2_scale(x, y),
+)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    return _binary_tensors(_atan2, "atan2", input, other, to_float=True)
+
+
+arctan2 = atan2
+atan2_ = arctan2_ = _inplace_form(atan2, "atan2_")
+
+
+# maximum and minimum split the gradient evenly at ties; NaN (which both propagate) sends the
+# full gradient to both inputs, as PyTorch.
+@primitive("MaximumBackward0")
+def _maximum(x, y):
+    # At a tie of 0.0 and -0.0 PyTorch's sign depends on its kernel (vectorised or not);
+    # NumPy's choice, ``other``, is that of its vectorised kernel.
+    return _nd(np.maximum(x, y))
+
+
+defvjp(
+    _maximum,
+    lambda grad, result, x, y: where(x < y, 0.0, where(x == y, grad / 2, grad)),
+    lambda grad, result, x, y: where(x > y, 0.0, where(x == y, grad / 2, grad)),
+)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """The larger of ``input`` and ``other`` elementwise (NaN if either is NaN)."""
+    return _binary_tensors(_maximum, "maximum", input, other)
+
+
+@primitive("MinimumBackward0")
+def _minimum(x, y):
+    return _nd(np.minimum(x, y))
+
+
+defvjp(
+    _minimum,
+    lambda grad, result, x, y: where(x > y, 0.0, where(x == y, grad / 2, grad)),
+    lambda grad, result, x, y: where(x < y, 0.0, where(x == y, grad / 2, grad)),
+)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """The smaller of ``input`` and ``other`` elementwise (NaN if either is NaN)."""
+    return _binary_tensors(_minimum, "minimum", input, other)
+
+
+# fmax and fmin ignore NaN; at ties the whole gradient goes to ``input``, as PyTorch.
+@primitive("FmaxBackward0")
+def _fmax(x, y):
+    return _nd(np.where((x >= y) | (y != y), x, y))  # a tie gives ``input`` (its zero sign), as PyTorch
+
+
+defvjp(
+    _fmax,
+    lambda grad, result, x, y: where((x >= y) | isnan(y), grad, 0.0),
+    lambda grad, result, x, y: where((x >= y) | isnan(y), 0.0, grad),
+)
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """The larger of ``input`` and ``other``, ignoring a NaN on one side."""
+    return _binary_tensors(_fmax, "fmax", input, other)
+
+
+@primitive("FminBackward0")
+def _fmin(x, y):
+    return _nd(np.where((x <= y) | (y != y), x, y))
+
+
+defvjp(
+    _fmin,
+    lambda grad, result, x, y: where((x <= y) | isnan(y), grad, 0.0),
+    lambda grad, result, x, y: where((x <= y) | isnan(y), 0.0, grad),
+)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """The smaller of ``input`` and ``other``, ignoring a NaN on one side."""
+    return _binary_tensors(_fmin, "fmin", input, other)
+
+
+@primitive("HypotBackward0", save_result=True)
+def _hypot(x, y):
+    return _nd(np.hypot(x, y))
+
+
+defvjp(_hypot, lambda grad, result, x, y: grad * x / result, lambda grad, result, x, y: grad * y / result)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """``sqrt(input ** 2 + other ** 2)`` without overflow."""
+    return _binary_tensors(_hypot, "hypot", input, other, floats_only=True)
+
+
+hypot_ = _inplace_form(hypot, "hypot_")
+
+
+@primitive("LogaddexpBackward0")
+def _logaddexp(x, y):
+    return _nd(np.logaddexp(x, y))
+
+
+defvjp(
+    _logaddexp,
+    lambda grad, result, x, y: grad / (1 + exp(y - x)),
+    lambda grad, result, x, y: grad / (1 + exp(x - y)),
+)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """``log(exp(input) + exp(other))`` without overflow."""
+    return _binary_tensors(_logaddexp, "logaddexp", input, other, floats_only=True)
+
+
+@primitive("Logaddexp2Backward0")
+def _logaddexp2(x, y):
+    return _nd(np.logaddexp2(x, y))
+
+
+defvjp(
+    _logaddexp2,
+    lambda grad, result, x, y: grad / (1 + exp2(y - x)),
+    lambda grad, result, x, y: grad / (1 + exp2(x - y)),
+)
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """``log2(2 ** input + 2 ** other)`` without overflow."""
+    return _binary_tensors(_logaddexp2, "logaddexp2", input, other, floats_only=True)
+
+
+def _xlogy_kernel(x, y):
+    dt = np.result_type(x, y)  # a Python number stays weak: it takes the tensor's dtype
+    x, y = np.asarray(x, dtype=dt), np.asarray(y, dtype=dt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _nd(np.multiply(x, np.log(y)))
+    return _nd(np.where((np.asarray(x) == 0) & ~np.isnan(y), out.dtype.type(0), out))
+
+
+# xlogy(0, y) is 0 unless y is NaN; d/dx is then 0 where y <= 0 as well (log(y) is not finite).
+@primitive("XlogyBackward0")
+def _xlogy(x, y):
+    return _xlogy_kernel(x, y)
+
+
+defvjp(
+    _xlogy,
+    lambda grad, result, x, y: where((x == 0) & (y <= 0), 0.0, xlogy(grad, y)),
+    lambda grad, result, x, y: grad * x / y,
+)
+
+
+@primitive("XlogyBackward1")
+def _xlogy_number_self(x, y):
+    return _xlogy_kernel(x, y)
+
+
+defvjp(_xlogy_number_self, None, lambda grad, result, x, y: grad * x / y)
+
+
+@primitive("XlogyBackward2")
+def _xlogy_number_other(x, y):
+    return _xlogy_kernel(x, y)
+
+
+def _xlogy_number_other_vjp(grad, result, x, y):
+    return where(x == 0, 0.0, xlogy(grad, y)) if y <= 0 else xlogy(grad, y)
+
+
+defvjp(_xlogy_number_other, _xlogy_number_other_vjp, None)
+
+
+def xlogy(input, other) -> Tensor:
+    """``input * log(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN).
+    Either argument may be a Python number."""
+    if isinstance(input, Tensor):
+        prim = _xlogy if isinstance(other, Tensor) else _xlogy_number_other
+    elif isinstance(other, Tensor) and is_scalar(input):
+        prim = _xlogy_number_self
+    else:
+        raise TypeError(
+            f"xlogy() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}): at least one of 'input' and 'other' must be a Tensor"
+        )
+    return _binary_any(prim, "xlogy", input, other, to_float=True)
+
+
+xlogy_ = _inplace_form(xlogy, "xlogy_")
+
+
+# d/dx copysign(x, y) is result / x (+-1), and 0 at x == 0, as PyTorch; y gets no gradient.
+def _copysign_vjp_self(grad, result, x, y):
+    return grad * where(x == 0, 0.0, result / x)
+
+
+@primitive("CopysignBackward0", save_result=True)
+def _copysign(x, y):
+    return _nd(np.copysign(x, y))
+
+
+defvjp(_copysign, _copysign_vjp_self, lambda grad, result, x, y: zeros_like(grad))
+
+
+@primitive("CopysignBackward1", save_result=True)
+def _copysign_number(x, y):
+    return _nd(np.copysign(x, y))
+
+
+defvjp(_copysign_number, _copysign_vjp_self, None)
+
+
+def copysign(input: Tensor, other) -> Tensor:
+    """``input``'s magnitude with ``other``'s sign (``other`` may be a number)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"copysign() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}): argument 'input' must be a Tensor"
+        )
+    prim = _copysign if isinstance(other, Tensor) else _copysign_number
+    return _binary_any(prim, "copysign", input, other, to_float=True)
+
+
+copysign_ = _inplace_form(copysign, "copysign_")
+
+
+@primitive("FmodBackward1")
+def _fmod(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.fmod(x, y))
+
+
+defvjp(
+    _fmod,
+    lambda grad, result, x, y: grad,
+    lambda grad, result, x, y: -grad * div(x, y, rounding_mode="trunc"),
+)
+
+
+@primitive("FmodBackward0", save_inputs=False)
+def _fmod_number(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(np.fmod(x, y))
+
+
+defvjp(_fmod_number, lambda grad, result, x, y: grad, None)
+
+
+def fmod(input: Tensor, other) -> Tensor:
+    """The remainder of ``input / other`` with ``input``'s sign (C's fmod); ``other`` may be a number."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fmod() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}): argument 'input' must be a Tensor"
+        )
+    a, b, _ = promote_operands(input, other)
+    kind = _result_kind(a, b)
+    if kind == "b":
+        raise _not_implemented_for_bool("fmod_cpu")
+    if kind in "iu" and _any_zero(b):
+        raise RuntimeError("ZeroDivisionError")
+    prim = _fmod if isinstance(other, Tensor) else _fmod_number
+    return _binary_any(prim, "fmod", input, other)
+
+
+fmod_ = _inplace_form(fmod, "fmod_")
+
+
+def _to_double(x):
+    """A tensor in float64 (complex128 if complex), or a number as a float (complex)."""
+    if isinstance(x, Tensor):
+        target = _dtype.complex128 if x._data.dtype.kind == "c" else _dtype.float64
+        return x if x._data.dtype == target.np else to_dtype(x, target)
+    return complex(x) if isinstance(x, complex) else float(x)
+
+
+def float_power(input, exponent) -> Tensor:
+    """``input ** exponent`` computed in double precision (float64, or complex128)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError(
+            f"float_power() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(exponent).__name__}): at least one of 'input' and 'exponent' must be a Tensor"
+        )
+    return pow(_to_double(input), _to_double(exponent))
+
+
+def float_power_(self: Tensor, exponent) -> Tensor:
+    """In-place ``float_power``; ``self`` must already be float64 (or complex128)."""
+    want = "c" if self._data.dtype.kind == "c" or isinstance(exponent, complex) else "f"
+    if self._data.dtype != (np.complex128 if want == "c" else np.float64):
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_dtype_word(self._data.dtype)} but the operation's "
+            f"result requires dtype {'ComplexDouble' if want == 'c' else 'Double'}"
+        )
+    return apply_inplace(self, "float_power_", lambda s: float_power(s, exponent), (exponent,))
+
+
+# -- lerp, addcmul, addcdiv ------------------------------------------------------------------------
+
+
+def _lerp_kernel(x, e, w):
+    # PyTorch's two-sided formula: exact at both ends (w = 0 gives x, w = 1 gives e).
+    diff = e - x
+    if isinstance(w, np.ndarray):
+        return _nd(np.where(np.abs(w) < 0.5, x + w * diff, e - diff * (1 - w)))
+    return _nd(x + w * diff if builtins.abs(w) < 0.5 else e - diff * (1 - w))
+
+
+@primitive("LerpBackward0")
+def _lerp_number(x, e, *, weight):
+    return _lerp_kernel(x, e, weight)
+
+
+defvjp(
+    _lerp_number,
+    lambda grad, result, x, e, *, weight: grad * (1 - weight),
+    lambda grad, result, x, e, *, weight: grad * weight,
+)
+
+
+@primitive("LerpBackward1")
+def _lerp_tensor(x, e, w):
+    return _lerp_kernel(x, e, w)
+
+
+defvjp(
+    _lerp_tensor,
+    lambda grad, result, x, e, w: grad * (1 - w),
+    lambda grad, result, x, e, w: grad * w,
+    lambda grad, result, x, e, w: grad * (e - x),
+)
+
+
+_DTYPE_NAME = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
+    _require_tensor(input, "lerp", "input", 1)
+    _require_tensor(end, "lerp", "end", 2)
+    dt = input._data.dtype
+    tensor_weight = isinstance(weight, Tensor)
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != dt:
+            raise RuntimeError(
+                f"expected dtype {_DTYPE_NAME.get(dt.name, dt.name)} for `{name}` but got dtype "
+                f"{_DTYPE_NAME.get(t._data.dtype.name, t._data.dtype.name)}"
+            )
+    if dt.kind not in "fc":
+        raise _not_implemented_for("lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar", dt)
+    try:
+        if tensor_weight:
+            out = _lerp_tensor.kernel(input._data, end._data, weight._data)
+            return record(_lerp_tensor, out, (input, end, weight), None)
+        params = {"weight": float(weight) if not isinstance(weight, complex) else weight}
+        out = _lerp_number.kernel(input._data, end._data, **params)
+    except ValueError:
+        raise broadcast_error(input._data.shape, end._data.shape, _shape(weight)) from None
+    return record(_lerp_number, out, (input, end), params)
+
+
+lerp_ = _inplace_form(lerp, "lerp_")
+
+
+def _three_operands(name: str, input, tensor1, tensor2, value):
+    """The arrays of ``input``, ``tensor1``, ``tensor2`` in their result dtype, and ``value`` cast to it."""
+    for i, (arg, t) in enumerate((("input", input), ("tensor1", tensor1), ("tensor2", tensor2)), start=1):
+        _require_tensor(t, name, arg, i)
+    rt = _dtype.result_type(input, tensor1, tensor2)
+    arrays = [t._data if t._data.dtype == rt.np else t._data.astype(rt.np) for t in (input, tensor1, tensor2)]
+    if rt.category == _dtype.BOOL:
+        raise _not_implemented_for_bool(f"{name}_cpu_out")
+    if rt.category == _dtype.INT:
+        value = int(value)  # PyTorch casts the scale to the integer result type (0.5 becomes 0)
+    elif rt.category == _dtype.FLOAT and not isinstance(value, complex):
+        value = float(value)
+    return arrays, value
+
+
+@primitive("AddcmulBackward0")
+def _addcmul(x, t1, t2, *, value):
+    return _nd(x + value * (t1 * t2))
+
+
+defvjp(
+    _addcmul,
+    lambda grad, result, x, t1, t2, *, value: grad,
+    lambda grad, result, x, t1, t2, *, value: grad * (t2 * value),
+    lambda grad, result, x, t1, t2, *, value: grad * (t1 * value),
+)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` elementwise."""
+    arrays, value = _three_operands("addcmul", input, tensor1, tensor2, value)
+    params = {"value": value}
+    try:
+        out = _addcmul.kernel(*arrays, **params)
+    except ValueError:
+        raise broadcast_error(input._data.shape, tensor1._data.shape, tensor2._data.shape) from None
+    return record(_addcmul, out, (input, tensor1, tensor2), params)
+
+
+addcmul_ = _inplace_form(addcmul, "addcmul_")
+
+
+@primitive("AddcdivBackward0")
+def _addcdiv(x, t1, t2, *, value):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _nd(x + value * (t1 / t2))
+
+
+defvjp(
+    _addcdiv,
+    lambda grad, result, x, t1, t2, *, value: grad,
+    lambda grad, result, x, t1, t2, *, value: grad * (value / t2),
+    lambda grad, result, x, t1, t2, *, value: -grad * value * t1 / (t2 * t2),
+)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """``input + value * tensor1 / tensor2`` elementwise (floating point only)."""
+    for i, (arg, t) in enumerate((("input", input), ("tensor1", tensor1), ("tensor2", tensor2)), start=1):
+        _require_tensor(t, "addcdiv", arg, i)
+    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+            "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented "
+            "as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the "
+            "latter implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
+    arrays, value = _three_operands("addcdiv", input, tensor1, tensor2, value)
+    params = {"value": value}
+    try:
+        out = _addcdiv.kernel(*arrays, **params)
+    except ValueError:
+        raise broadcast_error(input._data.shape, tensor1._data.shape, tensor2._data.shape) from None
+    return record(_addcdiv, out, (input, tensor1, tensor2), params)
+
+
+addcdiv_ = _inplace_form(addcdiv, "addcdiv_")
+
+
+# -- more comparisons, logic and predicates (never differentiable) --------------------------------
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|`` elementwise (equal infinities are close).
+
+    >>> chainrule.isclose(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0 + 1e-9, 2.1]))
+    tensor([ True, False])
+    """
+    _require_tensor(input, "isclose", "input", 1)
+    _require_tensor(other, "isclose", "other", 2)
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{_dtype_word(a.dtype)} did not match {_dtype_word(b.dtype)}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {_number_str(rtol)}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {_number_str(atol)}")
+    try:
+        close = np.equal(a, b)
+    except ValueError:
+        raise broadcast_error(a.shape, b.shape) from None
+    if a.dtype.kind == "b" or (rtol == 0 and atol == 0):
+        return Tensor._make(_nd(close))
+    if equal_nan and a.dtype.kind in "fc":
+        close = close | (np.isnan(a) & np.isnan(b))
+    if a.dtype.kind not in "fc":
+        a, b = a.astype(_dtype.get_default_dtype().np), b.astype(_dtype.get_default_dtype().np)
+    with np.errstate(invalid="ignore", over="ignore"):
+        allowed = atol + np.abs(rtol * b)
+        actual = np.abs(a - b)
+        close = close | (np.isfinite(actual) & (actual <= allowed))
+    return Tensor._make(_nd(close))
+
+
+def _number_str(v) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other``'s (see ``isclose``)."""
+    _require_tensor(input, "allclose", "input", 1)
+    _require_tensor(other, "allclose", "other", 2)
+    return bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape and the same values."""
+    _require_tensor(input, "equal", "input", 1)
+    _require_tensor(other, "equal", "other", 2)
+    if input._data.shape != other._data.shape:
+        return False
+    a, b, _ = promote_operands(input, other)
+    return bool(np.array_equal(a, b))
+
+
+def logical_xor(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise logical XOR of the truth values."""
+    return _logical(np.logical_xor, "logical_xor", input, other)
+
+
+logical_xor_ = _inplace_form(logical_xor, "logical_xor_")
+
+
+def _shift(ufunc, kernel_name: str, input, other) -> Tensor:
+    a, b, _ = promote_operands(input, other)
+    dt = np.result_type(a, b)
+    if dt.kind not in "iu":
+        raise _not_implemented_for(f"{kernel_name}_cpu", dt)
+    try:
+        return Tensor._make(_nd(ufunc(a, b)))
+    except ValueError:
+        raise broadcast_error(_shape(input), _shape(other)) from None
+
+
+def bitwise_left_shift(input, other) -> Tensor:
+    """``input << other`` for integers (shifting by the width or more gives 0)."""
+    return _shift(np.left_shift, "lshift", input, other)
+
+
+def bitwise_right_shift(input, other) -> Tensor:
+    """``input >> other`` for integers (an arithmetic shift: the sign fills in)."""
+    return _shift(np.right_shift, "rshift", input, other)
+
+
+bitwise_left_shift_ = _inplace_form(bitwise_left_shift, "bitwise_left_shift_")
+bitwise_right_shift_ = _inplace_form(bitwise_right_shift, "bitwise_right_shift_")
+
+
+def _predicate(input: Tensor, name: str, fn) -> Tensor:
+    _require_tensor(input, name, "input", 1)
+    d = input._data
+    return Tensor._make(_nd(fn(d) if d.dtype.kind in "fc" else np.zeros(d.shape, dtype=np.bool_)))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """``True`` where ``input`` is +inf."""
+    return _predicate(input, "isposinf", np.isposinf)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """``True`` where ``input`` is -inf."""
+    return _predicate(input, "isneginf", np.isneginf)
+
+
+def isreal(input: Tensor) -> Tensor:
+    """``True`` where ``input`` has no imaginary part (everywhere for real dtypes)."""
+    _require_tensor(input, "isreal", "input", 1)
+    d = input._data
+    return Tensor._make(_nd(d.imag == 0 if d.dtype.kind == "c" else np.ones(d.shape, dtype=np.bool_)))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """``True`` where the sign bit is set (``-0.0`` included)."""
+    _require_tensor(input, "signbit", "input", 1)
+    d = input._data
+    if d.dtype.kind == "f":
+        return Tensor._make(_nd(np.signbit(d)))
+    return Tensor._make(_nd(d < 0 if d.dtype.kind == "i" else np.zeros(d.shape, dtype=np.bool_)))

@@ -599,7 +599,7 @@ def einsum(*args) -> Tensor:
         for c, s in zip(labels, op._data.shape):
             if c in seen and seen[c] != s:
                 raise RuntimeError(
-                    f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, {seen[c]} != {s}"
+                    f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, {s} != {seen[c]}"
                 )
             seen[c] = s
             prev = sizes.get(c, 1)

@@ -760,7 +760,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 
 @primitive("LinalgVectorNormBackward0", save_result=True)
-def _vector_norm(x, *, ord, dims, keepdim):
+def _vector_pnorm(x, *, ord, dims, keepdim):
     a = np.abs(x)
     if a.size == 0 and ord in (math.inf, -math.inf):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor")
@@ -803,7 +803,7 @@ def _vector_norm_vjp(grad, result, x, *, ord, dims, keepdim):
     return scaled * where(zero, 0.0, g / r ** (ord - 1))
 
 
-defvjp(_vector_norm, _vector_norm_vjp)
+defvjp(_vector_pnorm, _vector_norm_vjp)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
@@ -818,12 +818,18 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
             f"{_dtype_word(d.dtype)}"
         )
-    if p == "nuc":
-        raise NotImplementedError("norm(p='nuc') is not available yet: use chainrule.linalg.matrix_norm")
+    if p == "nuc":  # the sum of singular values: a matrix norm (PyTorch's node is SumBackward1)
+        try:
+            from ..linalg import matrix_norm
+        except ImportError:
+            raise NotImplementedError("norm(p='nuc') needs chainrule.linalg, which is not available") from None
+        if dim is None and d.ndim != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, range(d.ndim)))}")
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim, dtype=dtype)
     if p is None or p == "fro":
         p = 2
     if isinstance(p, str):
-        raise RuntimeError(f"norm(): unknown p {p!r}: use a number, 'fro' or 'nuc'")
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if dtype is not None:
         from .elementwise import to_dtype
 
@@ -831,7 +837,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         d = input._data
     dims = _reduced_dims(() if dim is None else dim, keepdim, d.ndim) or tuple(range(d.ndim))
     params = {"ord": float(p), "dims": dims, "keepdim": keepdim}
-    return record(_vector_norm, _vector_norm.kernel(d, **params), (input,), params)
+    return record(_vector_pnorm, _vector_pnorm.kernel(d, **params), (input,), params)
 
 
 # -- cumulative ops ------------------------------------------------------------------------------
@@ -1083,11 +1089,19 @@ def _unique(x):
     return np.unique(x)
 
 
-def _unique_vjp(grad, result, x):
-    raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+defvjp(_unique, lambda grad, result, x: _raise_not_implemented("_unique2"))
 
 
-defvjp(_unique, _unique_vjp)
+@primitive("UniqueDimBackward0", save_inputs=False)
+def _unique_dim(x, *, dim):
+    return np.unique(x, axis=dim)
+
+
+defvjp(_unique_dim, lambda grad, result, x, *, dim: _raise_not_implemented("unique_dim"))
+
+
+def _raise_not_implemented(name: str):
+    raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
@@ -1097,7 +1111,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     if dim is not None:
         dim = _one_dim(input, dim)
         values, inverse, counts = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
-        out = _const(values)
+        out = record(_unique_dim, values, (input,), {"dim": dim})
     else:
         values, inverse, counts = np.unique(d, return_inverse=True, return_counts=True)
         out = record(_unique, values, (input,), None)
@@ -1113,14 +1127,14 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
 # -- in-place forms (Tensor methods only, as in PyTorch) -------------------------------------------
 
 
-def cumsum_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+def _cumsum_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     """``x.cumsum_(dim)``: running sums written into ``x``."""
     from ._common import apply_inplace
 
     return apply_inplace(self, "cumsum_", lambda x: cumsum(x, dim, dtype=dtype), ())
 
 
-def cumprod_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+def _cumprod_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     """``x.cumprod_(dim)``: running products written into ``x``."""
     from ._common import apply_inplace
 
