@@ -101,8 +101,9 @@ register(
     OpInfo("F.gelu tanh", _fn("gelu", approximate="tanh"),
            lambda make: _few(make) + [Sample((make((2, 3), -6, 6),), desc="wide range"), _big(make)],
            prims=("_gelu", "_gelu_backward"), torch_gradgrad=True),
-    OpInfo("F.silu", _fn("silu"), lambda make: _few(make) + [_big(make)], prims=("_silu",), torch_gradgrad=True),
-    OpInfo("F.silu inplace", _inplace_fn("silu"), lambda make: _few(make)[:2], prims=("_silu",)),
+    OpInfo("F.silu", _fn("silu"), lambda make: _few(make) + [_big(make)], prims=("_silu", "_silu_backward"),
+           torch_gradgrad=True),
+    OpInfo("F.silu inplace", _inplace_fn("silu"), lambda make: _few(make)[:2], prims=("_silu", "_silu_backward")),
     # Not compared with torch's second derivative: at +1000 torch's is NaN.
     OpInfo("F.mish", _fn("mish"), lambda make: _few(make) + [_big(make)], prims=("_mish",)),
     OpInfo("F.softplus", _fn("softplus"),
