@@ -237,11 +237,6 @@ def _arg_samples(make):
     ]
 
 
-# max(a, b) is elementwise.maximum when that exists; until then a composite with other node names.
-_BINARY_SKIPS = {} if hasattr(chainrule.ops, "maximum") else {
-    "grad_fn": "max(a, b) composes its own maximum until elementwise.py has one"}
-
-
 def _max_binary(name):
     return lambda mod, a, b: getattr(mod, name)(a, b)
 
@@ -257,8 +252,8 @@ register(
            int_samples=lambda make: _extreme_int_samples(make)[1:3]),
     OpInfo("Tensor.max", _method("max"), lambda make: _max_dim_samples(make)[:3] + _max_full_samples(make)[:1]),
     OpInfo("Tensor.min", _method("min"), lambda make: _max_dim_samples(make)[:3] + _max_full_samples(make)[:1]),
-    OpInfo("max(a, b)", _max_binary("max"), _binary_samples, skips=_BINARY_SKIPS),
-    OpInfo("min(a, b)", _max_binary("min"), _binary_samples, skips=_BINARY_SKIPS),
+    OpInfo("max(a, b)", _max_binary("max"), _binary_samples),
+    OpInfo("min(a, b)", _max_binary("min"), _binary_samples),
     OpInfo("amax", _call("amax"), _amax_samples, covers=("amax",), prims=("_amax",),
            int_samples=_extreme_int_samples),
     OpInfo("amin", _call("amin"), _amax_samples, covers=("amin",), prims=("_amin",),
@@ -330,7 +325,6 @@ register(
 
 def _norm_samples(make):
     x = make((2, 3))
-    at_zero = make.float([[0.0, 0.0, 0.0], [1.5, 0.0, -2.0]])
     out = [
         Sample((x,), desc="default fro"),
         Sample((x, 2), desc="p 2"),

@@ -23,9 +23,9 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._common import _dtype_word, as_tensor_arg, norm_dim, norm_dims
+from ._common import _dtype_word, norm_dim, norm_dims
 from ._registry import defvjp, primitive, record
-from .elementwise import abs, div, eq, exp, isnan, log, mul, sign, sqrt, where
+from .elementwise import abs, div, exp, log, maximum, minimum, mul, sign, where
 from .movement import expand, reshape, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
@@ -504,19 +504,8 @@ def _extremum(name, input, dim, keepdim, other, largest: bool):
 
 
 def _binary_extremum(input, other, largest: bool):
-    from . import elementwise
-
-    op = getattr(elementwise, "maximum" if largest else "minimum", None)
-    if op is not None:
-        return op(input, other)
-    # Until elementwise.py has maximum/minimum: ties share the gradient evenly, as PyTorch's do.
-    other = as_tensor_arg(other, "other")
-    pick = (input > other) if largest else (input < other)
-    tie = eq(input, other)
-    half = where(tie, 0.5, 0.0)
-    return where(pick, input, other) * 1 if not tie._data.any() else (
-        where(pick, input, 0.0) + where(tie, input * half + other * half, 0.0)
-        + where(pick | tie, 0.0, other))
+    # max(a, b) is maximum(a, b): ties share the gradient evenly there.
+    return maximum(input, other) if largest else minimum(input, other)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
@@ -899,7 +888,7 @@ def _cum_extreme(input: Tensor, dim, largest: bool):
     if d.ndim == 0:
         index = np.zeros((), dtype=np.int64)
     else:
-        acc = (np.fmax if False else np.maximum if largest else np.minimum).accumulate(d, axis=dim)
+        acc = (np.maximum if largest else np.minimum).accumulate(d, axis=dim)
         hit = (d == acc) | (np.isnan(d) & np.isnan(acc)) if d.dtype.kind in "fc" else d == acc
         shape = [1] * d.ndim
         shape[dim] = d.shape[dim]
