@@ -106,13 +106,24 @@ def _out_size(spatial, kernel, stride, pads, dilation) -> tuple:
 
 
 def _im2col_groups(x, out, kernel, stride, pads, dilation, groups):
-    """Windows of the padded ``x`` flattened per group: (groups, N * prod(out), C/groups * prod(kernel))."""
+    """Windows of the padded ``x`` as columns per group: (groups, C/groups * prod(kernel), N * prod(out)).
+
+    Output positions are the fastest axis so that the one copy runs along image rows
+    (copying kernel-offset-fastest is about 15x slower).
+    """
     n, c = x.shape[:2]
     nd = len(kernel)
     win = _windows(_pad_array(x, pads), out, kernel, stride, dilation)
     win = win.reshape((n, groups, c // groups) + tuple(out) + tuple(kernel))
-    perm = (1, 0, *range(3, 3 + nd), 2, *range(3 + nd, 3 + 2 * nd))
-    return win.transpose(perm).reshape(groups, n * math.prod(out), (c // groups) * math.prod(kernel))
+    perm = (1, 2, *range(3 + nd, 3 + 2 * nd), 0, *range(3, 3 + nd))
+    return win.transpose(perm).reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
+
+
+def _grad_columns(g, groups):
+    """(N, O, *out) as (groups, O/groups, N * prod(out))."""
+    n, o = g.shape[:2]
+    p = math.prod(g.shape[2:])
+    return g.reshape(n, groups, o // groups, p).transpose(1, 2, 0, 3).reshape(groups, o // groups, n * p)
 
 
 def _add_bias(y: np.ndarray, b) -> np.ndarray:
@@ -129,9 +140,9 @@ def _convolution(x, w, b, *, stride, pads, dilation, groups):
     nd = len(kernel)
     out = _out_size(x.shape[2:], kernel, stride, pads, dilation)
     cols = _im2col_groups(x, out, kernel, stride, pads, dilation, groups)
-    wm = w.reshape(groups, o // groups, math.prod(w.shape[1:])).transpose(0, 2, 1)
-    y = np.matmul(cols, wm)  # (groups, N * P, O / groups)
-    y = y.reshape((groups, n) + out + (o // groups,)).transpose(1, 0, 2 + nd, *range(2, 2 + nd))
+    wm = w.reshape(groups, o // groups, math.prod(w.shape[1:]))
+    y = np.matmul(wm, cols)  # (groups, O / groups, N * P): the one BLAS product
+    y = y.reshape((groups, o // groups, n) + out).transpose(2, 0, 1, *range(3, 3 + nd))
     return _add_bias(np.ascontiguousarray(y).reshape((n, o) + out), b)
 
 
@@ -158,11 +169,10 @@ def _conv_input_grad_kernel(g, w, b, *, stride, pads, dilation, groups, spatial)
     kernel = w.shape[2:]
     nd = len(kernel)
     og, cg = o // groups, w.shape[1]
-    p = math.prod(out)
-    gm = g.reshape(n, groups, og, p).transpose(1, 0, 3, 2).reshape(groups, n * p, og)
-    cols = np.matmul(gm, w.reshape(groups, og, math.prod(w.shape[1:])))  # (groups, N * P, C/groups * K)
-    cols = cols.reshape((groups, n) + out + (cg,) + kernel)
-    cols = cols.transpose(1, 0, 2 + nd, *range(2, 2 + nd), *range(3 + nd, 3 + 2 * nd))
+    wm = w.reshape(groups, og, cg * math.prod(kernel)).transpose(0, 2, 1)
+    cols = np.matmul(wm, _grad_columns(g, groups))  # (groups, C/groups * K, N * P)
+    cols = cols.reshape((groups, cg) + kernel + (n,) + out)
+    cols = cols.transpose(2 + nd, 0, 1, *range(3 + nd, 3 + 2 * nd), *range(2, 2 + nd))  # (N, g, cg, *out, *k)
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
     xp = _fold_windows(cols, padded, out, kernel, stride, dilation).reshape((n, groups * cg) + padded)
     crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
@@ -187,12 +197,10 @@ for _p in (_conv_transpose_prim, _conv_input_grad):
 
 @primitive("ConvolutionBackwardBackward0")
 def _conv_weight_grad(x, g, *, stride, pads, dilation, groups, kernel):
-    n, o = g.shape[:2]
-    out = g.shape[2:]
-    cols = _im2col_groups(x, out, kernel, stride, pads, dilation, groups)
-    p = math.prod(out)
-    gm = g.reshape(n, groups, o // groups, p).transpose(1, 2, 0, 3).reshape(groups, o // groups, n * p)
-    return np.matmul(gm, cols).reshape((o, x.shape[1] // groups) + tuple(kernel))
+    o = g.shape[1]
+    cols = _im2col_groups(x, g.shape[2:], kernel, stride, pads, dilation, groups)
+    dw = np.matmul(_grad_columns(g, groups), cols.transpose(0, 2, 1))  # (groups, O/groups, C/groups * K)
+    return dw.reshape((o, x.shape[1] // groups) + tuple(kernel))
 
 
 defvjp(
