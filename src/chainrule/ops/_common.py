@@ -8,6 +8,7 @@ from .. import _dtype
 from .._tensor import Tensor, _norm_dim
 from ..autograd import _inplace
 from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.graph import Node
 from ._registry import Primitive, record
 
 __all__ = ["as_tensor_arg", "promote_operands", "norm_dim", "norm_dims", "check_inplace", "apply_inplace"]
@@ -106,6 +107,12 @@ def check_inplace(self: Tensor) -> None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation."
             )
+        if extra.base_fn is not None and not isinstance(extra.base_fn, Node):
+            from .movement import multi_output_inplace_error
+
+            error = multi_output_inplace_error(self)
+            if error is not None:
+                raise error
 
 
 def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) -> Tensor:

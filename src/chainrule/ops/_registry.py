@@ -122,7 +122,13 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
         if isinstance(a, Tensor) and a._requires_grad:
             break
     else:
-        return result
+        for a in args:  # a view whose base gained a history after it was made (Note [Views] in movement.py)
+            if isinstance(a, Tensor) and a._extra is not None and a._extra.base is not None:
+                _refresh_view(a)
+                if a._requires_grad:
+                    break
+        else:
+            return result
 
     node = _new(prim.node_cls)
     edges = []

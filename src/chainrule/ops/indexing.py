@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .._tensor import _C_TYPE_NAMES, Tensor
-from ._common import _dtype_word, apply_inplace, as_tensor_arg, is_scalar, norm_dim
+from ._common import _dtype_word, apply_inplace, is_scalar, norm_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._registry import defvjp, primitive, record
 from .elementwise import eq, logical_and, to_dtype, where
@@ -155,6 +155,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     if dim is None:
         x, idx, dim = reshape(x, (-1,)), idx.reshape(-1), 0
     else:
+        if x._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         if x._data.ndim != idx.ndim:
             raise RuntimeError(
                 "torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
@@ -266,7 +268,8 @@ def _check_scatter_index(x: np.ndarray, dim: int, index: np.ndarray, src) -> Non
     if max(index.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     if src is not None and max(src.ndim, 1) != max(index.ndim, 1):
-        norm_dim(dim, src.ndim)  # PyTorch looks up dim in src first
+        if src.ndim:
+            norm_dim(dim, src.ndim)  # PyTorch looks up dim in src first
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     xs, ix = _as_1d(x).shape, _as_1d(index).shape
     ss = None if src is None else _as_1d(src).shape
@@ -315,7 +318,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
             )
             args = (input, src)
         else:
-            args = (input, _scalar(src, "value"))
+            args = (input, _scalar(src, "value", input._data.dtype))
         params = {"dim": dim, "index": idx, "reduce": reduce}
         raw = [a._data if isinstance(a, Tensor) else a for a in args]
         out = _scatter_legacy_reduce.kernel(*raw, **params).astype(input._data.dtype, copy=False)
@@ -323,14 +326,25 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if isinstance(src, Tensor):
         params = {"dim": dim, "index": idx}
         return record(_scatter, _scatter_kernel(input._data, src._data, **params), (input, src), params)
-    return _scatter_fill_t(input, dim, idx, _scalar(src, "value"))
+    return _scatter_fill_t(input, dim, idx, _scalar(src, "value", input._data.dtype))
 
 
-def _scalar(v, name: str):
+def _scalar(v, name: str, dtype: np.dtype | None = None):
+    """A fill value as a Python number; PyTorch's error when it overflows ``dtype``."""
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
     if not is_scalar(v):
         raise TypeError(f"{name} must be a number or a Tensor, not {type(v).__name__}")
+    if dtype is not None and not isinstance(v, (bool, complex)) and dtype.kind in "fiu":
+        if dtype.kind == "f":
+            fits = not np.isfinite(v) or abs(v) <= np.finfo(dtype).max
+            type_name = _C_TYPE_NAMES[dtype.name]
+        else:
+            info = np.iinfo(dtype)
+            fits = bool(np.isfinite(v)) and info.min <= v <= info.max
+            type_name = f"{dtype.name}_t"
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type {type_name} without overflow")
     return v
 
 
@@ -632,6 +646,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     bad = _first_out_of_bounds(idx, size)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
+        alpha = int(alpha)  # PyTorch casts alpha to the integer dtype first
     return _index_add_t(input, dim, idx, source, alpha)
 
 
@@ -728,7 +744,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
         params = {"dim": dim, "index": idx}
         out = _index_fill_kernel(input._data, dim=dim, index=idx, value=value._data)
         return record(_index_fill_tensor, out, (input, value), params)
-    return _index_fill_t(input, dim, idx, _scalar(value, "value"))
+    return _index_fill_t(input, dim, idx, _scalar(value, "value", input._data.dtype))
 
 
 # -- masks ------------------------------------------------------------------------------------------
@@ -795,7 +811,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             raise RuntimeError(f"Autograd not support dtype: {_dtype_word(input._data.dtype)}")
         out = _masked_fill_kernel(input._data, mask=m, value=value._data)
         return record(_masked_fill_tensor, out, (input, value), {"mask": m})
-    value = _scalar(value, "value")
+    value = _scalar(value, "value", input._data.dtype)
     _broadcast_shape(m.shape, input._data.shape)
     return _masked_fill_t(input, m, value)
 
@@ -1013,6 +1029,8 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
             raise TypeError(f"expected Tensor as element {k} in argument 0, but got {type(i).__name__}")
         if i._data.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if i._data.dtype == np.uint8:  # PyTorch's index_put treats uint8 as a mask, then refuses it
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         arrays.append(i._data)
     if values._data.dtype != input._data.dtype:
         raise RuntimeError(
@@ -1087,7 +1105,7 @@ def _check_mask_expands(mask: tuple, shape: tuple) -> None:
             f"expand(CPUBoolType{{{list(mask)}}}, size={list(shape)}): the number of sizes provided "
             f"({len(shape)}) must be greater or equal to the number of dimensions in the tensor ({len(mask)})"
         )
-    if any(m != 1 and m != s for m, s in zip(mask[::-1], shape[::-1])):
+    if any(m != 1 and m != s for m, s in zip(mask[::-1], shape[::-1], strict=False)):
         from .movement import expand_error
 
         raise expand_error(mask, shape)

@@ -14,6 +14,11 @@ on (``base_fn``); wherever a view's ``grad_fn`` is read (the property, ``_edge``
 ``record`` building an edge) ``refresh_view`` compares it with the base's current one
 and, when the base has moved on, rebuilds the view's node with ``view_fn(base)``. The
 check is one identity test, made only for tensors that are views.
+
+The pieces of an op with several view outputs (split, chunk, unbind), and views of
+them, are not rebuilt: as PyTorch, chainrule refuses in-place ops on them and raises
+when their ``grad_fn`` is read after their memory was modified in place (their
+``base_fn`` is then a ``_MultiOutputView`` marker).
 """
 
 from __future__ import annotations
@@ -38,8 +43,43 @@ __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
 _grad_enabled = GRAD_ENABLED.get
 
 
-def _view_of(out: Tensor, input: Tensor, fn) -> Tensor:
-    """Mark ``out`` as a view of ``input`` made by ``fn`` (see Note [Views])."""
+class _MultiOutputView:
+    """``base_fn`` of a piece of a multi-output view op (see Note [Views])."""
+
+    __slots__ = ("version", "name", "index")
+
+    def __init__(self, out: Tensor, index: int) -> None:
+        self.version = out._version[0]
+        self.name = _short_node_name(out._grad_fn)
+        self.index = index
+
+
+def _short_node_name(node) -> str:
+    name = type(node).__name__ if node is not None else ""
+    return name[: name.index("Backward")] if "Backward" in name else name
+
+
+_MULTI_OUTPUT_TAIL = (
+    "This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+
+
+def multi_output_inplace_error(view: Tensor) -> RuntimeError | None:
+    """PyTorch's error for an in-place op on a piece of split/chunk/unbind, or None."""
+    marker = view._extra.base_fn
+    if type(marker) is _MultiOutputView and view._requires_grad:
+        return RuntimeError(
+            f"Output {marker.index} of {marker.name} is a view and is being modified inplace. {_MULTI_OUTPUT_TAIL}"
+        )
+    return None
+
+
+def _view_of(out: Tensor, input: Tensor, fn, multi_output: int | None = None) -> Tensor:
+    """Mark ``out`` as a view of ``input`` made by ``fn`` (see Note [Views]).
+
+    ``multi_output``: the index of ``out`` among the views one call returns (split, unbind).
+    """
     out._version = input._version
     if _grad_enabled():
         parent = input._extra
@@ -51,7 +91,12 @@ def _view_of(out: Tensor, input: Tensor, fn) -> Tensor:
         else:
             extra.base = input
             extra.view_fn = fn
-        extra.base_fn = extra.base._grad_fn
+        if multi_output is not None:
+            extra.base_fn = _MultiOutputView(out, multi_output)
+        elif parent is not None and type(parent.base_fn) is _MultiOutputView:
+            extra.base_fn = _MultiOutputView(out, out._output_nr)
+        else:
+            extra.base_fn = extra.base._grad_fn
     return out
 
 
@@ -60,6 +105,14 @@ def refresh_view(view: Tensor) -> None:
     extra = view._extra
     base = extra.base
     if base._grad_fn is extra.base_fn:
+        return
+    marker = extra.base_fn
+    if type(marker) is _MultiOutputView:
+        if view._version[0] != marker.version and (view._requires_grad or base._requires_grad):
+            raise RuntimeError(
+                f"Output {marker.index} of {marker.name} is a view and its base or another view of its base has "
+                f"been modified inplace. {_MULTI_OUTPUT_TAIL}"
+            )
         return
     token = GRAD_ENABLED.set(True)
     try:
@@ -567,7 +620,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     for i in range(d.shape[dim]):
         index = (slice(None),) * dim + (i, Ellipsis)
         t = record(_unbind, d[index], (input,), {"index": index})
-        out.append(_view_of(t, input, lambda b, i=i: select(b, dim, i)))
+        out.append(_view_of(t, input, lambda b, i=i: select(b, dim, i), multi_output=i))
     return tuple(out)
 
 
@@ -1165,12 +1218,12 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 # -- slicing into pieces --------------------------------------------------------------------------
 
 
-def _slice_view(input: Tensor, dim: int, start: int, stop: int, prim=None) -> Tensor:
+def _slice_view(input: Tensor, dim: int, start: int, stop: int, prim=None, multi_output=None) -> Tensor:
     """``input[..., start:stop, ...]`` along ``dim`` as a view, recorded as ``prim`` (SliceBackward0)."""
     index = (slice(None),) * dim + (slice(start, stop), Ellipsis)
     prim = prim or _getitem_prims["slice"]
     out = record(prim, input._data[index], (input,), {"index": index})
-    return _view_of(out, input, lambda b: _slice_view(b, dim, start, stop, prim))
+    return _view_of(out, input, lambda b: _slice_view(b, dim, start, stop, prim), multi_output)
 
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
@@ -1201,8 +1254,8 @@ for _p in _split_prims.values():
 
 def _pieces(input: Tensor, dim: int, sizes, prim) -> tuple:
     out, start = [], 0
-    for s in sizes:
-        out.append(_slice_view(input, dim, start, start + s, prim))
+    for i, s in enumerate(sizes):
+        out.append(_slice_view(input, dim, start, start + s, prim, multi_output=i))
         start += s
     return tuple(out)
 
