@@ -128,7 +128,9 @@ def _polygamma_samples(make):
         Sample((1, NC(make((3, 2), 0.5, 3.0))), desc="non-contiguous"),
         Sample((1, make((0, 2), 0.5, 3.0)), desc="empty"),
         Sample((1, make.float([1e-8, 20.0, 1e4, 0.5, 0.0, -1.5, np.nan])), desc="far and near 0", gradcheck=False),
-        Sample((2, make.float([1e-3, 20.0, 1e4, -1.5, -0.5])), desc="n=2 far and negative", gradcheck=False),
+        Sample((2, make.float([1e-3, 20.0, 1e4, -1.5, -0.5, -20.25])), desc="n=2 far and negative", gradcheck=False),
+        Sample((3, make.float([0.0, -0.0, -1.0, -3.0, -0.75, np.inf, -np.inf, np.nan])), desc="n=3 poles",
+               gradcheck=False),
     ]
 
 

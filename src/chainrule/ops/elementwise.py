@@ -1704,37 +1704,53 @@ def _digamma64(x):
     return out
 
 
-def _polygamma64(n: int, x):
-    """psi^(n)(x) for n >= 1: the recurrence psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n+1)
-    up to x >= 10 + n, then the asymptotic series."""
-    x = np.asarray(x, dtype=np.float64)
-    sign = 1.0 if n % 2 == 1 else -1.0
-    fact_n = float(_math.factorial(n))
-    bound = 10.0 + n
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # trigamma below 0 by reflection, psi_1(x) = pi^2 / sin^2(pi x) - psi_1(1 - x), as PyTorch
-        # (which is also why it gives huge finite values, not inf, at the negative integers).
-        reflect = (x < 0) if n == 1 else np.zeros(x.shape, dtype=bool)
-        x_in = x
-        x = np.where(reflect, 1 - x, x)
-        finite = np.isfinite(x)
-        z = np.where(finite, x, bound)
-        acc = np.zeros_like(z)
+def _hurwitz_zeta(s: int, a):
+    """zeta(s, a) = sum over k >= 0 of (a + k)^-s, for s >= 2 and finite a > 0: the terms up
+    to a + k >= 10 + s, then the Euler-Maclaurin tail."""
+    bound = 10.0 + s
+    z = np.array(a, dtype=np.float64)
+    acc = np.zeros_like(z)
+    small = z < bound
+    while small.any():
+        acc += np.where(small, 1 / np.where(small, z, 1.0) ** s, 0.0)
+        z = np.where(small, z + 1, z)
         small = z < bound
-        while small.any():
-            acc += np.where(small, 1 / np.where(small, z, 1.0) ** (n + 1), 0.0)
-            z = np.where(small, z + 1, z)
-            small = z < bound
-        # (n-1)!/z^n + n!/(2 z^(n+1)) + sum_k B2k (2k+n-1)! / ((2k)! z^(2k+n))
-        series = _math.factorial(n - 1) / z**n + fact_n / (2 * z ** (n + 1))
-        for k, b in enumerate(_BERNOULLI, start=1):
-            series = series + b * (_math.factorial(2 * k + n - 1) / _math.factorial(2 * k)) / z ** (2 * k + n)
-        out = sign * (fact_n * acc + series)
-        out = np.where(reflect, (_math.pi / np.sin(_math.pi * x_in)) ** 2 - out, out)
-        x = x_in
-        # At the infinities PyTorch gives 0 (n = 1) or NaN (n >= 2) at +inf, NaN or -inf at -inf.
+    # z^(1-s)/(s-1) + z^-s/2 + sum_k B2k s(s+1)...(s+2k-2) / (2k)! z^(-s-2k+1)
+    tail = z ** (1 - s) / (s - 1) + z ** (-s) / 2
+    for k, b in enumerate(_BERNOULLI, start=1):
+        rising = _math.factorial(s + 2 * k - 2) / _math.factorial(s - 1)
+        tail = tail + b * rising / _math.factorial(2 * k) * z ** (-s - 2 * k + 1)
+    return acc + tail
+
+
+def _polygamma64(n: int, x):
+    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1."""
+    x = np.asarray(x, dtype=np.float64)
+    s = n + 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        finite = np.isfinite(x)
+        neg = finite & (x < 0)
+        pos = np.where(finite & ~neg, x, 1.0)
+        if n == 1:
+            # Trigamma below 0 by reflection, psi_1(x) = pi^2 / sin^2(pi x) - psi_1(1 - x), as
+            # PyTorch (which is why it gives huge finite values, not inf, at the negative integers).
+            zeta = _hurwitz_zeta(s, np.where(neg, 1 - x, pos))
+            out = np.where(neg, (_math.pi / np.sin(_math.pi * x)) ** 2 - zeta, zeta)
+        else:
+            # x = -M + r with 0 <= r < 1: the terms with x + k < 0 are (-1)^s / (j - r)^s, j = 1..M.
+            m = np.where(neg, np.floor(-x) + 1, 0.0)
+            r = np.where(neg, x + m, pos)
+            zeta = _hurwitz_zeta(s, r)
+            back = _hurwitz_zeta(s, np.where(neg, 1 - r, 1.0)) - _hurwitz_zeta(s, np.where(neg, m + 1 - r, 1.0))
+            zeta = np.where(neg, zeta + (-1.0) ** s * back, zeta)
+            sign = 1.0 if n % 2 == 1 else -1.0
+            out = sign * _math.factorial(n) * zeta
+            # The poles (0, -0.0, the negative integers, and -inf) are (-1)^(n+1) inf, as PyTorch.
+            out = np.where((x <= 0) & (x == np.floor(x)), sign * np.inf, out)
+        # At +inf PyTorch gives 0 (n = 1) or NaN (n >= 2); at -inf trigamma is NaN.
         out = np.where(np.isposinf(x), 0.0 if n == 1 else np.nan, out)
-        out = np.where(np.isneginf(x), np.nan if n == 1 else -np.inf, out)
+        if n == 1:
+            out = np.where(np.isneginf(x), np.nan, out)
         out = np.where(np.isnan(x), np.nan, out)
     return out
 
