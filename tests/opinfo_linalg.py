@@ -304,6 +304,32 @@ register(
 )
 
 
+# torch.* spellings and Tensor methods of chainrule.linalg functions.
+register(
+    OpInfo("det", lambda mod, a: mod.det(a), lambda make: _square_samples(make)[:2], covers=("det",), prims=("_det",), **_DET_TOL),
+    OpInfo("det method", lambda mod, a: a.det(), lambda make: _square_samples(make)[:1], prims=("_det",), **_DET_TOL),
+    OpInfo("inverse", lambda mod, a: mod.inverse(a), lambda make: _square_samples(make)[:2], covers=("inverse",),
+           prims=("_inv",), **_TOL),
+    OpInfo("inverse method", lambda mod, a: a.inverse(), lambda make: _square_samples(make)[:1], prims=("_inv",), **_TOL),
+    OpInfo("slogdet", lambda mod, a: tuple(mod.slogdet(a)), lambda make: [Sample((make((3, 3)),))], covers=("slogdet",),
+           prims=("_slogdet",), **_TOL),
+    OpInfo("logdet", lambda mod, a: mod.logdet(a),
+           lambda make: [Sample((_wc(make, (3, 3)),)), Sample((make.float([[0.0, 1.0], [1.0, 0.0]]),), desc="negative det",
+                                                                gradcheck=False)],
+           covers=("logdet",), prims=("_slogdet", "_where"), **_TOL),
+    OpInfo("matrix_power", lambda mod, a, n: mod.matrix_power(a, n), lambda make: [Sample((_wc(make, (2, 2)), 3))],
+           covers=("matrix_power",), prims=("_mm",), **_TOL,
+           int_samples=lambda make: [Sample((make.ints((2, 2), -2, 3), 3))]),
+    OpInfo("matrix_power method", lambda mod, a, n: a.matrix_power(n), lambda make: [Sample((_wc(make, (2, 2)), -1))],
+           prims=("_inv",), **_TOL),
+    OpInfo("matrix_exp", lambda mod, a: mod.matrix_exp(a), lambda make: [Sample((make((2, 2)),))], covers=("matrix_exp",),
+           prims=("_matrix_exp",), **_TOL),
+    OpInfo("pinverse", lambda mod, a, **k: mod.pinverse(a, **k),
+           lambda make: [Sample((make((3, 2)),)), Sample((make((2, 3)),), {"rcond": 0.1}, desc="rcond")],
+           covers=("pinverse",), prims=("_pinv",), **_TOL),
+)
+
+
 # == errors ===================================================================================
 
 ERRORS.extend([

@@ -1036,24 +1036,8 @@ Tensor.outer, Tensor.ger, Tensor.vdot, Tensor.inner, Tensor.kron = _ops.outer, _
 Tensor.addmm, Tensor.addmv, Tensor.addbmm, Tensor.baddbmm = _ops.addmm, _ops.addmv, _ops.addbmm, _ops.baddbmm
 Tensor.addmm_, Tensor.addmv_, Tensor.addbmm_, Tensor.baddbmm_ = _ops.addmm_, _ops.addmv_, _ops.addbmm_, _ops.baddbmm_
 Tensor.cross = _ops.cross
-
-
-def _linalg_method(name: str, doc: str):
-    def method(self, *args, **kwargs):
-        from . import linalg
-
-        return getattr(linalg, name)(self, *args, **kwargs)
-
-    method.__name__, method.__doc__ = name, doc
-    return method
-
-
-Tensor.det = _linalg_method("det", "The determinant (``chainrule.linalg.det``).")
-Tensor.inverse = _linalg_method("inv", "The inverse (``chainrule.linalg.inv``).")
-Tensor.slogdet = _linalg_method("slogdet", "Sign and log-abs-determinant (``chainrule.linalg.slogdet``).")
-Tensor.matrix_power = _linalg_method("matrix_power", "``chainrule.linalg.matrix_power``.")
-Tensor.matrix_exp = _linalg_method("matrix_exp", "``chainrule.linalg.matrix_exp``.")
-Tensor.pinverse = _linalg_method("pinv", "The pseudo-inverse (``chainrule.linalg.pinv``).")
+Tensor.det, Tensor.inverse, Tensor.slogdet, Tensor.logdet = _ops.det, _ops.inverse, _ops.slogdet, _ops.logdet
+Tensor.matrix_power, Tensor.matrix_exp, Tensor.pinverse = _ops.matrix_power, _ops.matrix_exp, _ops.pinverse
 
 # -- more elementwise methods (ops/elementwise.py) -----------------------------------------------
 Tensor.reciprocal, Tensor.reciprocal_, Tensor.sgn, Tensor.sgn_ = _ops.reciprocal, _ops.reciprocal_, _ops.sgn, _ops.sgn_

@@ -163,21 +163,18 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
     """``(inverse, info)``: info is 0 for invertible matrices, else the first zero pivot (1-based)."""
     check_matrix("linalg.inv_ex", A)
     a = A._data
+    try:
+        return InvExResult(_inv(A), Tensor._make(np.zeros(a.shape[:-2], dtype=np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
     flat = a.reshape((-1,) + a.shape[-2:])
-    info = np.array([_zero_pivot(m) or 0 if not np.all(np.isfinite(m)) or np.linalg.matrix_rank(m) < m.shape[0]
-                     else 0 for m in flat], dtype=np.int32).reshape(a.shape[:-2])
-    if check_errors and info.any():
-        raise _singular_error("linalg.inv_ex", a)
-    if info.any():  # as LAPACK leaves it: infinities where the elimination divided by zero
-        with np.errstate(all="ignore"):
-            good = info.reshape(-1) == 0
-            res = np.full(flat.shape, np.inf, dtype=a.dtype)
-            if good.any():
-                res[good] = np.linalg.inv(flat[good])
-            out = Tensor._make(res.reshape(a.shape))
-    else:
-        out = _inv(A)
-    return InvExResult(out, Tensor._make(info))
+    info = np.array([_zero_pivot(m) or 0 for m in flat], dtype=np.int32)
+    res = np.full(flat.shape, np.inf, dtype=a.dtype)  # singular: no meaningful values (LAPACK's differ)
+    good = info == 0
+    if good.any():
+        res[good] = np.linalg.inv(flat[good])
+    return InvExResult(Tensor._make(res.reshape(a.shape)), Tensor._make(info.reshape(a.shape[:-2])))
 
 
 # -- determinants ----------------------------------------------------------------------------------
@@ -189,9 +186,17 @@ def _det(a):
 
 
 def _det_vjp(grad, result, a):
-    # d det = det * tr(A^-1 dA), so gA = g det A^-T (the cofactor matrix).
-    scale = mov.unsqueeze(mov.unsqueeze(grad * result, -1), -1)
-    return scale * _mT(inv(a))
+    # gA = g cof(A), the cofactor matrix: det(A) A^-T when A is invertible. For a singular A
+    # (as PyTorch) through the SVD A = U S V^T: cof(A) = det(U) det(V) U diag(prod_{j!=i} s_j) V^T.
+    g = mov.unsqueeze(mov.unsqueeze(grad, -1), -1)
+    if not np.any(result._data == 0):
+        return g * mov.unsqueeze(mov.unsqueeze(result, -1), -1) * _mT(inv(a))
+    u, s, vh = svd(a)
+    n = s.shape[-1]
+    eye = _eye(n, s)
+    others = red.prod(_vec(s) * (1 - eye) + eye, -1)  # prod_{j != i} s_j, exact at zeros
+    signs = np.linalg.det(u._data) * np.linalg.det(vh._data)  # +-1, locally constant
+    return g * _const(np.asarray(signs)[..., None, None]) * matmul(u * _vec(others), vh)
 
 
 defvjp(_det, _det_vjp)
@@ -204,6 +209,7 @@ def det(A: Tensor) -> Tensor:
 
 
 SlogdetResult = return_type("linalg_slogdet", ("sign", "logabsdet"))
+TorchSlogdetResult = return_type("slogdet", ("sign", "logabsdet"))  # torch.slogdet's name
 
 
 @multi_primitive("LinalgSlogdetBackward0", 2)
@@ -347,7 +353,8 @@ CholeskyExResult = return_type("linalg_cholesky_ex", ("L", "info"))
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
-    """``(L, info)``: info is 0 where the factorization succeeded, else the failing minor's order."""
+    """``(L, info)``: info is 0 where the factorization succeeded, else the failing minor's order
+    (L then holds what LAPACK leaves: the factor up to that minor, A's values after it)."""
     check_matrix("linalg.cholesky_ex", A)
     try:
         L = _cholesky(A, upper=upper)
@@ -357,21 +364,22 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
             raise
         a = A._data
         flat = a.reshape((-1,) + a.shape[-2:])
-        infos, outs = [], []
-        for m in flat:
-            try:
-                outs.append(np.linalg.cholesky(m))
-                infos.append(0)
-            except np.linalg.LinAlgError:
-                k = next(k for k in range(1, m.shape[0] + 1) if not _is_pd(m[:k, :k]))
-                outs.append(np.tril(np.linalg.cholesky(m[: k - 1, : k - 1]) if k > 1 else np.zeros((0, 0)),))
-                infos.append(k)
-        res = np.zeros(flat.shape, dtype=a.dtype)
-        for r, o in zip(res, outs):
-            r[: o.shape[0], : o.shape[1]] = o
+        res = np.tril(flat)
+        infos = np.zeros(flat.shape[0], dtype=np.int32)
+        for i, m in enumerate(flat):
+            k = next((k for k in range(1, m.shape[0] + 1) if not _is_pd(m[:k, :k])), 0)
+            if k == 0:
+                res[i] = np.linalg.cholesky(m)
+                continue
+            infos[i] = k
+            j = k - 1
+            l11 = np.linalg.cholesky(m[:j, :j])
+            l21 = np.linalg.solve(l11, m[j:, :j].T).T
+            res[i, :, :j] = np.concatenate([l11, l21])
+            res[i, j, j] = m[j, j] - np.sum(l21[0] ** 2)
         res = res.reshape(a.shape)
         L = Tensor._make(np.swapaxes(res, -1, -2).copy() if upper else res)
-        info = np.array(infos, dtype=np.int32).reshape(a.shape[:-2])
+        info = infos.reshape(a.shape[:-2])
     return CholeskyExResult(L, Tensor._make(info))
 
 
@@ -400,7 +408,6 @@ def _qr(a, *, mode):
 def _qr_square_vjp(gq, gr, q, r):
     """A = QR with R square (m >= n): gA = [gQ + Q copyutl(gR R^T - Q^T gQ)] R^-T, where
     copyutl mirrors the upper triangle into the lower one."""
-    n = r.shape[-1]
     m = 0
     if gr is not None:
         m = matmul(gr, _mT(r))
@@ -412,7 +419,6 @@ def _qr_square_vjp(gq, gr, q, r):
         b = b + gq
     if not isinstance(b, Tensor):
         return None
-    del n
     return _solve_right(b, _mT(r))
 
 

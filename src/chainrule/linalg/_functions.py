@@ -350,7 +350,15 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """``A`` multiplied by itself ``n`` times (``n < 0``: of its inverse; ``n = 0``: the identity)."""
-    check_matrix("linalg.matrix_power", A)
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.matrix_power(): argument 'input' must be Tensor, not {type(A).__name__}")
+    d = A._data
+    if d.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if d.shape[-1] != d.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
+        )
     if not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if n == 0:

@@ -12,7 +12,8 @@ from .movement import squeeze_dims, transpose, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
     "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "baddbmm", "baddbmm_", "bmm", "cdist",
-    "cross", "dot", "einsum", "ger", "inner", "kron", "matmul", "mm", "mv", "outer", "tensordot", "vdot",
+    "cross", "det", "dot", "einsum", "ger", "inner", "inverse", "kron", "logdet", "matmul", "matrix_exp",
+    "matrix_power", "mm", "mv", "outer", "pinverse", "slogdet", "tensordot", "vdot",
 ]
 
 
@@ -808,3 +809,52 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values")
     return _cdist(x1, x2, p=float(p))
+
+
+# -- torch.* spellings of chainrule.linalg functions ---------------------------------------------
+
+
+def _linalg():
+    from .. import linalg  # the package imports this module: imported late
+
+    return linalg
+
+
+def det(input: Tensor) -> Tensor:
+    """The determinant of each square matrix (``chainrule.linalg.det``)."""
+    return _linalg().det(input)
+
+
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of each square matrix (``chainrule.linalg.inv``)."""
+    return _linalg().inv(input)
+
+
+def slogdet(input: Tensor) -> tuple:
+    """``(sign, logabsdet)`` of each determinant (``chainrule.linalg.slogdet``)."""
+    from ..linalg._decompositions import TorchSlogdetResult
+
+    return TorchSlogdetResult(*_linalg().slogdet(input))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """The log of each determinant: NaN for a negative one, -inf for zero."""
+    sign, logabs = _linalg().slogdet(input)
+    from .elementwise import where
+
+    return where(sign < 0, float("nan"), logabs)
+
+
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """``chainrule.linalg.matrix_power``."""
+    return _linalg().matrix_power(input, n)
+
+
+def matrix_exp(input: Tensor) -> Tensor:
+    """The matrix exponential (``chainrule.linalg.matrix_exp``)."""
+    return _linalg().matrix_exp(input)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values below ``rcond * s_max`` counting as 0."""
+    return _linalg().pinv(input, rtol=rcond)
