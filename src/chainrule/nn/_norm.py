@@ -24,14 +24,24 @@ from ._conv import _type_name, avg_pool2d, avg_pool3d, pad
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm", "rms_norm"]
 
 
+def _mean(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """``a.mean(axes, keepdims=True)``; over trailing dims as one BLAS product with a vector
+    of 1/m (NumPy's reductions along a short last axis are several times slower)."""
+    k = len(axes)
+    m = math.prod(a.shape[a.ndim - k:])
+    if m and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous:
+        return (a.reshape(-1, m) @ np.full(m, 1.0 / m, dtype=a.dtype)).reshape(a.shape[: a.ndim - k] + (1,) * k)
+    return a.mean(axes, keepdims=True)
+
+
 def _normalized(x: np.ndarray, stat_shape: tuple, axes: tuple, eps: float):
     """``(x - mean) / sqrt(var + eps)`` over ``axes`` of ``x`` viewed as ``stat_shape``, and the stats."""
     xs = x.reshape(stat_shape)
     if xs.dtype == np.float16:  # PyTorch accumulates half in float
         xs = xs.astype(np.float32)
-    mu = xs.mean(axes, keepdims=True)
+    mu = _mean(xs, axes)
     xc = xs - mu
-    var = np.mean(xc * xc, axes, keepdims=True)
+    var = _mean(xc * xc, axes)
     rstd = 1.0 / np.sqrt(var + eps)
     xc *= rstd
     return xc.reshape(x.shape), mu, var
@@ -62,21 +72,80 @@ def _native_norm_vjp_input(grad, result, x, w, b, *, stat_shape, axes, affine_sh
     return reshape(dx, x.shape)
 
 
-def _native_norm_vjp_weight(grad, result, x, w, b, *, stat_shape, axes, affine_shape, eps):
-    xhat, _ = _xhat(x, stat_shape, axes, eps)
-    return reshape(sum_to_size(grad * reshape(xhat, x.shape), affine_shape), w.shape)
-
-
 def _native_norm_vjp_bias(grad, result, x, w, b, *, stat_shape, axes, affine_shape, eps):
     return reshape(sum_to_size(grad, affine_shape), b.shape)
 
 
-_NORM_PRIMS = {
-    name: primitive(name)(_native_norm_kernel)
-    for name in ("NativeLayerNormBackward0", "NativeBatchNormBackward0", "NativeGroupNormBackward0")
-}
-for _p in _NORM_PRIMS.values():
-    defvjp(_p, _native_norm_vjp_input, _native_norm_vjp_weight, _native_norm_vjp_bias)
+# -- fused backward (speed) ----------------------------------------------------------------------
+# The first derivatives above are about a dozen chainrule ops each; as NumPy kernels they are
+# a few passes over the data. Their own derivatives (double backward) are taken from those
+# composites by a nested autograd.grad, so every order stays exact.
+
+
+def _norm_input_grad_kernel(g, x, w, *, stat_shape, axes, affine_shape, eps):
+    xhat, _, var = _normalized(x, stat_shape, axes, eps)
+    rstd = 1.0 / np.sqrt(var + eps)
+    gw = (g if w is None else g * w.reshape(affine_shape)).reshape(stat_shape)
+    xh = xhat.reshape(stat_shape)
+    dx = gw - _mean(gw, axes)
+    dx -= xh * _mean(gw * xh, axes)
+    dx *= rstd
+    return dx.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def _reduce_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``a`` over the dims that broadcasting ``shape`` to ``a.shape`` added or expanded."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+    return a.sum(axes).reshape(shape) if axes else a.reshape(shape)
+
+
+def _norm_weight_grad_kernel(g, x, *, stat_shape, axes, affine_shape, eps):
+    xhat, _, _ = _normalized(x, stat_shape, axes, eps)
+    return _reduce_to(g * xhat, affine_shape).astype(x.dtype, copy=False)
+
+
+def _composite_grad(composite, index: int):
+    """A rule for a fused kernel: the VJP of the equivalent ``composite`` w.r.t. argument ``index``."""
+
+    def rule(grad, result, *args, **params):
+        from ..autograd import grad as autograd_grad
+        from ..autograd.grad_mode import GRAD_ENABLED, enable_grad
+
+        create_graph = GRAD_ENABLED.get()
+        with enable_grad():
+            out = composite(*args, **params)
+            (r,) = autograd_grad(out, (args[index],), grad, create_graph=create_graph, allow_unused=True)
+        return r if r is not None else grad.new_zeros(args[index].shape)
+
+    return rule
+
+
+def _input_grad_composite(g, x, w, **params):
+    return _native_norm_vjp_input(g, None, x, w, None, **params)
+
+
+def _weight_grad_composite(g, x, **params):
+    xhat, _ = _xhat(x, params["stat_shape"], params["axes"], params["eps"])
+    return sum_to_size(g * reshape(xhat, x.shape), params["affine_shape"])
+
+
+_NORM_PRIMS = {}
+_NORM_INPUT_GRAD = {}
+_NORM_WEIGHT_GRAD = {}
+for _name in ("NativeLayerNormBackward0", "NativeBatchNormBackward0", "NativeGroupNormBackward0"):
+    _double = _name.replace("Backward0", "BackwardBackward0")
+    _NORM_PRIMS[_name] = primitive(_name)(_native_norm_kernel)
+    _NORM_INPUT_GRAD[_name] = _p = primitive(_double)(_norm_input_grad_kernel)
+    defvjp(_p, *(_composite_grad(_input_grad_composite, i) for i in range(3)))
+    _NORM_WEIGHT_GRAD[_name] = _p = primitive(_double)(_norm_weight_grad_kernel)
+    defvjp(_p, *(_composite_grad(_weight_grad_composite, i) for i in range(2)))
+    defvjp(
+        _NORM_PRIMS[_name],
+        lambda grad, result, x, w, b, _k=_name, **params: _NORM_INPUT_GRAD[_k](grad, x, w, **params),
+        lambda grad, result, x, w, b, _k=_name, **params: reshape(_NORM_WEIGHT_GRAD[_k](grad, x, **params), w.shape),
+        _native_norm_vjp_bias,
+    )
 
 
 def _check_float(input, name: str) -> None:
