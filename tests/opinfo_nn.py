@@ -365,6 +365,35 @@ register(
            prims=("_where",)),
 )
 
+def _ctc(mod, x, *args, **kwargs):
+    return F(mod).ctc_loss(F(mod).log_softmax(x, -1), *args, **kwargs)
+
+
+def _ctc_samples(make):
+    padded, lens = np.array([[1, 2, 2], [2, 1, 0]]), [3, 2]
+    return [
+        Sample((make((3, 2, 3)), np.array([[1, 2], [2, 2]]), [3, 3], [2, 1]), {"reduction": "none"}, desc="tiny"),
+        Sample((make((6, 2, 4)), padded, [6, 5], lens), desc="mean"),
+        Sample((make((6, 2, 4)), padded, np.array([6, 4]), np.array(lens)), {"reduction": "sum"}, desc="length tensors"),
+        Sample((make((6, 2, 4)), np.array([1, 2, 2, 2, 1]), [6, 6], lens), {"reduction": "none"}, desc="concatenated targets"),
+        Sample((make((6, 2, 4)), np.array([[0, 2, 0], [2, 2, 0]]), [6, 5], lens), {"blank": 3}, desc="blank 3"),
+        Sample((make((4, 2, 4)), np.array([[1, 1, 1], [2, 0, 0]]), [4, 3], [3, 0]), {"reduction": "none", "zero_infinity": True},
+               desc="impossible alignment, zero_infinity, empty target", gradcheck=False),
+        Sample((make((5, 3)), np.array([1, 2]), [5], [2]), {"reduction": "none"}, desc="unbatched"),
+    ]
+
+
+register(
+    OpInfo("F.ctc_loss", _ctc, _ctc_samples, prims=("_ctc_loss", "_ctc_loss_backward", "_log_softmax"), gradgrad=False),
+    # Directly on log-probabilities: PyTorch's gradient assumes they come from log_softmax
+    # (exp(lp) - gamma, not -gamma), so it is compared with torch's, not with finite differences.
+    OpInfo("F.ctc_loss on log-probabilities", _fn("ctc_loss"),
+           lambda make: [Sample((make((6, 2, 4), -3.0, -0.5), np.array([[1, 2, 2], [2, 1, 0]]), [6, 5], [3, 2]), {"reduction": r},
+                                desc=r) for r in _REDS],
+           prims=("_ctc_loss",), skips={"gradcheck": "PyTorch's gradient assumes log_softmax inputs",
+                                        "gradgradcheck": "PyTorch's gradient assumes log_softmax inputs"}),
+)
+
 
 # -- errors ---------------------------------------------------------------------------------------
 
@@ -398,4 +427,14 @@ ERRORS.extend([
     ErrorCase("F.gaussian_nll_loss negative var",
               lambda mod: F(mod).gaussian_nll_loss(mod.ones(3), mod.ones(3), -mod.ones(3))),
     ErrorCase("F.gaussian_nll_loss var size", lambda mod: F(mod).gaussian_nll_loss(mod.ones(2, 3), mod.ones(2, 3), mod.ones(3, 2))),
+    ErrorCase("F.ctc_loss double backward", lambda mod: _ctc_double_backward(mod)),
+    ErrorCase("F.ctc_loss input length too long",
+              lambda mod: F(mod).ctc_loss(mod.zeros(3, 1, 3), mod.tensor([[1]]), [4], [1])),
 ])
+
+
+def _ctc_double_backward(mod):
+    x = mod.ones(3, 1, 3, dtype=mod.float64, requires_grad=True)
+    loss = F(mod).ctc_loss(F(mod).log_softmax(x, 2), mod.tensor([[1]]), [3], [1])
+    (g,) = mod.autograd.grad(loss, x, create_graph=True)
+    g.sum().backward()

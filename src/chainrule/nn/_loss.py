@@ -15,12 +15,12 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops import abs, clamp_min, exp, expand, log, mean, sigmoid, sum, view, where
+from ..ops import abs, clamp_min, exp, expand, log, mean, sigmoid, squeeze, sum, view, where
 from ..ops._registry import defvjp, primitive, record
 from ._activation import _opmath, _softplus_np, log_softmax, logsigmoid, pairwise_distance
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cross_entropy",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cross_entropy", "ctc_loss",
     "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
     "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
     "soft_margin_loss", "triplet_margin_loss",
@@ -631,3 +631,151 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     neg = where(target == -1, clamp_min(cos - margin, 0), 0.0)
     return _reduce(pos + neg, reduction)
 
+
+
+# -- connectionist temporal classification ------------------------------------------------------
+# Forward-backward over the blank-extended label sequences, in log space, one Python step per
+# time step and all samples and label positions at once.
+
+
+def _logaddexp3(a, b, c):
+    m = np.maximum(np.maximum(a, b), c)
+    safe = np.where(np.isneginf(m), 0, m)
+    with np.errstate(divide="ignore"):
+        return safe + np.log(np.exp(a - safe) + np.exp(b - safe) + np.exp(c - safe))
+
+
+def _ctc_tables(lp, targets, input_lengths, target_lengths, blank):
+    """log alpha and log beta over (T, N, S') and the extended labels (N, S')."""
+    T, N, _ = lp.shape
+    S = 2 * int(max(target_lengths, default=0)) + 1
+    ext = np.full((N, S), blank, dtype=np.int64)
+    for n, tgt in enumerate(targets):
+        ext[n, 1 : 2 * len(tgt) : 2] = tgt
+    valid = np.arange(S)[None, :] < (2 * np.asarray(target_lengths) + 1)[:, None]
+    # The skip from s-2 is allowed onto a label that differs from the label two back.
+    skip = np.zeros((N, S), dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    emit = np.take_along_axis(lp, np.broadcast_to(ext[None], (T, N, S)), axis=2)  # (T, N, S)
+    emit = np.where(valid[None], emit, -np.inf)
+    neg = np.full((N, S), -np.inf)
+    alpha = np.full((T, N, S), -np.inf)
+    alpha[0, :, :2] = emit[0, :, :2]
+    for t in range(1, T):
+        prev = alpha[t - 1]
+        one = np.concatenate([neg[:, :1], prev[:, :-1]], axis=1)
+        two = np.where(skip, np.concatenate([neg[:, :2], prev[:, :-2]], axis=1), -np.inf)
+        alpha[t] = emit[t] + _logaddexp3(prev, one, two)
+    lengths = np.asarray(input_lengths)
+    ends = 2 * np.asarray(target_lengths)
+    beta = np.full((T, N, S), -np.inf)
+    rows = np.arange(N)
+    for t in range(T - 1, -1, -1):
+        nxt = beta[t + 1] if t + 1 < T else np.full((N, S), -np.inf)
+        one = np.concatenate([nxt[:, 1:], neg[:, :1]], axis=1)
+        two = np.where(np.concatenate([skip[:, 2:], np.zeros((N, 2), bool)], axis=1),
+                       np.concatenate([nxt[:, 2:], neg[:, :2]], axis=1), -np.inf)
+        beta[t] = emit[t] + _logaddexp3(nxt, one, two)
+        start = lengths - 1 == t  # each sample's last step: beta starts at its last two positions
+        if start.any():
+            b = np.full((N, S), -np.inf)
+            b[rows, ends] = emit[t, rows, ends]
+            b[rows, np.maximum(ends - 1, 0)] = np.where(ends > 0, emit[t, rows, np.maximum(ends - 1, 0)], b[rows, 0])
+            beta[t] = np.where(start[:, None], b, np.where((t > lengths - 1)[:, None], -np.inf, beta[t]))
+    last = alpha[lengths - 1, rows]
+    tail = np.where(ends > 0, last[rows, np.maximum(ends - 1, 0)], -np.inf)
+    nll = -np.logaddexp(last[rows, ends], tail)
+    return alpha, beta, ext, nll
+
+
+def _ctc_kernel(lp, *, targets, input_lengths, target_lengths, blank, zero_infinity):
+    lpo = lp.astype(np.float64)
+    return _ctc_tables(lpo, targets, input_lengths, target_lengths, blank)[3].astype(lp.dtype)
+
+
+def _ctc_grad_kernel(grad, lp, *, targets, input_lengths, target_lengths, blank, zero_infinity):
+    """PyTorch's gradient, which assumes log_probs come from log_softmax: exp(lp) - gamma."""
+    lpo = lp.astype(np.float64)
+    alpha, beta, ext, nll = _ctc_tables(lpo, targets, input_lengths, target_lengths, blank)
+    T, N, C = lp.shape
+    ab = alpha + beta
+    m = np.max(ab, axis=2, keepdims=True)
+    m = np.where(np.isneginf(m), 0, m)
+    summed = np.zeros((T, N, C))
+    idx_t, idx_n, _ = np.indices(ab.shape)
+    np.add.at(summed, (idx_t, idx_n, np.broadcast_to(ext[None], ab.shape)), np.exp(ab - m))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gamma = np.exp(np.log(summed) + m + nll[None, :, None] - lpo)
+        out = np.exp(lpo) - gamma
+    out = np.where((np.arange(T)[:, None] < np.asarray(input_lengths)[None, :])[..., None], out, 0.0)
+    if zero_infinity:
+        out = np.where(np.isinf(nll)[None, :, None], 0.0, out)
+    return (out * grad.astype(np.float64)[None, :, None]).astype(lp.dtype)
+
+
+@primitive("CtcLossBackward0")
+def _ctc_loss(lp, **params):
+    return _ctc_kernel(lp, **params)
+
+
+defvjp(_ctc_loss, lambda grad, result, lp, **params: record(
+    _ctc_loss_backward, _ctc_grad_kernel(grad._data, lp._data, **params), (grad, lp), params))
+
+
+@primitive("NotImplemented", save_inputs=False)
+def _ctc_loss_backward(grad, lp, **params):
+    return _ctc_grad_kernel(grad, lp, **params)
+
+
+def _ctc_no_double_backward(*args, **params):
+    raise RuntimeError("derivative for aten::_ctc_loss_backward is not implemented")
+
+
+defvjp(_ctc_loss_backward, _ctc_no_double_backward, _ctc_no_double_backward)
+
+
+def _lengths(x, name: str) -> list:
+    if isinstance(x, Tensor):
+        return [int(v) for v in np.atleast_1d(x._data)]
+    if isinstance(x, int):
+        return [x]
+    return [int(v) for v in x]
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of log-probabilities ``(T, N, C)`` (or ``(T, C)``)."""
+    unbatched = log_probs.dim() == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+    T, N, C = log_probs.shape
+    in_lens, tgt_lens = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")
+    if len(in_lens) != N:
+        raise RuntimeError(f"input_lengths must be of size batch_size, but got {len(in_lens)} and {N}")
+    if len(tgt_lens) != N:
+        raise RuntimeError(f"target_lengths must be of size batch_size, but got {len(tgt_lens)} and {N}")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    tg = targets._data.astype(np.int64)
+    if unbatched:
+        tg = tg[None]
+    if tg.ndim == 1:
+        offsets = np.concatenate([[0], np.cumsum(tgt_lens)])
+        seqs = [tuple(tg[offsets[n] : offsets[n + 1]]) for n in range(N)]
+    else:
+        seqs = [tuple(tg[n, : tgt_lens[n]]) for n in range(N)]
+    for n in range(N):
+        if in_lens[n] > T:
+            raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {in_lens[n]} "
+                               f"(while checking arguments for ctc_loss_allocate_outputs)")
+    params = {"targets": tuple(seqs), "input_lengths": tuple(in_lens), "target_lengths": tuple(tgt_lens),
+              "blank": blank, "zero_infinity": zero_infinity}
+    loss = record(_ctc_loss, _ctc_kernel(log_probs._data, **params), (log_probs,), params)
+    if zero_infinity:  # impossible alignments cost 0 (their gradient is zeroed in the kernel)
+        loss = where(Tensor._make(np.isinf(loss._data)), 0.0, loss)
+    if reduction == "mean":
+        denom = Tensor._make(np.maximum(np.asarray(tgt_lens), 1).astype(log_probs._data.dtype))
+        return mean(loss / denom)
+    if reduction == "sum":
+        return sum(loss)
+    return squeeze(loss, 0) if unbatched else loss
