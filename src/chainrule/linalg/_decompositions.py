@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ..ops import elementwise as ew
 from ..ops import movement as mov
 from ..ops import reduction as red
 from ..ops._registry import defvjp, primitive
@@ -244,7 +243,9 @@ def _is_vector_rhs(a_shape: tuple, b_shape: tuple) -> bool:
 
 
 @primitive("LinalgSolveExBackward0", save_result=True)
-def _solve(a, b, *, vector):
+def _solve(a, b, *, vector, left):
+    if not left:  # X A = B: the transposed system A^T X^T = B^T
+        a, b = np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)
     if vector:
         b = b[..., None]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -253,18 +254,20 @@ def _solve(a, b, *, vector):
         x = np.linalg.solve(a_, b_)
     except np.linalg.LinAlgError:
         raise _singular_error("torch.linalg.solve", a_, solver=True) from None
-    return x[..., 0] if vector else x
+    return x[..., 0] if vector else x if left else np.swapaxes(x, -1, -2)
 
 
-def _solve_vjp_b(grad, result, a, b, *, vector):
-    return solve(_mT(a), grad)
+# Left: X = A^-1 B, so gB = A^-T g and gA = -gB X^T.
+# Right: X = B A^-1, so gB = g A^-T and gA = -X^T gB.
+def _solve_vjp_b(grad, result, a, b, *, vector, left):
+    return solve(_mT(a), grad, left=left)
 
 
-def _solve_vjp_a(grad, result, a, b, *, vector):
-    gb = solve(_mT(a), grad)
+def _solve_vjp_a(grad, result, a, b, *, vector, left):
+    gb = solve(_mT(a), grad, left=left)
     if vector:  # -gB x^T as an outer product of vectors
         return -(mov.unsqueeze(gb, -1) * _vec(result))
-    return -matmul(gb, _mT(result))
+    return -matmul(gb, _mT(result)) if left else -matmul(_mT(result), gb)
 
 
 defvjp(_solve, _solve_vjp_a, _solve_vjp_b)
@@ -280,16 +283,22 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {_type_name(A)} and B "
             f"of type {_type_name(B)} instead"
         )
-    if not left:
-        return _mT(solve(_mT(A), _mT(B)))
-    vector = _is_vector_rhs(A._data.shape, B._data.shape)
     n = A._data.shape[-1]
-    rows = B._data.shape[-1] if vector else B._data.shape[-2] if B._data.ndim >= 2 else B._data.shape[0]
-    if B._data.ndim == 0 or rows != n:
-        shape_b = f"{B._data.shape[-1]}x1" if vector else "x".join(map(str, B._data.shape[-2:]))
-        raise RuntimeError(
-            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and {shape_b})"
-        )
+    if not left:
+        vector = False
+        if B._data.ndim < 2 or B._data.shape[-1] != n:
+            raise RuntimeError(
+                f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                f"({'x'.join(map(str, B._data.shape[-2:]))} and {n}x{n})"
+            )
+    else:
+        vector = _is_vector_rhs(A._data.shape, B._data.shape)
+        rows = B._data.shape[-1] if vector else B._data.shape[-2] if B._data.ndim >= 2 else B._data.shape[0]
+        if B._data.ndim == 0 or rows != n:
+            shape_b = f"{B._data.shape[-1]}x1" if vector else "x".join(map(str, B._data.shape[-2:]))
+            raise RuntimeError(
+                f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and {shape_b})"
+            )
     batch_b = B._data.shape[:-1] if vector else B._data.shape[:-2]
     try:
         np.broadcast_shapes(A._data.shape[:-2], batch_b)
@@ -297,7 +306,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         from ..ops.elementwise import broadcast_error
 
         raise broadcast_error(A._data.shape[:-2], batch_b) from None
-    return _solve(A, B, vector=vector)
+    return _solve(A, B, vector=vector, left=left)
 
 
 # -- Cholesky --------------------------------------------------------------------------------------

@@ -99,29 +99,6 @@ def _ord_word(ord: float) -> str:
     return "inf" if ord == _INF else "-inf" if ord == -_INF else f"{ord:g}"
 
 
-# -- extrema over one dim (matrix norms take them of row/column sums and singular values) ----------
-
-
-@primitive("AmaxBackward0", save_result=True)
-def _amax_last(x):
-    return np.max(x, axis=-1)
-
-
-@primitive("AminBackward0", save_result=True)
-def _amin_last(x):
-    return np.min(x, axis=-1)
-
-
-def _extremum_vjp(grad, result, x):
-    # Split evenly between tied extrema, as PyTorch's amax/amin.
-    mask = ew.eq(x, mov.unsqueeze(result, -1)).to(x.dtype)
-    return mov.unsqueeze(grad, -1) * mask / red.sum(mask, -1, keepdim=True)
-
-
-defvjp(_amax_last, _extremum_vjp)
-defvjp(_amin_last, _extremum_vjp)
-
-
 # -- matrix norms ----------------------------------------------------------------------------------
 
 _MATRIX_ORDS = ("fro", "nuc", _INF, -_INF, 1, -1, 2, -2)
@@ -152,14 +129,14 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord in ("nuc", 2, -2):
         moved = mov.permute(A, tuple(rest + [d0, d1]))
         s = svdvals(moved)
-        out = red.sum(s, -1) if ord == "nuc" else _amax_last(s) if ord == 2 else _amin_last(s)
+        out = red.sum(s, -1) if ord == "nuc" else red.amax(s, -1) if ord == 2 else red.amin(s, -1)
     else:
         # 1-norms: largest column sum; inf-norms: largest row sum (smallest for negative orders).
         summed_dim, other = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = red.sum(ew.abs(A), summed_dim, keepdim=True)
         moved = mov.permute(sums, tuple(rest + [summed_dim, other]))
         moved = mov.squeeze(moved, -2)
-        out = _amax_last(moved) if ord in (1, _INF) else _amin_last(moved)
+        out = red.amax(moved, -1) if ord in (1, _INF) else red.amin(moved, -1)
     if keepdim:
         for d in sorted((d0, d1)):
             out = mov.unsqueeze(out, d)
@@ -314,7 +291,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
         )
     if driver is not None and driver not in _DRIVERS:
         raise RuntimeError(
-            f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
         )
     driver = driver or "gelsy"
     if not (A._data.ndim >= B._data.ndim and A._data.ndim - B._data.ndim <= 1):

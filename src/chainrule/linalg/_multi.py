@@ -43,7 +43,7 @@ class MultiOutputNode(PrimitiveNode):
         results = self._unpack_results()
         params = self._params or {}
         return [rule(grads, results, *args, **params) if need and rule is not None else None
-                for rule, need in zip(prim.vjps, needs)]
+                for rule, need in zip(prim.vjps, needs, strict=True)]
 
 
 def multi_primitive(node_name: str, n_outputs: int):
@@ -79,7 +79,7 @@ def return_type(name: str, fields: tuple):
     cls = collections.namedtuple(name, fields)
 
     def __repr__(self) -> str:
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self, strict=True))
         return f"torch.return_types.{name}(\n{body})"
 
     cls.__repr__ = __repr__

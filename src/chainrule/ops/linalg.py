@@ -276,7 +276,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
     sa, sb = a._data.shape, b._data.shape
-    for da, db in zip(dims_a, dims_b):
+    for da, db in zip(dims_a, dims_b, strict=True):
         if sa[da] != sb[db]:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {sa[da]} in dim {da} "
@@ -321,7 +321,7 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     b = mov.reshape(other, tuple(x for s in sb for x in (1, s)))
     prod = ew.mul(a, b)
     # PyTorch merges with _unsafe_view (UnsafeViewBackward0).
-    return mov._reshape_copy(prod, shape=tuple(p * q for p, q in zip(sa, sb)))
+    return mov._reshape_copy(prod, shape=tuple(p * q for p, q in zip(sa, sb, strict=True)))
 
 
 # -- add + product (addmm, addmv, addbmm, baddbmm) -----------------------------------------------
@@ -521,7 +521,7 @@ def _einsum_parse(equation: str, operands: tuple):
         parsed.append(labels)
         pos += len(term) + 1
     n_ell = 0
-    for k, (labels, op) in enumerate(zip(parsed, operands)):
+    for k, (labels, op) in enumerate(zip(parsed, operands, strict=True)):
         ndim, named = op._data.ndim, len(labels) - ("..." in labels)
         if "..." in labels:
             if named > ndim:
@@ -537,7 +537,7 @@ def _einsum_parse(equation: str, operands: tuple):
             )
     ell = [f".{j}" for j in range(n_ell)]
     inputs = []
-    for labels, op in zip(parsed, operands):
+    for labels, op in zip(parsed, operands, strict=True):
         if "..." in labels:
             i = labels.index("...")
             covered = op._data.ndim - (len(labels) - 1)
@@ -595,9 +595,9 @@ def einsum(*args) -> Tensor:
         )
     inputs, out = _einsum_parse(equation, operands)
     sizes: dict = {}
-    for k, (labels, op) in enumerate(zip(inputs, operands)):
+    for k, (labels, op) in enumerate(zip(inputs, operands, strict=True)):
         seen: dict = {}
-        for c, s in zip(labels, op._data.shape):
+        for c, s in zip(labels, op._data.shape, strict=True):
             if c in seen and seen[c] != s:
                 raise RuntimeError(
                     f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, {s} != {seen[c]}"
@@ -612,7 +612,7 @@ def einsum(*args) -> Tensor:
             sizes[c] = s if s != 1 else prev
     _, _, red = _ops()
     terms = []
-    for k, (labels, op) in enumerate(zip(inputs, operands)):
+    for k, (labels, op) in enumerate(zip(inputs, operands, strict=True)):
         op, labels = _einsum_diagonals(op, labels)
         later = set(out).union(*inputs[:k], *inputs[k + 1:])
         alone = [i for i, c in enumerate(labels) if c not in later]
@@ -681,7 +681,7 @@ def _einsum_pair(a: Tensor, la: list, b: Tensor, lb: list, keep: set):
     a = mov.reshape(a, bsa + (_prod(left_sizes), k))
     b = mov.reshape(b, bsb + (k, _prod(right_sizes)))
     prod = matmul(a, b)
-    bs = tuple(max(p, q) for p, q in zip(bsa, bsb))
+    bs = tuple(max(p, q) for p, q in zip(bsa, bsb, strict=True))
     return mov.view(prod, bs + left_sizes + right_sizes), batch + left + right
 
 
@@ -807,7 +807,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     if x1._data.dtype.kind != "f":
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {_type_name(x1)}")
     if p < 0:
-        raise RuntimeError(f"cdist only supports non-negative p values")
+        raise RuntimeError("cdist only supports non-negative p values")
     return _cdist(x1, x2, p=float(p))
 
 
