@@ -312,6 +312,7 @@ def _index_put_samples(make):
         Sample((NC(make((3, 4))), (ix(2, 0),), NC(make((2, 4)))), desc="non-contiguous"),
         Sample((make((3, 4)), (ix(1),), Const(make((1, 4))), True), desc="values without grad"),
         Sample((make((3, 4)), (ix(),), make((0, 4))), desc="empty index"),
+        Sample((make((3, 4)), (ix(-1, 2, -1), ix(-4, 0, 0)), make((3,)), True), desc="negative indices, accumulate"),
     ]
 
 
@@ -521,6 +522,9 @@ ERRORS += [
     ErrorCase("index_put number value", lambda mod: mod.ones(3, 4).index_put((_i(mod, 0),), 1.0)),
     ErrorCase("index_put shape", lambda mod: mod.ones(3, 4).index_put((_i(mod, 0),), mod.ones(3))),
     ErrorCase("index_put out of bounds", lambda mod: mod.ones(3, 4).index_put((_i(mod, 5),), mod.ones(4), accumulate=True)),
+    ErrorCase("index_put negative out of bounds", lambda mod: mod.ones(3, 4).index_put((_i(mod, -4),), mod.ones(4), True)),
+    ErrorCase("index_put mask shape", lambda mod: mod.ones(3, 4).index_put((mod.ones(2, dtype=mod.bool),), mod.ones(4))),
+    ErrorCase("index_put too many indices", lambda mod: mod.ones(3, 4).index_put((_i(mod, 0),) * 3, mod.ones(1))),
     ErrorCase("index_put float index", lambda mod: mod.ones(3, 4).index_put((mod.zeros(1),), mod.ones(4))),
     ErrorCase("masked_fill float mask", lambda mod: mod.ones(3, 4).masked_fill(mod.ones(3, 4), 1.0)),
     ErrorCase("masked_fill uint8 mask", lambda mod: mod.ones(3, 4).masked_fill(mod.ones(3, 4, dtype=mod.uint8), 1.0)),
