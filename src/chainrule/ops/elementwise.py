@@ -2220,7 +2220,8 @@ hypot_ = _inplace_form(hypot, "hypot_")
 
 @primitive("LogaddexpBackward0")
 def _logaddexp(x, y):
-    return _nd(np.logaddexp(x, y))
+    with np.errstate(invalid="ignore"):  # inf and -inf together give NaN, silently as in PyTorch
+        return _nd(np.logaddexp(x, y))
 
 
 defvjp(
@@ -2237,7 +2238,8 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 
 @primitive("Logaddexp2Backward0")
 def _logaddexp2(x, y):
-    return _nd(np.logaddexp2(x, y))
+    with np.errstate(invalid="ignore"):  # inf and -inf together give NaN, silently as in PyTorch
+        return _nd(np.logaddexp2(x, y))
 
 
 defvjp(
@@ -2396,7 +2398,7 @@ def _to_double(x):
     return complex(x) if isinstance(x, complex) else float(x)
 
 
-def float_power(input, exponent) -> Tensor:
+def float_power(input, exponent) -> Tensor:  # noqa: F811 - replaces the placeholder above
     """``input ** exponent`` computed in double precision (float64, or complex128)."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError(
