@@ -225,6 +225,11 @@ def _pair_samples(make, **kw):
     return out
 
 
+def _weighted(make):
+    return [Sample((make((2, 3)), make((2, 3))), {"weight": make((2, 3), 0.5, 1.5), "reduction": r}, desc=f"weight, {r}")
+            for r in _REDS]
+
+
 def _ce_samples(make):
     t = np.array([0, 3, 1])
     w = Const(make((4,), 0.5, 1.5))
@@ -302,13 +307,15 @@ def _margin_target(make, shape):
 
 
 register(
-    OpInfo("F.mse_loss", _fn("mse_loss"), _pair_samples, prims=("_mse_loss",), torch_gradgrad=True),
-    OpInfo("F.l1_loss", _fn("l1_loss"), _pair_samples, prims=("_abs",)),
+    OpInfo("F.mse_loss", _fn("mse_loss"), lambda make: _pair_samples(make) + _weighted(make), prims=("_mse_loss",),
+           torch_gradgrad=True),
+    OpInfo("F.l1_loss", _fn("l1_loss"), lambda make: _pair_samples(make) + _weighted(make), prims=("_abs",)),
     OpInfo("F.smooth_l1_loss", _fn("smooth_l1_loss"),
            lambda make: _pair_samples(make) + _with(_pair_samples(make)[:3], beta=0.5) + _with(_pair_samples(make)[:1], beta=0.0),
            prims=("_smooth_l1_loss",)),
     OpInfo("F.huber_loss", _fn("huber_loss"),
-           lambda make: _pair_samples(make) + _with(_pair_samples(make)[:3], delta=0.5), prims=("_huber_loss",)),
+           lambda make: _pair_samples(make) + _with(_pair_samples(make)[:3], delta=0.5) + _weighted(make),
+           prims=("_huber_loss",)),
     OpInfo("F.cross_entropy", _fn("cross_entropy"), _ce_samples,
            prims=("_log_softmax", "_nll_loss", "_nll_loss2d", "_nll_loss_backward", "_div_by_number"), torch_gradgrad=True),
     OpInfo("F.nll_loss", _fn("nll_loss"), _nll_samples, prims=("_nll_loss", "_nll_loss2d", "_nll_loss_backward"),
@@ -404,6 +411,10 @@ ERRORS.extend([
     ErrorCase("F.glu odd size", lambda mod: F(mod).glu(mod.ones(2, 3))),
     ErrorCase("F.hardtanh min above max", lambda mod: F(mod).hardtanh(mod.ones(3), 2.0, 1.0)),
     ErrorCase("F.linear shape mismatch", lambda mod: F(mod).linear(mod.ones(2, 3), mod.ones(4, 5), mod.ones(4))),
+    ErrorCase("F.linear weight dtype", lambda mod: F(mod).linear(mod.ones(2, 3), mod.ones(4, 3, dtype=mod.float64), mod.ones(4))),
+    ErrorCase("F.linear bias dtype", lambda mod: F(mod).linear(mod.ones(2, 3), mod.ones(4, 3), mod.ones(4, dtype=mod.float64))),
+    ErrorCase("F.silu of int", lambda mod: F(mod).silu(mod.ones(3, dtype=mod.int64))),
+    ErrorCase("F.gelu of int", lambda mod: F(mod).gelu(mod.ones(3, dtype=mod.int64))),
     ErrorCase("F.dropout bad p", lambda mod: F(mod).dropout(mod.ones(3), 1.5)),
     ErrorCase("F.alpha_dropout bad p", lambda mod: F(mod).alpha_dropout(mod.ones(3), -0.1, True)),
     ErrorCase("F.one_hot negative", lambda mod: F(mod).one_hot(mod.tensor([0, -1]))),
@@ -423,6 +434,7 @@ ERRORS.extend([
     ErrorCase("F.binary_cross_entropy size mismatch", lambda mod: F(mod).binary_cross_entropy(mod.ones(2, 3) / 2, mod.ones(3))),
     ErrorCase("F.binary_cross_entropy_with_logits size mismatch",
               lambda mod: F(mod).binary_cross_entropy_with_logits(mod.ones(2, 3), mod.ones(3))),
+    ErrorCase("F.mse_loss weight size", lambda mod: F(mod).mse_loss(mod.ones(2, 3), mod.ones(2, 3), weight=mod.ones(3))),
     ErrorCase("F.mse_loss bad reduction", lambda mod: F(mod).mse_loss(mod.ones(3), mod.ones(3), reduction="max")),
     ErrorCase("F.gaussian_nll_loss negative var",
               lambda mod: F(mod).gaussian_nll_loss(mod.ones(3), mod.ones(3), -mod.ones(3))),

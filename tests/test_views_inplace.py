@@ -301,3 +301,52 @@ def test_views_share_memory_and_version_like_pytorch(op):
         return (v._base is y, v.is_contiguous(), v.stride(), v.storage_offset(), version(y) - before, wrote)
 
     same(program)
+
+
+# -- a stale view as the root of backward, retain_grad following the new history ---------------
+
+
+@pytest.mark.parametrize("how", ["backward", "autograd.grad", "autograd.backward"])
+def test_stale_view_as_the_root_of_backward(how):
+    def program(m):
+        x = leaf(m)
+        y = x * 1
+        v = y[:, 1]
+        y.mul_(y.detach().clone())
+        g = cot(m, G[:, 0])
+        if how == "backward":
+            v.backward(g)
+            return x.grad
+        if how == "autograd.grad":
+            return m.autograd.grad(v, x, g)
+        m.autograd.backward([v], [g])
+        return x.grad
+
+    same(program)
+
+
+@pytest.mark.parametrize("case", ["stale view", "in place on the view", "in place on the tensor", "in place on a view of it"])
+def test_retain_grad_follows_the_new_history(case):
+    def program(m):
+        x = leaf(m)
+        y = x * 1
+        if case == "stale view":
+            t = y[0]
+            t.retain_grad()
+            y.mul_(2)
+        elif case == "in place on the view":
+            t = y[0]
+            t.retain_grad()
+            t.mul_(2)
+        elif case == "in place on the tensor":
+            t = y
+            t.retain_grad()
+            t.mul_(2)
+        else:
+            t = y
+            t.retain_grad()
+            y[1:, ::2].mul_(3)
+        (t * t * m.tensor(np.resize(G.ravel(), tuple(t.shape)), dtype=m.float64)).sum().backward()
+        return t.grad, x.grad
+
+    same(program)

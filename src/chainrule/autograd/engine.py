@@ -222,6 +222,8 @@ def grad(
 
 
 def _root_edge(t, i: int) -> tuple:
+    if t._extra is not None and t._extra.base is not None:
+        t.grad_fn  # noqa: B018 - a view: the property brings its node up to date (Note [Views] in ops/movement.py)
     if t._grad_fn is not None:
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:

@@ -103,9 +103,9 @@ def _addmm(bias: Tensor, x: Tensor, w_t: Tensor) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
             f"{w_t.shape[0]}x{w_t.shape[1]})"
         )
-    if x.dtype != w_t.dtype or bias.dtype != x.dtype:
+    if x.dtype != w_t.dtype or bias.dtype != x.dtype:  # PyTorch names the bias ("self") and the weight
         raise RuntimeError("self and mat2 must have the same dtype, but got "
-                           f"{_dtype_name(x)} and {_dtype_name(w_t)}")
+                           f"{_dtype_name(bias)} and {_dtype_name(w_t)}")
     return _linear_addmm(bias, x, w_t)
 
 
@@ -435,7 +435,7 @@ def _softplus_np(x):
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)`` (swish)."""
-    return _maybe_inplace(input, inplace, "silu_", lambda x: _pointwise(_silu, x, "silu"))
+    return _maybe_inplace(input, inplace, "silu_", lambda x: _pointwise(_silu, x, "silu_cpu"))
 
 
 @primitive("MishBackward0")
@@ -638,13 +638,13 @@ defvjp(
 )
 
 
-def _softmax_dim(input: Tensor, dim, name: str) -> int:
+def _softmax_dim(input: Tensor, dim, name: str, stacklevel: int = 4) -> int:
     if dim is None:
         warnings.warn(
             f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
             "as an argument.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,  # the user's call
         )
         dim = 0 if input.dim() in (0, 1, 3) else 1
     return norm_dim(dim, input.dim())
@@ -677,7 +677,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``softmax(-input)``."""
     if dim is None:
-        dim = _softmax_dim(input, None, "softmin")
+        dim = _softmax_dim(input, None, "softmin", 3)
     if dtype is not None:
         input = to_dtype(input, dtype)
     return _softmax_like(_softmax, -input, dim, None, "softmin")

@@ -51,6 +51,16 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+def _weighted(loss: Tensor, input: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+    """``loss * weight`` reduced; PyTorch's mse and l1 means divide by the total weight."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return sum(loss) / sum(weight)
+    return _reduce(loss, reduction)
+
+
 def _reduce_np(loss: np.ndarray, reduction: str, dtype) -> np.ndarray:
     if reduction == "none":
         return loss.astype(dtype, copy=False)
@@ -122,7 +132,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _same_size(input, target, "mse_loss")
     if weight is not None:
-        return _reduce(weight * (input - target) ** 2, reduction)
+        return _weighted((input - target) ** 2, input, weight, reduction, True)
     return record(_mse_loss, _mse_loss.kernel(input._data, target._data, reduction=reduction), (input, target),
                   {"reduction": reduction})
 
@@ -133,7 +143,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _same_size(input, target, "l1_loss")
     loss = abs(input - target)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _reduce(loss, reduction) if weight is None else _weighted(loss, input, weight, reduction, True)
 
 
 @primitive("SmoothL1LossBackward0")
@@ -182,6 +192,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     reduction = _reduction(None, None, reduction)
     input, target = _same_size(input, target, "huber_loss")
+    if weight is not None:
+        return _weighted(huber_loss(input, target, "none", delta), input, weight, reduction, False)
     params = {"reduction": reduction, "delta": delta}
     return record(_huber_loss, _huber_loss.kernel(input._data, target._data, **params), (input, target), params)
 

@@ -163,9 +163,14 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
 
             rebase_view(self, result)
         else:
+            old_node, old_nr = self._grad_fn, self._output_nr
             self._grad_fn = result._grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
+            if self._extra is not None and self._extra.retains_grad:
+                from .movement import move_retain_grad
+
+                move_retain_grad(self, old_node, old_nr)
     return self
 
 

@@ -119,10 +119,23 @@ def refresh_view(view: Tensor) -> None:
         fresh = extra.view_fn(base)
     finally:
         GRAD_ENABLED.reset(token)
+    old = (view._grad_fn, view._output_nr)
     view._grad_fn = fresh._grad_fn
     view._output_nr = fresh._output_nr
     view._requires_grad = fresh._requires_grad
     extra.base_fn = base._grad_fn
+    move_retain_grad(view, *old)
+
+
+def move_retain_grad(t: Tensor, old_node, old_nr: int) -> None:
+    """After ``t`` got a new grad_fn, its ``retain_grad`` follows it there (as in PyTorch)."""
+    extra = t._extra
+    if extra is None or not extra.retains_grad or old_node is None or old_node is t._grad_fn:
+        return
+    hooks = old_node._hooks_of("retain")
+    fn = hooks.pop(old_nr, None) if hooks is not None else None
+    if fn is not None and t._grad_fn is not None:
+        t._grad_fn._register_retain_hook(t._output_nr, fn)
 
 
 # -- broadcasting back: the engine's one un-broadcast -----------------------------------------
@@ -776,14 +789,18 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
         (base._data.shape, base._data.dtype),
         (result._data.shape, result._data.dtype),
     ]
+    old_base = (base._grad_fn, base._output_nr)
     base._grad_fn = CopySlices(edges, meta, view_fn, Tensor._make(mask))
     base._output_nr = 0
     base._requires_grad = True
+    move_retain_grad(base, *old_base)
     fresh = view_fn(base)  # the view's own history now starts at the base's new node
+    old_view = (view._grad_fn, view._output_nr)
     view._grad_fn = fresh._grad_fn
     view._output_nr = fresh._output_nr
     view._requires_grad = True
     extra.base_fn = base._grad_fn
+    move_retain_grad(view, *old_view)
 
 
 # == more shape and movement ops ==============================================================
