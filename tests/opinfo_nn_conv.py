@@ -217,6 +217,9 @@ def _pad_samples(mode):
             Sample((make((1, 1, 2, 3, 3)), (1, 1, 0, 2, 1, 0)), {"mode": mode}, desc="3-d pad"),
             Sample((NC(make((1, 2, 3, 3))), (1, 1, 1, 1)), {"mode": mode}, desc="non-contiguous"),
         ]
+        if mode != "circular":
+            out.append(Sample((make.float([[[1.0, float("inf"), 2.0, float("nan")]]]), (2, 2)), {"mode": mode},
+                              desc="inf and nan are copied, not spread", gradcheck=False))
         if mode == "constant":
             out += [
                 Sample((make((2, 3)), (-1, 2)), desc="negative pad crops"),
@@ -268,6 +271,7 @@ def _interp_samples(make):
         Sample((make((1, 2, 4)),), {"scale_factor": 2.5, "mode": "linear"}, desc="linear 1-d"),
         Sample((make((1, 1, 2, 2, 2)),), {"scale_factor": 2, "mode": "trilinear", "align_corners": False}, desc="trilinear"),
         Sample((make((1, 2, 6, 6)),), {"size": (3, 2), "mode": "area"}, desc="area"),
+        Sample((make.float([[[1.0, float("-inf"), 2.0]]]),), {"scale_factor": 2}, desc="nearest copies -inf", gradcheck=False),
     ]
 
 

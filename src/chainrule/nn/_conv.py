@@ -16,8 +16,10 @@ reflect/replicate/circular pads are linear maps that act on each spatial axis
 separately: ``y = A_h @ x @ A_w^T``. ``_separable`` applies one small dense matrix per
 axis (one BLAS product each); the adjoint is the same kernel with the matrices
 transposed, so each such op is a pair of primitives whose rules call each other.
-Limitation: an infinite input spreads NaN along its row (0 * inf) where PyTorch keeps
-it inside the windows that contain it.
+Pads and nearest resampling only select elements: their matrices are kept as indices
+(``_Select``) and applied by ``np.take``, exactly. Limitation: in average pooling and
+linear resampling an infinite input spreads NaN along its row (0 * inf), where PyTorch
+keeps it inside the windows that contain it.
 """
 
 from __future__ import annotations
@@ -574,14 +576,33 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 # -- separable linear maps: average pooling, resampling, padding (Note [Separable maps]) ----------
 
 
+class _Select:
+    """A 0/1 matrix with one 1 per row, kept as its column indices: applied by ``np.take``,
+    which is exact where a product would turn 0 * inf into NaN (pads, nearest resampling)."""
+
+    __slots__ = ("index", "size")
+
+    def __init__(self, index: np.ndarray, size: int) -> None:
+        self.index, self.size = index, size
+
+    @property
+    def T(self) -> np.ndarray:
+        m = np.zeros((len(self.index), self.size))
+        m[np.arange(len(self.index)), self.index] = 1.0
+        return m.T
+
+
 def _separable(x, *, mats):
     """Apply ``mats[i]`` (out_i, in_i) along the i-th of the trailing ``len(mats)`` axes."""
     nd = len(mats)
     for i, m in enumerate(mats):
+        axis = x.ndim - nd + i
         if m is None:
             continue
-        axis = x.ndim - nd + i
-        x = np.moveaxis(np.tensordot(x, m.astype(x.dtype, copy=False), axes=([axis], [1])), -1, axis)
+        if isinstance(m, _Select):
+            x = np.take(x, m.index, axis=axis)
+        else:
+            x = np.moveaxis(np.tensordot(x, m.astype(x.dtype, copy=False), axes=([axis], [1])), -1, axis)
     return np.ascontiguousarray(x)
 
 
@@ -730,10 +751,8 @@ defvjp(_constant_pad, lambda grad, result, x, *, pads, value: _constant_pad(
     grad, pads=tuple((-lo, -hi) for lo, hi in pads), value=0))
 
 
-def _index_matrix(index: np.ndarray, size: int) -> np.ndarray:
-    m = np.zeros((len(index), size))
-    m[np.arange(len(index)), index] = 1.0
-    return m
+def _index_matrix(index: np.ndarray, size: int) -> _Select:
+    return _Select(index, size)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -818,6 +837,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D input), ``bilinear`` (4-D),
     ``trilinear`` (5-D); ``align_corners`` maps corner pixel centres onto each other.
     """
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
     nd = input._data.ndim - 2
     if nd < 1 or nd > 3:
         raise NotImplementedError(
