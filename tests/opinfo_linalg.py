@@ -114,6 +114,8 @@ def _cdist_samples(make):
     out = [Sample((make((2, 3)), make((3, 3))), {"p": p}, desc=f"p={p}") for p in (2.0, 1.0, 3.0, 0.5, float("inf"))]
     out.append(Sample((make((2, 2, 3)), make((3, 3))), desc="broadcast batch"))
     out.append(Sample((make((2, 2)), make((2, 2))), desc="small"))
+    out.append(Sample((make((2, 2)), make((3, 2))), {"compute_mode": "use_mm_for_euclid_dist"}, desc="matrix-product path"))
+    out.append(Sample((make((2, 26, 2)), make((3, 2))), desc="over 25 rows: the matrix-product path"))
     out.append(Sample((make((2, 3)), make((2, 3))), {"p": 0.0}, desc="p=0", gradcheck=False))
     return out
 
@@ -169,7 +171,8 @@ register(
            lambda make: [Sample((make((2, 3)), make((2, 3)))), Sample((make((3, 2)), make((3, 2))), {"dim": 0}, desc="dim 0"),
                          Sample((NC(make((3, 3))), make((3, 3))), desc="non-contiguous")],
            prims=("_cross",), **_TOL),
-    OpInfo("cdist", lambda mod, a, b, **k: mod.cdist(a, b, **k), _cdist_samples, covers=("cdist",), prims=("_cdist",),
+    OpInfo("cdist", lambda mod, a, b, **k: mod.cdist(a, b, **k), _cdist_samples, covers=("cdist",),
+           prims=("_cdist", "_euclidean_dist"),
            **_TOL),
 )
 
@@ -365,6 +368,7 @@ ERRORS.extend([
     ErrorCase("cross wrong size", lambda mod: mod.cross(mod.ones(2, 2), mod.ones(2, 2), dim=1)),
     ErrorCase("linalg.cross wrong size", lambda mod: mod.linalg.cross(mod.ones(3, 2), mod.ones(3, 2))),
     ErrorCase("cdist columns", lambda mod: mod.cdist(mod.ones(2, 3), mod.ones(2, 4))),
+    ErrorCase("cdist compute mode", lambda mod: mod.cdist(mod.ones(2, 3), mod.ones(2, 3), compute_mode="fast")),
     ErrorCase("inv singular", lambda mod: mod.linalg.inv(mod.tensor([[1.0, 2.0], [2.0, 4.0]]))),
     ErrorCase("inv singular batch", lambda mod: mod.linalg.inv(mod.stack([mod.eye(2), mod.ones(2, 2)]))
               if hasattr(mod, "stack") else mod.linalg.inv(mod.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]))),

@@ -808,7 +808,49 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {_type_name(x1)}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    rows = max(x1._data.shape[-2], x2._data.shape[-2])
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (compute_mode == _CDIST_MODES[0] and rows > 25)):
+        # PyTorch's matrix-product path (its own node, then a view): the same values to rounding
+        _, mov, _ = _ops()
+        out = _euclidean_dist(x1, x2)
+        return mov.view(out, out._data.shape)
     return _cdist(x1, x2, p=float(p))
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+@primitive("EuclideanDistBackward0", save_result=True)
+def _euclidean_dist(x1, x2):
+    # ||a - b||^2 = [-2a, |a|^2, 1] . [b, 1, |b|^2]: one matrix product, clamped at 0 against rounding.
+    n1 = np.sum(x1 * x1, axis=-1, keepdims=True)
+    n2 = np.sum(x2 * x2, axis=-1, keepdims=True)
+    a = np.concatenate([-2 * x1, n1, np.ones_like(n1)], axis=-1)
+    b = np.concatenate([x2, np.ones_like(n2), n2], axis=-1)
+    return np.sqrt(np.maximum(np.matmul(a, np.swapaxes(b, -1, -2)), 0))
+
+
+def _euclidean_ratio(grad, result):
+    ew, _, _ = _ops()
+    zero = result == 0
+    return ew.where(zero, 0.0, grad / ew.where(zero, 1.0, result))  # 0 at coincident points, as PyTorch
+
+
+def _euclidean_dist_vjp_x1(grad, result, x1, x2):
+    _, _, red = _ops()
+    ratio = _euclidean_ratio(grad, result)
+    return x1 * red.sum(ratio, -1, keepdim=True) - matmul(ratio, x2)
+
+
+def _euclidean_dist_vjp_x2(grad, result, x1, x2):
+    _, _, red = _ops()
+    ratio = _euclidean_ratio(grad, result)
+    return x2 * unsqueeze(red.sum(ratio, -2), -1) - matmul(transpose(ratio, -1, -2), x1)
+
+
+defvjp(_euclidean_dist, _euclidean_dist_vjp_x1, _euclidean_dist_vjp_x2)
 
 
 # -- torch.* spellings of chainrule.linalg functions ---------------------------------------------
