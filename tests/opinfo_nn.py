@@ -254,6 +254,9 @@ def _ce_samples(make):
         Sample((make((4,)), np.array(2)), desc="unbatched"),
         Sample((NC(make((3, 4))), np.array([0, 2, 1])), desc="non-contiguous"),
         Sample((make((2, 2)), np.array([1, 0])), desc="tiny"),
+        Sample((make((2, 3)), np.array([-100, -100])), desc="all ignored: NaN loss, zero gradient", gradcheck=False),
+        Sample((make((2, 3)), np.array([-100, -100])), {"label_smoothing": 0.1}, desc="all ignored, smoothing", gradcheck=False),
+        Sample((make((0, 3)), np.zeros(0, dtype=np.int64)), desc="empty batch"),
         Sample((make.float([[-1000.0, 0.0, 1000.0], [1000.0, -1000.0, 0.0]]), np.array([0, 1])), desc="+-1000",
                gradcheck=False),
     ]

@@ -214,12 +214,12 @@ def _nll_parts(x, target, weight, ignore_index):
     else:
         picked = np.take_along_axis(x, np.expand_dims(safe, 1), axis=1).squeeze(1)
     w = np.ones(target.shape, dtype=x.dtype) if weight is None else weight[safe].astype(x.dtype)
-    return picked, np.where(valid, w, 0).astype(x.dtype), safe
+    return picked, np.where(valid, w, 0).astype(x.dtype), safe, valid
 
 
 def _nll_kernel(x, target, weight, *, reduction, ignore_index):
     xo = _opmath(x)
-    picked, w, _ = _nll_parts(xo, target, None if weight is None else _opmath(weight), ignore_index)
+    picked, w, _, _ = _nll_parts(xo, target, None if weight is None else _opmath(weight), ignore_index)
     loss = -w * picked
     if reduction == "none":
         return loss.astype(x.dtype)
@@ -233,11 +233,13 @@ def _nll_backward_kernel(grad, target, weight, *, shape, reduction, ignore_index
     """The gradient of nll_loss in its input: ``-weight * grad`` at each target class."""
     g = _opmath(grad)
     out = np.zeros(shape, dtype=g.dtype)
-    _, w, safe = _nll_parts(out, target, None if weight is None else _opmath(weight), ignore_index)
+    _, w, safe, valid = _nll_parts(out, target, None if weight is None else _opmath(weight), ignore_index)
     if reduction == "mean":
-        total = np.sum(w)
-        g = g / total if total != 0 else g * np.nan
-    vals = -w * g
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = g / np.sum(w)
+    # Ignored targets get exactly 0, even when the mean over no weight is NaN (as PyTorch).
+    with np.errstate(invalid="ignore"):
+        vals = np.where(valid, -w * g, 0).astype(g.dtype, copy=False)
     if len(shape) == 1:
         out[safe] = vals
     else:
