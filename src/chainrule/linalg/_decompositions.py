@@ -309,6 +309,71 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     return _solve(A, B, vector=vector, left=left)
 
 
+# -- triangular solves -----------------------------------------------------------------------------
+
+
+def _triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
+    t = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        t = t.copy()
+        idx = np.arange(t.shape[-1])
+        t[..., idx, idx] = 1
+    return t
+
+
+@primitive("LinalgSolveTriangularBackward0", save_result=True)
+def _solve_triangular(a, b, *, upper, left, unitriangular):
+    t = _triangle(a, upper, unitriangular)
+    if not left:  # X T = B: T^T X^T = B^T
+        t, b = np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)
+    batch = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    with np.errstate(all="ignore"):  # a zero on the diagonal gives infinities, as LAPACK's trtrs
+        try:
+            x = np.linalg.solve(np.broadcast_to(t, batch + t.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:]))
+        except np.linalg.LinAlgError:
+            x = np.full(batch + b.shape[-2:], np.nan, dtype=b.dtype)
+    return x if left else np.swapaxes(x, -1, -2)
+
+
+def _solve_triangular_vjp_b(grad, result, a, b, *, upper, left, unitriangular):
+    return solve_triangular(_mT(a), grad, upper=not upper, left=left, unitriangular=unitriangular)
+
+
+def _solve_triangular_vjp_a(grad, result, a, b, *, upper, left, unitriangular):
+    # As solve's, restricted to the triangle the op reads (without the diagonal if unit).
+    gb = _solve_triangular_vjp_b(grad, result, a, b, upper=upper, left=left, unitriangular=unitriangular)
+    ga = -matmul(gb, _mT(result)) if left else -matmul(_mT(result), gb)
+    if upper:
+        return _triu(ga, 1 if unitriangular else 0)
+    return _tril(ga, -1 if unitriangular else 0)
+
+
+defvjp(_solve_triangular, _solve_triangular_vjp_a, _solve_triangular_vjp_b)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """The solution X of ``A X = B`` (``X A = B`` with ``left=False``) reading only A's upper or lower
+    triangle (and taking its diagonal as ones with ``unitriangular``)."""
+    check_matrix("linalg.solve_triangular", A)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve_triangular(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if B._data.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type {_type_name(A)} "
+            f"and B of type {_type_name(B)} instead"
+        )
+    n = A._data.shape[-1]
+    k = B._data.shape[-2] if left else B._data.shape[-1]
+    if k != n:
+        raise RuntimeError(
+            f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {'x'.join(map(str, B._data.shape[-2:]))})"
+        )
+    return _solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)
+
+
 # -- Cholesky --------------------------------------------------------------------------------------
 
 

@@ -427,6 +427,21 @@ def matrix_exp(A: Tensor) -> Tensor:
     return _matrix_exp(A)
 
 
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * s_max)`` (int64, not differentiable)."""
+    check_matrix("linalg.matrix_rank", A, square=False)
+    a = A._data
+    m, n = a.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(a.dtype).eps * builtins.max(m, n)
+    atol = 0.0 if atol is None else atol
+    if a.size == 0:
+        return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    thr = np.maximum(atol, rtol * s.max(-1, keepdims=True))
+    return Tensor._make(np.asarray(np.sum(s > thr, axis=-1), dtype=np.int64))
+
+
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """Dot products of the vectors along ``dim`` (batches broadcast)."""
     return red.sum(x * y, dim)
