@@ -560,3 +560,9 @@ ERRORS += [
     ErrorCase("median over an empty dim", lambda mod: mod.median(mod.zeros(0, 3), 0)),
     ErrorCase("sort bad dim", lambda mod: mod.sort(mod.ones(2, 3), 2)),
 ]
+
+ERRORS += [
+    ErrorCase("inf norm of empty", lambda mod: mod.norm(mod.zeros(0, 3), float("inf"))),
+    ErrorCase("inf norm over an empty dim", lambda mod: mod.norm(mod.zeros(3, 0), -float("inf"), 1)),
+    ErrorCase("median of bool", lambda mod: mod.median(mod.ones(3, dtype=mod.bool))),
+]

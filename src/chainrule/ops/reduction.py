@@ -751,8 +751,6 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 @primitive("LinalgVectorNormBackward0", save_result=True)
 def _vector_pnorm(x, *, ord, dims, keepdim):
     a = np.abs(x)
-    if a.size == 0 and ord in (math.inf, -math.inf):
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor")
     if ord == math.inf:
         out = np.amax(a, axis=dims, keepdims=keepdim)
     elif ord == -math.inf:
@@ -825,6 +823,13 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         input = to_dtype(input, dtype)
         d = input._data
     dims = _reduced_dims(() if dim is None else dim, keepdim, d.ndim) or tuple(range(d.ndim))
+    if p in (math.inf, -math.inf) and d.size == 0:
+        where_ = "an empty tensor " if dim is None else next(
+            (f"the dimension {i}" for i in dims if d.shape[i] == 0), None)
+        if where_ is not None:  # (PyTorch's message has no space after the dimension)
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {'-' if p < 0 else ''}inf norm on {where_}because "
+                               f"{'this dimension is empty and ' if dim is not None else ''}the operation "
+                               "does not have an identity")
     params = {"ord": float(p), "dims": dims, "keepdim": keepdim}
     return record(_vector_pnorm, _vector_pnorm.kernel(d, **params), (input,), params)
 
@@ -986,7 +991,10 @@ def _median_all(x):
     flat = np.sort(x.reshape(-1))
     if flat.size and np.isnan(flat[-1]):
         return np.asarray(np.nan, dtype=x.dtype)
-    return np.asarray(flat[(flat.size - 1) // 2]) if flat.size else np.asarray(np.nan, dtype=x.dtype)
+    if flat.size:
+        return np.asarray(flat[(flat.size - 1) // 2])
+    # Nothing to pick: NaN, or (as PyTorch returns) the integer type's lowest value.
+    return np.asarray(np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min, dtype=x.dtype)
 
 
 defvjp(_median_all, lambda grad, result, x: _evenly(grad, result, x))
@@ -995,6 +1003,8 @@ defvjp(_median_all, lambda grad, result, x: _evenly(grad, result, x))
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN wins."""
     d = input._data
+    if d.dtype.kind == "b" and d.size:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if dim is None:
         return record(_median_all, _median_all.kernel(d), (input,), None)
     dim = _one_dim(input, dim)
