@@ -139,7 +139,7 @@ def _inplace_cum(method):
 
 
 register(
-    OpInfo("nansum", _call("nansum"), _nansum_samples, covers=("nansum",), prims=("_nansum",),
+    OpInfo("nansum", _call("nansum"), _nansum_samples, covers=("nansum",), prims=("_nansum",), torch_gradgrad=True,
            int_samples=lambda make: [Sample((make.ints((2, 3)),)), Sample((make.bools((3,)), 0))]),
     OpInfo("nanmean", _call("nanmean"), _nansum_samples, covers=("nanmean",), prims=("_nansum",), **_LOOSE),
     OpInfo("prod", _call("prod"), _prod_samples, covers=("prod",), prims=("_prod_all", "_prod_dim", "_shift_along",
@@ -153,7 +153,7 @@ register(
     OpInfo("Tensor.cumprod_", _inplace_cum("cumprod_"), lambda make: _cum_samples(make)[:2], prims=("_cumprod",)),
     OpInfo("logcumsumexp", _call("logcumsumexp"), lambda make: _cum_samples(make) + [
         Sample((make.float([1000.0, -1000.0, 999.0, 1.0]), 0), desc="+-1000")],
-        covers=("logcumsumexp",), prims=("_logcumsumexp",), **_LOOSE),
+        covers=("logcumsumexp",), prims=("_logcumsumexp",), torch_gradgrad=True, **_LOOSE),
 )
 
 
@@ -254,7 +254,7 @@ register(
     OpInfo("Tensor.min", _method("min"), lambda make: _max_dim_samples(make)[:3] + _max_full_samples(make)[:1]),
     OpInfo("max(a, b)", _max_binary("max"), _binary_samples),
     OpInfo("min(a, b)", _max_binary("min"), _binary_samples),
-    OpInfo("amax", _call("amax"), _amax_samples, covers=("amax",), prims=("_amax",),
+    OpInfo("amax", _call("amax"), _amax_samples, covers=("amax",), prims=("_amax",), torch_gradgrad=True,
            int_samples=_extreme_int_samples),
     OpInfo("amin", _call("amin"), _amax_samples, covers=("amin",), prims=("_amin",),
            int_samples=_extreme_int_samples),
@@ -298,7 +298,7 @@ register(
     OpInfo("var_mean", _call("var_mean"), lambda make: _var_samples(make)[:9:2], covers=("var_mean",),
            prims=("_var_of_var_mean", "_mean_of_var_mean"), **_LOOSE),
     OpInfo("std_mean", _call("std_mean"), lambda make: _var_samples(make)[:9:2], covers=("std_mean",),
-           prims=("_std_of_std_mean", "_mean_of_std_mean"), **_LOOSE),
+           prims=("_std_of_std_mean", "_mean_of_std_mean"), torch_gradgrad=True, **_LOOSE),
 )
 
 
@@ -318,7 +318,7 @@ def _logsumexp_samples(make):
 
 
 register(
-    OpInfo("logsumexp", _call("logsumexp"), _logsumexp_samples, covers=("logsumexp",), prims=("_logsumexp",),
+    OpInfo("logsumexp", _call("logsumexp"), _logsumexp_samples, covers=("logsumexp",), prims=("_logsumexp",), torch_gradgrad=True,
            int_samples=lambda make: [Sample((make.ints((2, 3)), 1))], **_LOOSE),
 )
 
@@ -475,16 +475,16 @@ def _order_int_samples(make):
 
 
 register(
-    OpInfo("sort", _call("sort"), _sort_samples, covers=("sort",), prims=("_sort_pick", "_sort_stable_pick"),
+    OpInfo("sort", _call("sort"), _sort_samples, covers=("sort",), prims=("_sort_pick", "_sort_stable_pick"), torch_gradgrad=True,
            int_samples=lambda make: [Sample((make.ints((3, 4)),)), Sample((make.bools((5,)),))]),
     OpInfo("Tensor.sort", _method("sort"), lambda make: _sort_samples(make)[:3], prims=("_sort_pick",)),
     OpInfo("argsort", _call("argsort"), _sort_samples, covers=("argsort",), differentiable=False,
            int_samples=lambda make: [Sample((make.ints((3, 4)),))]),
-    OpInfo("topk", _call("topk"), _topk_samples, covers=("topk",), prims=("_topk_pick",),
+    OpInfo("topk", _call("topk"), _topk_samples, covers=("topk",), prims=("_topk_pick",), torch_gradgrad=True,
            int_samples=_order_int_samples),
     OpInfo("kthvalue", _call("kthvalue"), _kthvalue_samples, covers=("kthvalue",), prims=("_kthvalue_pick",),
            int_samples=lambda make: _order_int_samples(make)[:1]),
-    OpInfo("median", _call("median"), _median_samples, covers=("median",), prims=("_median_all", "_median_pick"),
+    OpInfo("median", _call("median"), _median_samples, covers=("median",), prims=("_median_all", "_median_pick"), torch_gradgrad=True,
            int_samples=lambda make: [Sample((make.ints((3, 5)),)), Sample((make.rng.permutation(15).reshape(3, 5), 1))]),
     OpInfo("mode", _call("mode"), _mode_samples, covers=("mode",), prims=("_mode_pick",),
            int_samples=lambda make: [Sample((make.ints((3, 6), 0, 3), 1))]),
