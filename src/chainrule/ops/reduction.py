@@ -125,11 +125,6 @@ def _one_dim(input: Tensor, dim) -> int:
     return norm_dim(int(dim), input._data.ndim)
 
 
-def _moved(d: np.ndarray, dim: int) -> np.ndarray:
-    """``d`` with at least one dim (0-d tensors reduce along their one pseudo dim)."""
-    return d.reshape(1) if d.ndim == 0 else d
-
-
 # -- gathering and putting back along a dim (Note [Value-selecting gradients]) --------------------
 
 
@@ -157,9 +152,8 @@ defvjp(_take_along, lambda grad, result, x, *, index, dim: _put_along(grad, inde
 @primitive("ScatterAddBackward0", save_inputs=False)
 def _put_along_kernel(g, *, index, dim, shape):
     out = np.zeros(shape, dtype=g.dtype)
-    if index.ndim == 0 or g.size == 0:
-        return out if index.ndim else np.asarray(g, dtype=g.dtype).copy()
-    np.add.at(out, _along_index(index, dim), g)  # add: cummax/cummin pick an index repeatedly
+    if g.size:
+        np.add.at(out, _along_index(index, dim), g)  # add: cummax/cummin pick an index repeatedly
     return out
 
 
@@ -362,8 +356,8 @@ defvjp(_prod_dim, lambda grad, result, x, *, dim, keepdim, dtype: _prod_vjp(grad
 
 
 def _prod_vjp(grad, result, x, dim, keepdim):
-    """``grad * result / x`` without zeros, as PyTorch; with zeros (or when building a graph, where
-    only this form has the right second derivative) the product of the other elements."""
+    """``grad * result / x`` without zeros, as PyTorch; with zeros, ``grad`` times the product of
+    the other elements (prefix and suffix cumprods: exact, and right to any order)."""
     if x.ndim == 0:
         return grad
     dims = None if dim is None else (dim,)
