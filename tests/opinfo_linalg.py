@@ -249,9 +249,9 @@ register(
            lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch"),
                          Sample((_spd(make, (2, 2)),), {"upper": True}, desc="upper"),
                          Sample((make((0, 2, 2)),), desc="empty")],
-           prims=("_cholesky",), **_TOL),
+           prims=("_cholesky[LinalgCholeskyExBackward0]",), **_TOL),
     OpInfo("linalg.cholesky_ex", lambda mod, a: tuple(mod.linalg.cholesky_ex(_sym(a))),
-           lambda make: [Sample((_spd(make, (2, 2)),))], prims=("_cholesky",), **_TOL),
+           lambda make: [Sample((_spd(make, (2, 2)),))], prims=("_cholesky[LinalgCholeskyExBackward0]",), **_TOL),
     OpInfo("linalg.qr", _qr, _qr_samples, prims=("_qr",), **_TOL),
     OpInfo("linalg.eigh", _eigh, lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch"),
                                                Sample((_spd(make, (2, 2)),), {"UPLO": "U"}, desc="UPLO"),
@@ -355,6 +355,44 @@ register(
 )
 
 
+def _chol_factor(mod, a, upper=False):
+    """A Cholesky factor as a function of a (differentiable) square matrix."""
+    low = mod.linalg.cholesky(a @ a.mT + mod.eye(a.shape[-1], dtype=a.dtype) * 2)
+    return low.mT if upper else low
+
+
+def _torch_svd(mod, a, **k):
+    u, s, v = mod.svd(a, **k)
+    n = s.shape[-1]
+    return s, (u[..., :n] * s.unsqueeze(-2)) @ v[..., :n].mT, v[..., :n] * v[..., :n]
+
+
+register(
+    OpInfo("svd", _torch_svd, lambda make: [Sample((make((3, 2)),)), Sample((make((2, 2, 3)),), {"some": False}, desc="some=False")],
+           covers=("svd",), prims=("_svd",), skips={"grad_fn": "its outputs are sign-invariant functions of svd's"}, **_TOL),
+    OpInfo("svd compute_uv=False", lambda mod, a: tuple(mod.svd(a, compute_uv=False)),
+           lambda make: [Sample((make((3, 2)),))], prims=("_svd",), **_TOL),
+    OpInfo("qr", lambda mod, a, *args: tuple(mod.qr(a, *args)),
+           lambda make: [Sample((make((3, 2)),)), Sample((make((2, 2)), False), desc="some=False")],
+           covers=("qr",), prims=("_qr",), **_TOL),
+    OpInfo("cholesky", lambda mod, a, **k: mod.cholesky(_sym(a), **k),
+           lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), {"upper": True}, desc="upper, batch")],
+           covers=("cholesky",), prims=("_cholesky[CholeskyBackward0]",), **_TOL),
+    OpInfo("cholesky_solve", lambda mod, b, a, **k: mod.cholesky_solve(b, _chol_factor(mod, a, **k), **k),
+           lambda make: [Sample((make((2, 2)), make((2, 2)))), Sample((make((2, 2, 1)), make((2, 2))), {"upper": True}, desc="upper, batch")],
+           covers=("cholesky_solve",), prims=("_cholesky_solve", "_cholesky[LinalgCholeskyExBackward0]"), **_TOL),
+    OpInfo("cholesky_solve on a factor", lambda mod, b, factor: mod.cholesky_solve(b, factor),
+           lambda make: [Sample((make((2, 2)), make.float(np.linalg.cholesky(_spd(make, (2, 2))))))],
+           prims=("_cholesky_solve",), skips={
+               "gradcheck": "only L's lower triangle is read, yet torch's gradient (matched) fills the upper one too",
+               "gradgradcheck": "only L's lower triangle is read, yet torch's gradient (matched) fills the upper one too"},
+           **_TOL),
+    OpInfo("cholesky_inverse", lambda mod, a, **k: mod.cholesky_inverse(_chol_factor(mod, a, **k), **k),
+           lambda make: [Sample((make((2, 2)),)), Sample((make((2, 2)),), {"upper": True}, desc="upper")],
+           covers=("cholesky_inverse",), prims=("_cholesky_inverse",), **_TOL),
+)
+
+
 # == errors ===================================================================================
 
 ERRORS.extend([
@@ -394,6 +432,8 @@ ERRORS.extend([
     ErrorCase("solve shapes", lambda mod: mod.linalg.solve(mod.eye(2), mod.ones(3))),
     ErrorCase("solve_triangular vector", lambda mod: mod.linalg.solve_triangular(mod.eye(3), mod.ones(3), upper=True)),
     ErrorCase("solve_triangular shapes", lambda mod: mod.linalg.solve_triangular(mod.eye(3), mod.ones(2, 2), upper=True)),
+    ErrorCase("cholesky_solve sizes", lambda mod: mod.cholesky_solve(mod.ones(3, 1), mod.eye(2))),
+    ErrorCase("cholesky_inverse of a vector", lambda mod: mod.cholesky_inverse(mod.ones(2))),
     ErrorCase("det not square", lambda mod: mod.linalg.det(mod.ones(2, 3))),
     ErrorCase("eigh not square", lambda mod: mod.linalg.eigh(mod.ones(2, 3))),
     ErrorCase("svd of a vector", lambda mod: mod.linalg.svd(mod.ones(3))),

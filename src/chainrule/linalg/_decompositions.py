@@ -417,6 +417,51 @@ def _cholesky_vjp(grad, result, a, *, upper):
 defvjp(_cholesky, _cholesky_vjp)
 
 
+# torch.cholesky (deprecated) records its own node name.
+_cholesky_legacy = primitive("CholeskyBackward0", save_inputs=False, save_result=True)(_cholesky.kernel)
+defvjp(_cholesky_legacy, _cholesky_vjp)
+
+
+def _factor(factor: np.ndarray, upper: bool) -> np.ndarray:
+    """A = L L^T from the triangle of ``factor`` that LAPACK reads."""
+    t = np.triu(factor) if upper else np.tril(factor)
+    return np.swapaxes(t, -1, -2) @ t if upper else t @ np.swapaxes(t, -1, -2)
+
+
+@primitive("CholeskySolveBackward0", save_result=True)
+def _cholesky_solve(b, factor, *, upper):
+    a = _factor(factor, upper)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:]))
+
+
+def _cholesky_solve_vjp_l(grad, result, b, factor, *, upper):
+    # X = A^-1 B with A = L L^T: gA = -gB X^T, and dA = dL L^T + L dL^T gives gL = (gA + gA^T) L.
+    gb = _cholesky_solve(grad, factor, upper=upper)
+    c = matmul(gb, _mT(result))
+    c = c + _mT(c)
+    return -matmul(factor, c) if upper else -matmul(c, factor)
+
+
+defvjp(_cholesky_solve, lambda grad, result, b, factor, *, upper: _cholesky_solve(grad, factor, upper=upper),
+       _cholesky_solve_vjp_l)
+
+
+@primitive("CholeskyInverseBackward0", save_result=True)
+def _cholesky_inverse(factor, *, upper):
+    return np.linalg.inv(_factor(factor, upper))
+
+
+def _cholesky_inverse_vjp(grad, result, factor, *, upper):
+    # R = A^-1: gA = -R g R (R symmetric), then gL = (gA + gA^T) L as for cholesky_solve.
+    ga = -matmul(result, matmul(grad, result))
+    ga = ga + _mT(ga)
+    return matmul(factor, ga) if upper else matmul(ga, factor)
+
+
+defvjp(_cholesky_inverse, _cholesky_inverse_vjp)
+
+
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """The lower-triangular L with ``A = L L^T`` for symmetric positive-definite A (U = L^T with ``upper``)."""
     check_matrix("linalg.cholesky", A)
@@ -468,6 +513,7 @@ def _is_pd(m: np.ndarray) -> bool:
 # -- QR --------------------------------------------------------------------------------------------
 
 QRResult = return_type("linalg_qr", ("Q", "R"))
+TorchQRResult = return_type("qr", ("Q", "R"))  # torch.qr's
 
 
 @multi_primitive("LinalgQrBackward0", 2)
@@ -599,6 +645,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
 # -- singular value decomposition -------------------------------------------------------------------
 
 SVDResult = return_type("linalg_svd", ("U", "S", "Vh"))
+TorchSVDResult = return_type("svd", ("U", "S", "V"))  # torch.svd's
 
 
 @multi_primitive("LinalgSvdBackward0", 3)
@@ -622,7 +669,7 @@ def _svd_vjp(grads, results, a, *, full_matrices):
     u, s, vh = results
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
-    if full_matrices and (gu is not None or gvh is not None) and m != n:
+    if full_matrices and m != n:  # the extra columns of U (rows of Vh) are arbitrary: not differentiable
         u, vh = u[..., :k], vh[..., :k, :]
         gu = None if gu is None else gu[..., :k]
         gvh = None if gvh is None else gvh[..., :k, :]

@@ -12,8 +12,9 @@ from .movement import squeeze_dims, transpose, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
     "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "baddbmm", "baddbmm_", "bmm", "cdist",
-    "cross", "det", "dot", "einsum", "ger", "inner", "inverse", "kron", "logdet", "matmul", "matrix_exp",
-    "matrix_power", "mm", "mv", "outer", "pinverse", "slogdet", "tensordot", "vdot",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "cross", "det", "dot", "einsum", "ger", "inner", "inverse",
+    "kron", "logdet", "matmul", "matrix_exp", "matrix_power", "mm", "mv", "outer", "pinverse", "qr", "slogdet",
+    "svd", "tensordot", "vdot",
 ]
 
 
@@ -900,3 +901,83 @@ def matrix_exp(input: Tensor) -> Tensor:
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """The pseudo-inverse, singular values below ``rcond * s_max`` counting as 0."""
     return _linalg().pinv(input, rtol=rcond)
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
+    """``(U, S, V)`` with ``input = U diag(S) V^T`` (note V, not ``linalg.svd``'s Vh); ``some``:
+    reduced U and V. Without ``compute_uv``, U and V are zeros."""
+    from ..linalg._decompositions import TorchSVDResult
+
+    if compute_uv:
+        u, s, vh = _linalg().svd(input, full_matrices=not some)
+        return TorchSVDResult(u, s, transpose(vh, -2, -1))
+    s = _linalg().svdvals(input)
+    m, n = input._data.shape[-2:]
+    batch, dt = input._data.shape[:-2], input._data.dtype
+    return TorchSVDResult(Tensor._make(np.zeros(batch + (m, m), dt)), s, Tensor._make(np.zeros(batch + (n, n), dt)))
+
+
+def qr(input: Tensor, some: bool = True) -> tuple:
+    """Deprecated spelling of ``chainrule.linalg.qr`` (``some``: reduced, else complete)."""
+    import warnings
+
+    from ..linalg._decompositions import TorchQRResult
+
+    warnings.warn(
+        "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.\n"
+        "The boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
+        "Q, R = torch.qr(A, some)\nshould be replaced with\n"
+        "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')",
+        UserWarning,
+        stacklevel=2,
+    )
+    return TorchQRResult(*_linalg().qr(input, "reduced" if some else "complete"))
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """Deprecated spelling of ``chainrule.linalg.cholesky`` (its node: CholeskyBackward0)."""
+    import warnings
+
+    from ..linalg._decompositions import _cholesky_legacy, check_matrix
+
+    warnings.warn(
+        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch "
+        "release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+        "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+        "This transform will produce equivalent results for all valid (symmetric positive definite) inputs.",
+        UserWarning,
+        stacklevel=2,
+    )
+    check_matrix("linalg.cholesky", input)
+    return _cholesky_legacy(input, upper=upper)
+
+
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """The solution X of ``A X = input`` given A's Cholesky factor ``input2`` (lower, or upper)."""
+    from ..linalg._decompositions import _cholesky_solve, check_matrix
+
+    check_matrix("cholesky_solve", input2, argname="input2")
+    if not isinstance(input, Tensor) or input._data.ndim < 2:
+        raise RuntimeError(
+            f"b should have at least 2 dimensions, but has {getattr(input, 'ndim', 0)} dimensions instead"
+        )
+    if input._data.dtype != input2._data.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {_type_name(input)} and A of type "
+            f"{_type_name(input2)} instead."
+        )
+    if input._data.shape[-2] != input2._data.shape[-1]:
+        n = input2._data.shape[-1]
+        raise RuntimeError(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} by {n} but each b matrix is "
+            f"{input._data.shape[-2]} by {input._data.shape[-1]}"
+        )
+    return _cholesky_solve(input, input2, upper=upper)
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
+    """The inverse of ``A = L L^T`` given its Cholesky factor L (or U with ``upper``)."""
+    from ..linalg._decompositions import _cholesky_inverse, check_matrix
+
+    check_matrix("cholesky_inverse", input)
+    return _cholesky_inverse(input, upper=upper)
