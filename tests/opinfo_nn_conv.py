@@ -432,11 +432,12 @@ register(
 # -- attention --------------------------------------------------------------------------------------
 
 
-def _sdpa_samples(make):
+def _sdpa_math_samples(make):
+    """3-D inputs, or a value head size of its own: PyTorch's math composite (UnsafeViewBackward0)."""
     return [
         Sample((make((1, 2, 2)), make((1, 2, 2)), make((1, 2, 1))), desc="tiny"),
         Sample((make((1, 2, 2)), make((1, 3, 2)), make((1, 3, 1))), {"is_causal": True}, desc="tiny causal"),
-        Sample((make((2, 3, 4, 5)), make((2, 3, 6, 5)), make((2, 3, 6, 2))), {"scale": 0.3}, desc="4-d, scale"),
+        Sample((make((2, 3, 4, 5)), make((2, 3, 6, 5)), make((2, 3, 6, 2))), {"scale": 0.3}, desc="4-d, value head size 2"),
         Sample((make((2, 4, 5)), make((2, 6, 5)), make((2, 6, 3)), Const(make.bools((4, 6)))), desc="bool mask"),
         Sample((make((2, 4, 5)), make((2, 6, 5)), make((2, 6, 3)), Const(make((4, 6)))), desc="float mask"),
         Sample((make((1, 2, 3)), make((1, 2, 3)), make((1, 2, 2)),
@@ -444,9 +445,30 @@ def _sdpa_samples(make):
     ]
 
 
+def _sdpa_fused_samples(make):
+    """4-D inputs with one head size: PyTorch's fused CPU kernel, one node."""
+    return [
+        Sample((make((1, 1, 2, 2)), make((1, 1, 2, 2)), make((1, 1, 2, 2))), desc="tiny"),
+        Sample((make((1, 1, 2, 1)), make((1, 1, 3, 1)), make((1, 1, 3, 1))), {"is_causal": True}, desc="tiny causal"),
+        Sample((make((2, 3, 4, 5)), make((2, 3, 6, 5)), make((2, 3, 6, 5))), {"scale": 0.3}, desc="4-d, scale"),
+        Sample((make((2, 2, 4, 3)), make((2, 2, 6, 3)), make((2, 2, 6, 3)), Const(make.bools((4, 6)))), desc="bool mask"),
+        Sample((make((2, 2, 4, 3)), make((2, 2, 6, 3)), make((2, 2, 6, 3)), Const(make((2, 1, 4, 6)))),
+               desc="broadcast float mask"),
+        Sample((make((1, 4, 3, 2)), make((1, 2, 3, 2)), make((1, 2, 3, 2))), {"enable_gqa": True}, desc="grouped-query heads"),
+        Sample((make((1, 1, 2, 3)), make((1, 1, 2, 3)), make((1, 1, 2, 3)),
+                Const(make.bools((2, 2)) & False)), desc="fully masked rows give zeros", gradcheck=False),
+        Sample((NC(make((1, 2, 3, 2))), make((1, 2, 3, 2)), make((1, 2, 3, 2))),
+               desc="query with a strided last dim: the math composite, as PyTorch"),
+    ]
+
+
 register(
-    OpInfo("nn.functional.scaled_dot_product_attention", _fn("scaled_dot_product_attention"), _sdpa_samples,
+    OpInfo("nn.functional.scaled_dot_product_attention", _fn("scaled_dot_product_attention"), _sdpa_math_samples,
            prims=("_attention_softmax",), torch_gradgrad=True,
+           rtol={"float32": 1e-4, "float64": 1e-9}, atol={"float32": 1e-5, "float64": 1e-10}),
+    # torch has no second derivative for its fused kernel: gradgradcheck only.
+    OpInfo("nn.functional.scaled_dot_product_attention fused", _fn("scaled_dot_product_attention"), _sdpa_fused_samples,
+           prims=("_sdpa_fused", "_sdpa_grad", "_attention_softmax"),
            rtol={"float32": 1e-4, "float64": 1e-9}, atol={"float32": 1e-5, "float64": 1e-10}),
 )
 
