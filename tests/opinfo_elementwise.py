@@ -97,6 +97,8 @@ def _round_decimals_samples(make):
                    desc=f"halves, decimals={d}", gradcheck=False),
         ]
     out.append(Sample((make(()),), {"decimals": 3}, desc="0-d", gradcheck=False))
+    out.append(Sample((make((40,), -50, 50, dtype="float16"),), {"decimals": 1}, desc="float16 (computed in float32)",
+                      gradcheck=False))
     out.append(Sample((NC(make((3, 2))),), {"decimals": 1}, desc="non-contiguous", gradcheck=False))
     return out
 
@@ -279,6 +281,7 @@ def _lerp_samples(make):
         Sample((make((0, 3)), make((3,)), make((3,))), desc="empty"),
         Sample((make((2, 3)), Const(make((2, 3))), make((3,))), desc="end without grad"),
         Sample((make((2,)), make((2,)), make.float([0.5, 0.49999])), desc="weight at the switch"),
+        Sample((make((4,), dtype="float16"), make((4,), dtype="float16"), 0.3), desc="float16"),
     ]
 
 

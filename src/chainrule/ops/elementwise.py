@@ -1888,11 +1888,13 @@ defvjp(_round, lambda grad, result, x: zeros_like(grad))
 def _round_decimals(x, *, decimals):
     # PyTorch's order of operations (scale, round, unscale in the tensor's dtype), so that
     # halfway cases land on the same side.
-    scale = x.dtype.type(10.0 ** builtins.abs(decimals))
+    # float16 computes in float32 (PyTorch's "opmath" type for half).
+    work = np.float32 if x.dtype == np.float16 else x.dtype.type
+    xw = x.astype(work, copy=False)
+    scale = work(10.0 ** builtins.abs(decimals))
     with np.errstate(over="ignore", invalid="ignore"):
-        if decimals >= 0:
-            return _nd(np.rint(x * scale) / scale)
-        return _nd(np.rint(x / scale) * scale)
+        out = np.rint(xw * scale) / scale if decimals >= 0 else np.rint(xw / scale) * scale
+    return _nd(out.astype(x.dtype, copy=False))
 
 
 defvjp(_round_decimals, lambda grad, result, x, *, decimals: zeros_like(grad))
