@@ -141,6 +141,10 @@ register(
            prims=("_mm", "_view"), **_TOL),
     OpInfo("einsum", lambda mod, eq, *ops: mod.einsum(eq, *ops), _einsum_samples, covers=("einsum",),
            prims=("_mm", "_permute", "_sum_dims", "_mul"), **_TOL),
+    OpInfo("einsum sublists", lambda mod, a, b: mod.einsum(a, [0, 1], b, [1, 27], [27, 0]),
+           lambda make: [Sample((make((2, 3)), make((3, 2))))], prims=("_mm",), skips={"grad_fn": _NOT_VIEW}, **_TOL),
+    OpInfo("einsum sublists implicit", lambda mod, a, b: mod.einsum(a, [Ellipsis, 0], b, [Ellipsis, 0]),
+           lambda make: [Sample((make((2, 3)), make((3,))))], prims=("_mm",), skips={"grad_fn": _NOT_VIEW}, **_TOL),
     OpInfo("einsum list", lambda mod, eq, a, b: mod.einsum(eq, [a, b]),
            lambda make: [Sample(("ij,jk", make((2, 3)), make((3, 2))))], prims=("_mm",), **_TOL),
     OpInfo("kron", lambda mod, a, b: mod.kron(a, b),
@@ -434,6 +438,7 @@ ERRORS.extend([
     ErrorCase("solve_triangular shapes", lambda mod: mod.linalg.solve_triangular(mod.eye(3), mod.ones(2, 2), upper=True)),
     ErrorCase("cholesky_solve sizes", lambda mod: mod.cholesky_solve(mod.ones(3, 1), mod.eye(2))),
     ErrorCase("cholesky_inverse of a vector", lambda mod: mod.cholesky_inverse(mod.ones(2))),
+    ErrorCase("eigh output modified in place", lambda mod: _modified_eigenvectors(mod), same_message=False),
     ErrorCase("det not square", lambda mod: mod.linalg.det(mod.ones(2, 3))),
     ErrorCase("eigh not square", lambda mod: mod.linalg.eigh(mod.ones(2, 3))),
     ErrorCase("svd of a vector", lambda mod: mod.linalg.svd(mod.ones(3))),
@@ -450,3 +455,11 @@ ERRORS.extend([
 
 def _leaf2(mod, *shape):
     return mod.ones(*shape, requires_grad=True) * mod.tensor([[1.0, 2.0], [3.0, 5.0], [7.0, 1.0]])
+
+
+def _modified_eigenvectors(mod):
+    a = mod.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    _, v = mod.linalg.eigh(a)
+    with mod.no_grad():
+        v.mul_(2)
+    v.sum().backward()

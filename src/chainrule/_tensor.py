@@ -1038,6 +1038,8 @@ Tensor.addmm_, Tensor.addmv_, Tensor.addbmm_, Tensor.baddbmm_ = _ops.addmm_, _op
 Tensor.cross = _ops.cross
 Tensor.det, Tensor.inverse, Tensor.slogdet, Tensor.logdet = _ops.det, _ops.inverse, _ops.slogdet, _ops.logdet
 Tensor.matrix_power, Tensor.matrix_exp, Tensor.pinverse = _ops.matrix_power, _ops.matrix_exp, _ops.pinverse
+Tensor.svd, Tensor.qr, Tensor.cholesky = _ops.svd, _ops.qr, _ops.cholesky
+Tensor.cholesky_solve, Tensor.cholesky_inverse = _ops.cholesky_solve, _ops.cholesky_inverse
 
 # -- more elementwise methods (ops/elementwise.py) -----------------------------------------------
 Tensor.reciprocal, Tensor.reciprocal_, Tensor.sgn, Tensor.sgn_ = _ops.reciprocal, _ops.reciprocal_, _ops.sgn, _ops.sgn_

@@ -13,7 +13,8 @@ import collections
 
 from .._tensor import Tensor
 from ..autograd.graph import saved_tensors_freed_error
-from ..ops._registry import PrimitiveNode, _modified_error, primitive, record
+from ..autograd import _inplace
+from ..ops._registry import PrimitiveNode, primitive, record
 
 _new = object.__new__
 
@@ -27,7 +28,9 @@ class MultiOutputNode(PrimitiveNode):
         out = []
         for i, (data, version, saved) in enumerate(self._result):
             if version[0] != saved:
-                raise _modified_error(None, 0, self, saved, current=version[0], shape=data.shape, dtype=data.dtype)
+                raise _inplace.modified_error(
+                    None, i, self, saved, current=version[0], shape=data.shape, dtype=data.dtype, version=version
+                )
             t = Tensor._make(data)
             t._grad_fn, t._output_nr, t._requires_grad = self, i, True
             t._version = version

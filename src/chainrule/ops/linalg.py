@@ -580,6 +580,8 @@ def einsum(*args) -> Tensor:
     >>> chainrule.einsum("ij,jk->ik", a, b).shape
     torch.Size([2, 4])
     """
+    if args and isinstance(args[0], Tensor):  # sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        args = _einsum_from_sublists(args)
     if not args or not isinstance(args[0], str):
         raise TypeError("einsum(): the first argument must be the equation string")
     equation, operands = args[0], args[1:]
@@ -630,6 +632,28 @@ def einsum(*args) -> Tensor:
         _, mov, _ = _ops()
         return mov.permute(result, tuple(order))  # a view, never the operand itself (as PyTorch)
     return _permuted(result, order)
+
+
+def _einsum_from_sublists(args: tuple) -> tuple:
+    """``(equation, *operands)`` from PyTorch's sublist form: ints in [0, 52) name dims, ``...`` an ellipsis."""
+
+    def letters(sub) -> str:
+        out = []
+        for d in sub:
+            if d is Ellipsis:
+                out.append("...")
+            elif isinstance(d, (int, np.integer)) and 0 <= d < 52:
+                out.append(chr(ord("A") + d) if d < 26 else chr(ord("a") + d - 26))
+            else:
+                raise RuntimeError(f"einsum(): expected subscript to be within the range [0, 52) but got {d}")
+        return "".join(out)
+
+    operands = args[0:len(args) - len(args) % 2:2]
+    terms = [letters(sub) for sub in args[1::2]][: len(operands)]
+    equation = ",".join(terms)
+    if len(args) % 2:
+        equation += "->" + letters(args[-1])
+    return (equation, *operands)
 
 
 def _einsum_diagonals(op: Tensor, labels: list):
