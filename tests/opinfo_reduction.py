@@ -64,6 +64,7 @@ def _nansum_samples(make):
         Sample((make((2, 3)), (0, 1)), desc="dims tuple"),
         Sample((make(()),), desc="0-d"),
         Sample((make((0, 3)), 1), desc="empty"),
+        Sample((make((4, 300), 0, 1, dtype="float16"),), desc="float16 accumulates in float32"),
     ]
 
 
@@ -108,7 +109,8 @@ def _cum_samples(make):
 
 
 def _cumsum_samples(make):
-    return _cum_samples(make) + [Sample((make((2, 3)), 1), {"dtype": DType("float64")}, desc="dtype float64")]
+    return _cum_samples(make) + [Sample((make((2, 3)), 1), {"dtype": DType("float64")}, desc="dtype float64"),
+                                 Sample((make((2, 300), 0, 1, dtype="float16"), 1), desc="float16 accumulates in float32")]
 
 
 def _cum_int_samples(make):
@@ -286,6 +288,7 @@ def _var_samples(make):
         Sample((make((5,)),), desc="vector"),
         Sample((make.float([[1.5, 1.5, 1.5], [1.0, 2.0, 3.0]]), 1), desc="constant row", gradcheck=False),
         Sample((make((2, 1)), 1), desc="one element: NaN", gradcheck=False),
+        Sample((make((3, 400), 0, 8, dtype="float16"), 1), desc="float16 accumulates in float32"),
     ]
 
 

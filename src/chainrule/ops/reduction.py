@@ -218,7 +218,7 @@ def _rev_cumsum(t: Tensor, dim: int) -> Tensor:
 
 @primitive("SumBackward0", save_inputs=False)
 def _sum_all(x, *, dtype):
-    return np.asarray(np.sum(x, dtype=dtype))
+    return _half(np.sum(x, dtype=_acc(dtype)), dtype)
 
 
 defvjp(_sum_all, lambda grad, result, x, *, dtype: expand(grad, x.shape))
@@ -226,13 +226,22 @@ defvjp(_sum_all, lambda grad, result, x, *, dtype: expand(grad, x.shape))
 
 @primitive("SumBackward1", save_inputs=False)
 def _sum_dims(x, *, dims, keepdim, dtype):
-    return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype))
+    return _half(np.sum(x, axis=dims, keepdims=keepdim, dtype=_acc(dtype)), dtype)
 
 
 defvjp(
     _sum_dims,
     lambda grad, result, x, *, dims, keepdim, dtype: _restore_dims(grad, x.shape, dims, keepdim),
 )
+
+
+def _acc(dtype):
+    """The dtype to accumulate in: float16 sums run in float32, as PyTorch's do."""
+    return np.float32 if np.dtype(dtype) == np.float16 else dtype
+
+
+def _half(out, dtype) -> np.ndarray:
+    return np.asarray(out).astype(dtype, copy=False)
 
 
 def _int_to_long(input: Tensor, dtype):
@@ -252,14 +261,15 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     d = input._data
     dims = _reduced_dims(dim, keepdim, d.ndim)
     if dims is None:
-        return record(_sum_all, np.asarray(np.sum(d, dtype=dt)), (input,), {"dtype": dt})
+        out = np.asarray(np.sum(d, dtype=dt)) if dt != np.float16 else _sum_all.kernel(d, dtype=dt)
+        return record(_sum_all, out, (input,), {"dtype": dt})
     params = {"dims": dims, "keepdim": keepdim, "dtype": dt}
     return record(_sum_dims, _sum_dims.kernel(d, **params), (input,), params)
 
 
 @primitive("NansumBackward0")
 def _nansum(x, *, dims, keepdim, dtype):
-    return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype))
+    return _half(np.nansum(x, axis=dims, keepdims=keepdim, dtype=_acc(dtype)), dtype)
 
 
 # PyTorch multiplies by the not-NaN mask (a NaN or infinite gradient stays so there).
@@ -278,7 +288,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 def _mean(x, axis, keepdims: bool, dtype):
     """NumPy's mean (sum, then divide), but NaN over no elements without a warning, as PyTorch."""
     n = x.size if axis is None else _numel(x.shape[i] for i in axis)
-    total = np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    total = np.sum(x, axis=axis, keepdims=keepdims, dtype=_acc(dtype))
     if n == 0:
         return np.full(np.shape(total), np.nan, dtype=dtype)
     return np.asarray(np.true_divide(total, n)).astype(dtype, copy=False)
@@ -618,7 +628,8 @@ def _var_kernel(x, dims, correction, keepdim):
         if n == 0:
             return np.full(_kept_shape(x.shape, dims) if keepdim else
                            tuple(s for i, s in enumerate(x.shape) if i not in dims), np.nan, dtype=x.dtype)
-        centred = x - np.mean(x, axis=dims, keepdims=True)
+        wide = x.astype(_acc(x.dtype), copy=False)
+        centred = wide - np.mean(wide, axis=dims, keepdims=True)
         total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
         return np.asarray(np.true_divide(total, builtins.max(n - correction, 0))).astype(x.dtype, copy=False)
 
@@ -833,7 +844,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
 
 @primitive("CumsumBackward0", save_inputs=False)
 def _cumsum(x, *, dim, dtype):
-    return np.cumsum(x, axis=dim, dtype=dtype) if x.ndim else np.asarray(x, dtype=dtype).copy()
+    return _half(np.cumsum(x, axis=dim, dtype=_acc(dtype)), dtype) if x.ndim else np.asarray(x, dtype=dtype).copy()
 
 
 defvjp(_cumsum, lambda grad, result, x, *, dim, dtype: _rev_cumsum(grad, dim) if x.ndim else grad)
