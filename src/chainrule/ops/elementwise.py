@@ -1653,8 +1653,9 @@ def _erfc64(x):
 
 
 def _erfinv64(y):
-    """Inverse error function: Winitzki's closed-form guess, then Newton steps on erf (or on
-    erfc in the tails, where 1 - |y| is exact and erf has no digits left)."""
+    """Inverse error function: Winitzki's closed-form guess (relative error below 2e-3), then
+    two Halley steps (cubic convergence) on erf, or on erfc in the tails, where 1 - |y| is
+    exact and erf has no digits left."""
     y = np.asarray(y, dtype=np.float64)
     a = np.abs(y)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1664,9 +1665,12 @@ def _erfinv64(y):
         t = 2.0 / (_math.pi * 0.147) + ln / 2
         x = np.sqrt(np.sqrt(t * t - ln / 0.147) - t)
         tail = ac > 0.5
-        for _ in range(4):
-            f = np.where(tail, (1 - ac) - _erfc64(x), _erf64(x) - ac)
-            x = x - f / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+        f = np.empty_like(x)
+        for _ in range(2):
+            f[~tail] = _erf64(x[~tail]) - ac[~tail]
+            f[tail] = (1 - ac[tail]) - _erfc64(x[tail])
+            step = f / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+            x = x - step / (1 + x * step)
         x = np.where(inside, x, np.where(a == 1, np.inf, np.nan))
     return np.copysign(x, y)
 
