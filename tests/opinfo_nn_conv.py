@@ -8,6 +8,7 @@ forward-only ones (strides, padding, groups, ceil_mode, ...).
 
 from __future__ import annotations
 
+import numpy as np
 from opinfo import ERRORS, Const, ErrorCase, NC, OpInfo, Sample, register
 
 # -- convolution -----------------------------------------------------------------------------------
@@ -139,6 +140,8 @@ def _avg_pool2d_samples(make):
         Sample((make((2, 3, 7, 6)), 3, 2, 1), {"ceil_mode": True}, desc="ceil, include pad"),
         Sample((make((2, 3, 6, 6)), 2), {"divisor_override": 3}, desc="divisor_override"),
         Sample((make((3, 4, 5)), (2, 3), (1, 2)), desc="unbatched"),
+        Sample((make.float([[[[1.0, np.inf, 2.0, 3.0], [-np.inf, 0.0, 1.0, np.nan], [1.0, 2.0, 3.0, 4.0], [1, 2, 3, 4]]]]), 2),
+               desc="inf and nan stay in their windows", gradcheck=False),
     ]
 
 

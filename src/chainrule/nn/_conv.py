@@ -17,9 +17,10 @@ separately: ``y = A_h @ x @ A_w^T``. ``_separable`` applies one small dense matr
 axis (one BLAS product each); the adjoint is the same kernel with the matrices
 transposed, so each such op is a pair of primitives whose rules call each other.
 Pads and nearest resampling only select elements: their matrices are kept as indices
-(``_Select``) and applied by ``np.take``, exactly. Limitation: in average pooling and
-linear resampling an infinite input spreads NaN along its row (0 * inf), where PyTorch
-keeps it inside the windows that contain it.
+(``_Select``) and applied by ``np.take``, exactly. Dense products would spread an
+infinite input along its whole row (0 * inf = NaN); ``_along`` keeps it inside the
+windows that contain it, as PyTorch does (linear resampling differs from PyTorch only
+where PyTorch multiplies an infinity by an exactly-zero weight and gets NaN).
 """
 
 from __future__ import annotations
@@ -602,8 +603,25 @@ def _separable(x, *, mats):
         if isinstance(m, _Select):
             x = np.take(x, m.index, axis=axis)
         else:
-            x = np.moveaxis(np.tensordot(x, m.astype(x.dtype, copy=False), axes=([axis], [1])), -1, axis)
+            x = _along(x, m.astype(x.dtype, copy=False), axis)
     return np.ascontiguousarray(x)
+
+
+def _along(x: np.ndarray, m: np.ndarray, axis: int) -> np.ndarray:
+    """``m`` applied along ``axis`` of ``x``; infinities and NaN reach only the outputs whose
+    weights touch them (a plain product would spread 0 * inf = NaN along the whole row)."""
+    if x.dtype.kind != "f" or np.isfinite(x).all():
+        return np.moveaxis(np.tensordot(x, m, axes=([axis], [1])), -1, axis)
+    bad = ~np.isfinite(x)
+    touch = (m != 0).astype(x.dtype)
+
+    def reached(mask):
+        return np.moveaxis(np.tensordot(mask.astype(x.dtype), touch, axes=([axis], [1])), -1, axis) > 0
+
+    clean = np.moveaxis(np.tensordot(np.where(bad, 0, x), m, axes=([axis], [1])), -1, axis)
+    pos, neg, nan = reached(x == np.inf), reached(x == -np.inf), reached(np.isnan(x))
+    out = np.where(pos, np.inf, np.where(neg, -np.inf, clean))
+    return np.where(nan | (pos & neg), np.nan, out).astype(x.dtype, copy=False)
 
 
 def _transposed(mats: tuple) -> tuple:
