@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
 from ..ops import movement as mov
 from ..ops import reduction as red
 from ..ops._registry import defvjp, primitive
@@ -74,6 +75,7 @@ def check_matrix(name: str, a: Tensor, square: bool = True, argname: str = "A") 
     if d.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor {argname} must have at least 2 dimensions.")
     check_float(name, a)
+    check_real_grad(name, a)
     if square and d.shape[-1] != d.shape[-2]:
         raise RuntimeError(
             f"{name}: {argname} must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
@@ -86,6 +88,16 @@ def check_float(name: str, a: Tensor) -> None:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_name(a)}")
     if dt == np.float16:
         raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {_type_name(a)}")
+
+
+def check_real_grad(name: str, a: Tensor) -> None:
+    """The rules here are derived for real matrices: refuse to record a complex one rather than
+    give wrong gradients."""
+    if a._data.dtype.kind == "c" and a._requires_grad and GRAD_ENABLED.get():
+        raise RuntimeError(
+            f"{name}: chainrule differentiates real matrices only; detach the complex input "
+            "(or compute under chainrule.no_grad())"
+        )
 
 
 def _batch_prefix(a: np.ndarray, index: int) -> str:

@@ -15,7 +15,7 @@ from ..ops import reduction as red
 from ..ops._common import norm_dims
 from ..ops._registry import defvjp, primitive
 from ..ops.linalg import _type_name, matmul
-from ._decompositions import _mT, _vec, check_float, check_matrix, inv, svdvals
+from ._decompositions import _mT, _vec, check_float, check_matrix, check_real_grad, inv, svdvals
 from ._multi import call_multi, multi_primitive, return_type
 
 _INF = math.inf
@@ -79,6 +79,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, d
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(x)}"
         )
+    check_real_grad("linalg.vector_norm", x)
     if dtype is not None:
         x = ew.to_dtype(x, dtype)
     dims = None if dim is None else norm_dims(dim, builtins.max(x._data.ndim, 1))
@@ -424,6 +425,7 @@ def matrix_exp(A: Tensor) -> Tensor:
         )
     if d.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got {_type_name(A)}")
+    check_real_grad("linalg.matrix_exp", A)
     return _matrix_exp(A)
 
 
