@@ -569,3 +569,18 @@ ERRORS += [
     ErrorCase("inf norm over an empty dim", lambda mod: mod.norm(mod.zeros(3, 0), -float("inf"), 1)),
     ErrorCase("median of bool", lambda mod: mod.median(mod.ones(3, dtype=mod.bool))),
 ]
+
+
+# PyTorch's argument parser also takes NumPy's names: axis for dim, keepdims for keepdim.
+register(
+    OpInfo("sum(axis, keepdims)", _call("sum"), lambda make: [
+        Sample((make((2, 3)),), {"axis": 1}, desc="axis"), Sample((make((2, 3)),), {"axis": 0, "keepdims": True})],
+        prims=("_sum_dims",)),
+    OpInfo("Tensor.max(axis)", _method("max"), lambda make: [Sample((make((2, 3)),), {"axis": 1, "keepdims": True})],
+           prims=("_max_pick",)),
+    OpInfo("std(axis, keepdims)", _call("std"), lambda make: [Sample((make((2, 3)),), {"axis": 1, "keepdims": True})],
+           prims=("_std",)),
+    OpInfo("cumsum(axis)", _call("cumsum"), lambda make: [Sample((make((2, 3)),), {"axis": 1})], prims=("_cumsum",)),
+    OpInfo("amax(axis)", _call("amax"), lambda make: [Sample((make((2, 3)),), {"axis": 1, "keepdims": True})],
+           prims=("_amax",)),
+)

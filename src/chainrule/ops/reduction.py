@@ -15,6 +15,7 @@ dim instead share the gradient evenly among tied extrema, as PyTorch does.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import types
 import warnings
@@ -80,6 +81,21 @@ def _alias(prim, node_name: str, name: str):
     twin = primitive(node_name, save_inputs=prim.save_inputs, save_result=prim.save_result)(twin_kernel)
     defvjp(twin, *prim.vjps)
     return twin
+
+
+def _numpy_names(fn):
+    """Accept NumPy's ``axis`` and ``keepdims`` for ``dim`` and ``keepdim``, as PyTorch's
+    argument parser does (``x.sum(axis=0)``)."""
+
+    def op(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return functools.update_wrapper(op, fn)
 
 
 # -- dims -----------------------------------------------------------------------------------------
@@ -251,6 +267,7 @@ def _int_to_long(input: Tensor, dtype):
     return np.dtype(np.int64) if input._data.dtype.kind in "iub" else input._data.dtype
 
 
+@_numpy_names
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum of all elements, or over ``dim`` (an int or a tuple of ints).
 
@@ -277,6 +294,7 @@ defvjp(_nansum, lambda grad, result, x, *, dims, keepdim, dtype: mul(
     _keep(grad, x.shape, dims, keepdim), _const(~np.isnan(x._data))))
 
 
+@_numpy_names
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as zero."""
     dt = _int_to_long(input, dtype)
@@ -327,6 +345,7 @@ def _float_dtype(input: Tensor, dtype, name: str):
     return dt
 
 
+@_numpy_names
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of all elements, or over ``dim``; integer tensors need an explicit float ``dtype``."""
     dt = _float_dtype(input, dtype, "mean")
@@ -338,6 +357,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return record(_mean_dims, _mean_dims.kernel(d, **params), (input,), params)
 
 
+@_numpy_names
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean of the elements that are not NaN (PyTorch composes it the same way: DivBackward0)."""
     _float_dtype(input, dtype, "nanmean")
@@ -386,6 +406,7 @@ def _prod_of_others(x: Tensor, dim: int) -> Tensor:
     return before * after
 
 
+@_numpy_names
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product of all elements, or along one ``dim``; integers multiply to int64."""
     dt = _int_to_long(input, dtype)
@@ -512,6 +533,7 @@ def _binary_extremum(input, other, largest: bool):
     return maximum(input, other) if largest else minimum(input, other)
 
 
+@_numpy_names
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``.
 
@@ -523,6 +545,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     return _extremum("max", input, dim, keepdim, other, True)
 
 
+@_numpy_names
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
     return _extremum("min", input, dim, keepdim, other, False)
@@ -566,18 +589,21 @@ def _amax_dims(name: str, input: Tensor, dim, keepdim: bool) -> tuple:
     return dims
 
 
+@_numpy_names
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The largest values over ``dim`` (all dims by default); ties share the gradient evenly."""
     params = {"dims": _amax_dims("amax", input, dim, keepdim), "keepdim": keepdim}
     return record(_amax, _amax.kernel(input._data, **params), (input,), params)
 
 
+@_numpy_names
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The smallest values over ``dim`` (all dims by default); ties share the gradient evenly."""
     params = {"dims": _amax_dims("amin", input, dim, keepdim), "keepdim": keepdim}
     return record(_amin, _amin.kernel(input._data, **params), (input,), params)
 
 
+@_numpy_names
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """``(min, max)`` over ``dim`` (or over everything)."""
     d = input._data
@@ -609,11 +635,13 @@ def _argextreme(name: str, input: Tensor, dim, keepdim: bool, largest: bool) -> 
     return _const(index if keepdim or d.ndim == 0 else np.squeeze(index, axis=dim))
 
 
+@_numpy_names
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) largest element, of the flattened tensor unless ``dim`` is given."""
     return _argextreme("argmax", input, dim, keepdim, True)
 
 
+@_numpy_names
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the (first) smallest element, of the flattened tensor unless ``dim`` is given."""
     return _argextreme("argmin", input, dim, keepdim, False)
@@ -692,12 +720,14 @@ def _var_args(name: str, input: Tensor, dim, unbiased, keepdim: bool, correction
     return {"dims": dims, "correction": correction, "keepdim": keepdim}
 
 
+@_numpy_names
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over ``dim`` (all dims by default), divided by ``N - correction`` (1: unbiased)."""
     params = _var_args("var", input, dim, unbiased, keepdim, correction)
     return record(_var, _var.kernel(input._data, **params), (input,), params)
 
 
+@_numpy_names
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over ``dim`` (all dims by default); see ``var`` for ``correction``."""
     params = _var_args("std", input, dim, unbiased, keepdim, correction)
@@ -711,11 +741,13 @@ def _with_mean(prim, mean_prim, name, input, dim, unbiased, keepdim, correction)
     return spread, record(mean_prim, _mean_dims.kernel(input._data, **mparams), (input,), mparams)
 
 
+@_numpy_names
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(var, mean)`` over ``dim``."""
     return _with_mean(_var_of_var_mean, _mean_of_var_mean, "var_mean", input, dim, unbiased, keepdim, correction)
 
 
+@_numpy_names
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(std, mean)`` over ``dim``."""
     return _with_mean(_std_of_std_mean, _mean_of_std_mean, "std_mean", input, dim, unbiased, keepdim, correction)
@@ -741,6 +773,7 @@ defvjp(_logsumexp, lambda grad, result, x, *, dims, keepdim: _keep(grad, x.shape
     x - _keep(result, x.shape, dims, keepdim)))
 
 
+@_numpy_names
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
     if input._data.dtype.kind not in "fc":
@@ -850,6 +883,7 @@ def _cumsum(x, *, dim, dtype):
 defvjp(_cumsum, lambda grad, result, x, *, dim, dtype: _rev_cumsum(grad, dim) if x.ndim else grad)
 
 
+@_numpy_names
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sums along ``dim``; integers accumulate in int64."""
     params = {"dim": _one_dim(input, dim), "dtype": _int_to_long(input, dtype)}
@@ -886,6 +920,7 @@ def _cumprod_vjp(grad, result, x, *, dim, dtype=None):
 defvjp(_cumprod, _cumprod_vjp)
 
 
+@_numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running products along ``dim``; integers accumulate in int64."""
     params = {"dim": _one_dim(input, dim), "dtype": _int_to_long(input, dtype)}
@@ -909,11 +944,13 @@ def _cum_extreme(input: Tensor, dim, largest: bool):
     return _picked(_cummax_pick if largest else _cummin_pick, rtype, input, dim, True, index)
 
 
+@_numpy_names
 def cummax(input: Tensor, dim: int):
     """Running maxima along ``dim`` and where each was found (the latest index at ties)."""
     return _cum_extreme(input, dim, True)
 
 
+@_numpy_names
 def cummin(input: Tensor, dim: int):
     """Running minima along ``dim`` and where each was found (the latest index at ties)."""
     return _cum_extreme(input, dim, False)
@@ -942,6 +979,7 @@ def _logcumsumexp_vjp(grad, result, x, *, dim):
 defvjp(_logcumsumexp, _logcumsumexp_vjp)
 
 
+@_numpy_names
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """``log(cumsum(exp(input)))`` along ``dim``, computed without overflow."""
     if input._data.dtype.kind not in "fc":
@@ -962,16 +1000,19 @@ def _logical_reduction(ufunc, input: Tensor, dim, keepdim: bool) -> Tensor:
     return _const(out.astype(np.uint8) if d.dtype == np.uint8 else out)
 
 
+@_numpy_names
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether every element (over ``dim``) is non-zero; uint8 stays uint8, others give bool."""
     return _logical_reduction(np.all, input, dim, keepdim)
 
 
+@_numpy_names
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether some element (over ``dim``) is non-zero; uint8 stays uint8, others give bool."""
     return _logical_reduction(np.any, input, dim, keepdim)
 
 
+@_numpy_names
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """The number of non-zero elements (over ``dim``), as int64."""
     d = input._data
@@ -1005,6 +1046,7 @@ def _median_all(x):
 defvjp(_median_all, lambda grad, result, x: _evenly(grad, result, x))
 
 
+@_numpy_names
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it. NaN wins."""
     d = input._data
@@ -1024,6 +1066,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     return _picked(_median_pick, return_types.median, input, dim, keepdim, index.astype(np.int64))
 
 
+@_numpy_names
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones) and its
     last index."""
@@ -1043,6 +1086,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     return _picked(_mode_pick, return_types.mode, input, dim, keepdim, index)
 
 
+@_numpy_names
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest value along ``dim`` and its index."""
     d = input._data
@@ -1056,6 +1100,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     return _picked(_kthvalue_pick, return_types.kthvalue, input, dim, keepdim, index.astype(np.int64))
 
 
+@_numpy_names
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool | None = None):
     """``(values, indices)`` sorted along ``dim`` (always stably; NaN sorts as the largest)."""
     d = input._data
@@ -1066,6 +1111,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool | 
     return _picked(prim, return_types.sort, input, dim, True, index)
 
 
+@_numpy_names
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim``."""
     d = input._data
@@ -1073,6 +1119,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     return _const(np.zeros((), np.int64) if d.ndim == 0 else _stable_argsort(d, dim, descending).astype(np.int64))
 
 
+@_numpy_names
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices, in order."""
     d = input._data
