@@ -457,8 +457,8 @@ def _check_pool_input(input, nd: int, name: str):
         raise RuntimeError(
             f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input"
         )
-    if d.dtype.kind != "f":
-        raise RuntimeError(f'"{name}" not implemented for \'{_type_name(input).capitalize().replace("Int64", "Long")}\'')
+    if d.dtype.kind not in "fiu":  # integers pool as in PyTorch
+        raise RuntimeError(f'"{name}" not implemented for \'{_type_name(input).capitalize()}\'')
 
 
 def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
@@ -469,7 +469,7 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
         (p, (o - 1) * s + d * (k - 1) + 1 - size - p)
         for p, o, s, d, k, size in zip(padding, out, stride, dilation, kernel, spatial)
     )
-    xp = _pad_array(x, pads, -np.inf)
+    xp = _pad_array(x, pads, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
     win = _windows(xp, out, kernel, stride, dilation)
     flat = win.reshape(win.shape[: 2 + nd] + (-1,))
     arg = np.argmax(flat, axis=-1)
@@ -651,8 +651,8 @@ def _apply_separable(name: str, input: Tensor, mats: tuple) -> Tensor:
     return _SEPARABLE[name](input, mats=tuple(mats))
 
 
-def _avg_matrix(size, k, s, p, out, ceil_mode, count_include_pad, scale=1.0) -> np.ndarray:
-    """Row o averages the window of output o (zero padding, PyTorch's divisor rules)."""
+def _avg_windows(size, k, s, p, out, count_include_pad):
+    """Which inputs each output's window holds (0/1 rows), and its divisor by PyTorch's rules."""
     start = np.arange(out) * s - p
     end = np.minimum(start + k, size + p)
     pool = end - start
@@ -660,7 +660,7 @@ def _avg_matrix(size, k, s, p, out, ceil_mode, count_include_pad, scale=1.0) -> 
     div = pool if count_include_pad else hi - lo
     pos = np.arange(size)
     inside = (pos[None, :] >= lo[:, None]) & (pos[None, :] < hi[:, None])
-    return inside * (scale / div)[:, None]
+    return inside.astype(np.float64), div
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
@@ -669,12 +669,19 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     spatial = input._data.shape[-nd:]
-    mats = []
-    for i, (size, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out)):
-        m = _avg_matrix(size, k, s, p, o, ceil_mode, count_include_pad)
-        if divisor_override is not None:  # a plain window sum, divided once
-            m = (m > 0) / (divisor_override if i == 0 else 1)
-        mats.append(m)
+    windows = [_avg_windows(*args, count_include_pad) for args in zip(spatial, kernel, stride, padding, out)]
+    if input._data.dtype.kind in "iu":  # PyTorch divides integer window sums with truncation
+        sums = _separable(input._data.astype(np.float64), mats=[m for m, _ in windows])
+        div = divisor_override
+        if div is None:
+            div = 1
+            for i, (_, d) in enumerate(windows):
+                div = np.multiply.outer(div, d) if i else d
+        return Tensor._make(np.trunc(sums / div).astype(input._data.dtype))
+    if divisor_override is not None:  # a plain window sum, divided once
+        mats = [m / (divisor_override if i == 0 else 1) for i, (m, _) in enumerate(windows)]
+    else:
+        mats = [m / d[:, None] for m, d in windows]
     return _apply_separable(f"AvgPool{nd}DBackward0", input, mats)
 
 
