@@ -1075,15 +1075,23 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     if d.ndim == 0:
         return _picked(_mode_pick, return_types.mode, input, 0, keepdim, np.zeros((), np.int64))
     _check_reduction_dim("mode", d, dim)
-    moved = np.moveaxis(d, dim, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    index = np.zeros(rows.shape[0], dtype=np.int64)
-    for r, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)
-        best = values[np.argmax(counts)]
-        index[r] = np.flatnonzero(row == best)[-1]
-    index = np.moveaxis(index.reshape(moved.shape[:-1] + (1,)), -1, dim)
+    index = np.expand_dims(_mode_index(np.moveaxis(d, dim, -1)), dim)
     return _picked(_mode_pick, return_types.mode, input, dim, keepdim, index)
+
+
+def _mode_index(rows: np.ndarray) -> np.ndarray:
+    """Per row (last dim): the last index of the most frequent value, the smallest at ties."""
+    m = rows.shape[-1]
+    ordered = np.sort(rows, axis=-1)
+    pos = np.arange(m)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    # Each sorted position's count so far within its run of equal values.
+    run = pos - np.maximum.accumulate(np.where(starts, pos, 0), axis=-1) + 1
+    # The first position reaching the longest run ends the smallest most frequent value.
+    best = np.take_along_axis(ordered, np.argmax(run == run.max(axis=-1, keepdims=True), axis=-1)[..., None], -1)
+    last = m - 1 - np.argmax(np.flip(rows == best, axis=-1), axis=-1)
+    return last.astype(np.int64)
 
 
 @_numpy_names
