@@ -317,7 +317,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     except ValueError:
         from ..ops.elementwise import broadcast_error
 
-        raise broadcast_error(A._data.shape[:-2], batch_b) from None
+        raise broadcast_error(batch_b, A._data.shape[:-2]) from None
     return _solve(A, B, vector=vector, left=left)
 
 
@@ -540,12 +540,12 @@ def _qr(a, *, mode):
 def _qr_square_vjp(gq, gr, q, r):
     """A = QR with R square (m >= n): gA = [gQ + Q copyutl(gR R^T - Q^T gQ)] R^-T, where
     copyutl mirrors the upper triangle into the lower one."""
-    m = 0
+    core = 0
     if gr is not None:
-        m = matmul(gr, _mT(r))
+        core = matmul(gr, _mT(r))
     if gq is not None:
-        m = m - matmul(_mT(q), gq)
-    mirrored = _triu(m) + _mT(_triu(m, 1)) if isinstance(m, Tensor) else None
+        core = core - matmul(_mT(q), gq)
+    mirrored = _triu(core) + _mT(_triu(core, 1)) if isinstance(core, Tensor) else None
     b = 0 if mirrored is None else matmul(q, mirrored)
     if gq is not None:
         b = b + gq
@@ -723,7 +723,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:
 
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values of each matrix, descending."""
-    check_matrix("linalg.svdvals", A, square=False)
+    check_matrix("linalg.svd", A, square=False)
     if A.requires_grad:  # the gradient needs the singular vectors
         return call_multi(_svd, (A,), {"full_matrices": False})[1]
     return Tensor._make(np.linalg.svd(A._data, compute_uv=False) if A._data.size else

@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..ops import elementwise as ew
 from ..ops import movement as mov
 from ..ops import reduction as red
-from ..ops._common import norm_dims
+from ..ops._common import norm_dim, norm_dims
 from ..ops._registry import defvjp, primitive
 from ..ops.linalg import _type_name, matmul
 from ._decompositions import _mT, _vec, check_float, check_matrix, check_real_grad, inv, svdvals
@@ -79,6 +79,10 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, d
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_type_name(x)}"
         )
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}"
+        )
     check_real_grad("linalg.vector_norm", x)
     if dtype is not None:
         x = ew.to_dtype(x, dtype)
@@ -117,11 +121,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if dtype is not None:
         A = ew.to_dtype(A, dtype)
     nd = A._data.ndim
-    d0, d1 = (d % nd if -nd <= d < nd else d for d in dim)
-    if not (0 <= d0 < nd and 0 <= d1 < nd):
-        from ..ops._common import norm_dim
-
-        norm_dim(dim[0], nd), norm_dim(dim[1], nd)
+    d0, d1 = norm_dim(dim[0], nd), norm_dim(dim[1], nd)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord == "fro":
@@ -154,14 +154,14 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
             dim = dim[0]
     if isinstance(dim, tuple):
         if len(dim) != 2:
-            raise RuntimeError(f"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got {list(dim)}")
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
         return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
     if dim is None and ord is not None:
         if A._data.ndim not in (1, 2):
             raise RuntimeError(
                 f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A._data.ndim}D."
             )
-        if A._data.ndim == 2:
+        if A._data.ndim == 2 or isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms
             return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
@@ -215,6 +215,11 @@ defvjp(_pinv, lambda grad, result, a, *, atol, rtol, hermitian: pinv_vjp(grad, r
 
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudo-inverse; singular values at most ``max(atol, rtol * s_max)`` count as 0."""
+    if isinstance(A, Tensor) and (A._data.ndim < 2 or A._data.dtype.kind not in "fc"):
+        raise RuntimeError(
+            f"linalg.pinv({_type_name(A)}{{{list(A._data.shape)}}}): expected a tensor with 2 or more dimensions "
+            "of float, double, cfloat or cdouble types"
+        )
     check_matrix("linalg.pinv", A, square=False)
     atol = atol.item() if isinstance(atol, Tensor) else atol
     rtol = rtol.item() if isinstance(rtol, Tensor) else rtol
@@ -338,7 +343,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
             f"linalg.matrix_power: A must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
         )
     if not isinstance(n, (int, np.integer)):
-        raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     if n == 0:
         eye = Tensor._make(np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape))
         return ew.copy_(ew.clone(A), eye)  # PyTorch's node: CopyBackwards, a zero gradient

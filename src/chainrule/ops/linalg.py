@@ -506,9 +506,13 @@ def _einsum_parse(equation: str, operands: tuple):
     for term in terms:
         labels, i = [], 0
         while i < len(term):
-            if term.startswith("...", i):
+            if term[i] == ".":
+                if not term.startswith("...", i):
+                    raise RuntimeError(f"einsum(): found '.' for operand {len(parsed)} that is not part of any ellipsis")
                 if "..." in labels:
-                    raise RuntimeError("einsum(): found '.' for operand that is not part of any ellipsis")
+                    raise RuntimeError(
+                        f"einsum(): found '.' for operand {len(parsed)} for which an ellipsis was already found"
+                    )
                 labels.append("...")
                 i += 3
                 continue
@@ -765,7 +769,9 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
             stacklevel=2,
         )
         shape = np.broadcast_shapes(input._data.shape, other._data.shape) if input._data.ndim == other._data.ndim else ()
-        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
     return linalg_cross(input, other, dim=dim)
 
 
