@@ -350,3 +350,36 @@ def test_retain_grad_follows_the_new_history(case):
         return t.grad, x.grad
 
     same(program)
+
+
+# -- views made in no_grad mode ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["in place on it", "base modified, then used", "both in no_grad", "view of it, in place",
+                                  "of a leaf, in place", "base modified under no_grad", "read only", "_base"])
+def test_views_made_in_no_grad_mode(case):
+    def program(m):
+        x = leaf(m)
+        y = x * 3
+        with m.no_grad():
+            v = y[0] if case != "of a leaf, in place" else x[0]
+        if case in ("in place on it", "of a leaf, in place"):
+            v.mul_(2)
+        elif case == "base modified, then used":
+            y.mul_(2)
+            return (v * 2).sum()
+        elif case == "both in no_grad":
+            with m.no_grad():
+                v.mul_(2)
+        elif case == "view of it, in place":
+            v[1:].mul_(2)
+        elif case == "base modified under no_grad":
+            with m.no_grad():
+                y.add_(1)
+            return v * 2
+        elif case == "_base":
+            return v._base is y, v.is_leaf, v.grad_fn
+        (y * cot(m)).sum().backward()
+        return y, x.grad
+
+    same(program)

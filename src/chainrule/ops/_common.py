@@ -102,17 +102,17 @@ def check_inplace(self: Tensor) -> None:
         )
     extra = self._extra
     if extra is not None and extra.base is not None:
+        if extra.base_fn is not None and not isinstance(extra.base_fn, Node):
+            from .movement import frozen_view_inplace_error
+
+            error = frozen_view_inplace_error(self)  # split/unbind pieces, views made in no_grad mode
+            if error is not None:
+                raise error
         base = extra.base
         if base._requires_grad and base._grad_fn is None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation."
             )
-        if extra.base_fn is not None and not isinstance(extra.base_fn, Node):
-            from .movement import multi_output_inplace_error
-
-            error = multi_output_inplace_error(self)
-            if error is not None:
-                raise error
 
 
 def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) -> Tensor:
@@ -128,6 +128,12 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
         from .movement import refresh_view
 
         refresh_view(self)  # ``old`` below must carry the view's current history
+    d = self._data
+    if not d.flags.writeable and 0 in d.strides and d.size > 1:  # an expanded tensor
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
     recording = _grad_enabled() and (
         self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
     )

@@ -1278,6 +1278,8 @@ def _fast_inplace(self: Tensor, other) -> bool:
         return _castable(self, other)
     if self._requires_grad or (isinstance(other, Tensor) and other._requires_grad):
         return False
+    if self._extra is not None and self._extra.base is not None:
+        return False  # a view: its base may have gained a history since (Note [Views] in movement.py)
     return _castable(self, other)
 
 

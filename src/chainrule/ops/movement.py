@@ -15,10 +15,10 @@ on (``base_fn``); wherever a view's ``grad_fn`` is read (the property, ``_edge``
 and, when the base has moved on, rebuilds the view's node with ``view_fn(base)``. The
 check is one identity test, made only for tensors that are views.
 
-The pieces of an op with several view outputs (split, chunk, unbind), and views of
-them, are not rebuilt: as PyTorch, chainrule refuses in-place ops on them and raises
-when their ``grad_fn`` is read after their memory was modified in place (their
-``base_fn`` is then a ``_MultiOutputView`` marker).
+The pieces of an op with several view outputs (split, chunk, unbind), views made in
+no_grad mode of tensors that require grad, and views of either, are never rebuilt: as
+PyTorch, chainrule refuses in-place ops on them with grad mode on, and raises when their
+``grad_fn`` is read after their base was modified (their ``base_fn`` is a ``_FrozenView``).
 """
 
 from __future__ import annotations
@@ -43,15 +43,21 @@ __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
 _grad_enabled = GRAD_ENABLED.get
 
 
-class _MultiOutputView:
-    """``base_fn`` of a piece of a multi-output view op (see Note [Views])."""
+class _FrozenView:
+    """``base_fn`` of a view whose history is never rebuilt (see Note [Views]).
 
-    __slots__ = ("version", "name", "index")
+    ``no_grad``: made in no_grad mode from a tensor that requires grad; otherwise a piece
+    ``index`` of a multi-output view op (or a view of one).
+    """
 
-    def __init__(self, out: Tensor, index: int) -> None:
+    __slots__ = ("version", "name", "index", "no_grad", "base_fn")
+
+    def __init__(self, out: Tensor, index: int, no_grad: bool, base_fn) -> None:
         self.version = out._version[0]
         self.name = _short_node_name(out._grad_fn)
         self.index = index
+        self.no_grad = no_grad
+        self.base_fn = base_fn
 
 
 def _short_node_name(node) -> str:
@@ -63,12 +69,21 @@ _MULTI_OUTPUT_TAIL = (
     "This view is the output of a function that returns multiple views. Such functions do not allow the output "
     "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
 )
+_NO_GRAD_TAIL = (
+    "with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+    "inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+)
 
 
-def multi_output_inplace_error(view: Tensor) -> RuntimeError | None:
-    """PyTorch's error for an in-place op on a piece of split/chunk/unbind, or None."""
+def frozen_view_inplace_error(view: Tensor) -> RuntimeError | None:
+    """PyTorch's error for an in-place op (with grad mode on) on a view that cannot be rebuilt, or None."""
     marker = view._extra.base_fn
-    if type(marker) is _MultiOutputView and view._requires_grad:
+    if type(marker) is not _FrozenView:
+        return None
+    if marker.no_grad:
+        return RuntimeError(f"A view was created in no_grad mode and is being modified inplace {_NO_GRAD_TAIL}")
+    if view._requires_grad:
         return RuntimeError(
             f"Output {marker.index} of {marker.name} is a view and is being modified inplace. {_MULTI_OUTPUT_TAIL}"
         )
@@ -81,22 +96,31 @@ def _view_of(out: Tensor, input: Tensor, fn, multi_output: int | None = None) ->
     ``multi_output``: the index of ``out`` among the views one call returns (split, unbind).
     """
     out._version = input._version
+    parent = input._extra
+    if parent is not None and parent.base is None:
+        parent = None
     if _grad_enabled():
-        parent = input._extra
         extra = out._get_extra()
-        if parent is not None and parent.base is not None:
+        if parent is not None:
             parent_fn = parent.view_fn
             extra.base = parent.base
-            extra.view_fn = lambda b: fn(parent_fn(b))
+            extra.view_fn = (lambda b: fn(parent_fn(b))) if parent_fn is not None else None
         else:
             extra.base = input
             extra.view_fn = fn
         if multi_output is not None:
-            extra.base_fn = _MultiOutputView(out, multi_output)
-        elif parent is not None and type(parent.base_fn) is _MultiOutputView:
-            extra.base_fn = _MultiOutputView(out, out._output_nr)
+            extra.base_fn = _FrozenView(out, multi_output, False, None)
+        elif parent is not None and type(parent.base_fn) is _FrozenView:
+            inherited = parent.base_fn
+            extra.base_fn = _FrozenView(out, out._output_nr, inherited.no_grad, inherited.base_fn)
         else:
             extra.base_fn = extra.base._grad_fn
+    elif input._requires_grad or parent is not None:
+        # In no_grad mode only views of tensors that require grad are tracked: PyTorch's
+        # ``_base``, and its errors when such a view or its base is later modified in place.
+        extra = out._get_extra()
+        extra.base = parent.base if parent is not None else input
+        extra.base_fn = _FrozenView(out, 0, True, extra.base._grad_fn)
     return out
 
 
@@ -107,8 +131,15 @@ def refresh_view(view: Tensor) -> None:
     if base._grad_fn is extra.base_fn:
         return
     marker = extra.base_fn
-    if type(marker) is _MultiOutputView:
-        if view._version[0] != marker.version and (view._requires_grad or base._requires_grad):
+    if type(marker) is _FrozenView:
+        if marker.no_grad:
+            # As PyTorch: any in-place change since the view was made (even under no_grad) counts.
+            if (base._grad_fn is not marker.base_fn or view._version[0] != marker.version) and _grad_enabled():
+                raise RuntimeError(
+                    "A view was created in no_grad mode and its base or another view of its base has been modified "
+                    f"inplace {_NO_GRAD_TAIL}"
+                )
+        elif view._version[0] != marker.version and (view._requires_grad or base._requires_grad):
             raise RuntimeError(
                 f"Output {marker.index} of {marker.name} is a view and its base or another view of its base has "
                 f"been modified inplace. {_MULTI_OUTPUT_TAIL}"
