@@ -25,6 +25,7 @@ where PyTorch multiplies an infinity by an exactly-zero weight and gets NaN).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -68,7 +69,11 @@ def _pad_array(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
         crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(pads, x.shape[lead:]))
         x = x[(Ellipsis,) + crop]
         pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
-    return np.pad(x, ((0, 0),) * lead + tuple(pads), constant_values=value)
+    # np.pad costs tens of microseconds in Python for small arrays: fill and copy instead.
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
 
 
 def _windows(xp: np.ndarray, out: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
@@ -474,14 +479,19 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
     flat = win.reshape(win.shape[: 2 + nd] + (-1,))
     arg = np.argmax(flat, axis=-1)
     values = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    offsets = np.unravel_index(arg, kernel)
-    index = np.zeros(arg.shape, dtype=np.int64)
-    for i in range(nd):
-        shape = [1] * arg.ndim
-        shape[2 + i] = out[i]
-        pos = np.arange(out[i]).reshape(shape) * stride[i] - padding[i] + offsets[i] * dilation[i]
-        index = index * spatial[i] + pos
-    return values, index
+    origin, offset = _pool_index_tables(spatial, kernel, stride, padding, dilation, out)
+    return values, origin + offset[arg]
+
+
+@functools.lru_cache(maxsize=256)
+def _pool_index_tables(spatial, kernel, stride, padding, dilation, out):
+    """Flat input index of each window's origin (shape ``out``) and of each kernel offset."""
+    origin = np.zeros((), dtype=np.int64)
+    offset = np.zeros((), dtype=np.int64)
+    for size, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out):
+        origin = np.add.outer(origin * size, np.arange(o) * s - p)
+        offset = np.add.outer(offset * size, np.arange(k) * d)
+    return _frozen(origin), _frozen(offset.ravel())
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name, prim):
@@ -611,6 +621,10 @@ def _along(x: np.ndarray, m: np.ndarray, axis: int) -> np.ndarray:
     """``m`` applied along ``axis`` of ``x``; infinities and NaN reach only the outputs whose
     weights touch them (a plain product would spread 0 * inf = NaN along the whole row)."""
     if x.dtype.kind != "f" or np.isfinite(x).all():
+        if axis == x.ndim - 1:  # plain products: no transposed copies
+            return x @ m.T
+        if axis == x.ndim - 2:
+            return m @ x
         return np.moveaxis(np.tensordot(x, m, axes=([axis], [1])), -1, axis)
     bad = ~np.isfinite(x)
     touch = (m != 0).astype(x.dtype)
@@ -651,6 +665,7 @@ def _apply_separable(name: str, input: Tensor, mats: tuple) -> Tensor:
     return _SEPARABLE[name](input, mats=tuple(mats))
 
 
+@functools.lru_cache(maxsize=256)
 def _avg_windows(size, k, s, p, out, count_include_pad):
     """Which inputs each output's window holds (0/1 rows), and its divisor by PyTorch's rules."""
     start = np.arange(out) * s - p
@@ -660,7 +675,13 @@ def _avg_windows(size, k, s, p, out, count_include_pad):
     div = pool if count_include_pad else hi - lo
     pos = np.arange(size)
     inside = (pos[None, :] >= lo[:, None]) & (pos[None, :] < hi[:, None])
-    return inside.astype(np.float64), div
+    return _frozen(inside.astype(np.float64)), _frozen(div)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A cached geometry array, made read-only so that no caller can change the cache."""
+    a.flags.writeable = False
+    return a
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
@@ -710,11 +731,12 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     return squeeze(out, -2)
 
 
+@functools.lru_cache(maxsize=256)
 def _adaptive_avg_matrix(size: int, out: int) -> np.ndarray:
     start, end = _adaptive_bounds(size, out)
     pos = np.arange(size)
     inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
-    return inside / (end - start)[:, None]
+    return _frozen(inside / (end - start)[:, None])
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -832,6 +854,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 # -- resampling -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def _linear_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarray:
     o = np.arange(out)
     if align_corners:
@@ -845,9 +868,10 @@ def _linear_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarra
     m = np.zeros((out, size))
     np.add.at(m, (o, i0), 1.0 - lam)
     np.add.at(m, (o, i1), lam)
-    return m
+    return _frozen(m)
 
 
+@functools.lru_cache(maxsize=256)
 def _nearest_matrix(size: int, out: int, scale, exact: bool) -> np.ndarray:
     ratio = 1.0 / scale if scale is not None else size / out
     o = np.arange(out)
