@@ -46,6 +46,8 @@ def _addmm_samples(make):
         Sample((make((2, 3)), make((2, 4)), make((4, 3))), {"beta": 0.5, "alpha": 2}, desc="beta, alpha"),
         Sample((make((2, 3)), NC(make((2, 4))), make((4, 3))), {"beta": 0}, desc="beta 0, non-contiguous"),
         Sample((make((2, 3)), make((2, 0)), make((0, 3))), desc="empty inner"),
+        Sample((make.float(np.full((2, 2), np.nan)), make((2, 2)), make((2, 2))), {"beta": 0}, desc="beta 0 ignores NaN input",
+               gradcheck=False),
         Sample((Const(make((2, 3))), make((2, 4)), make((4, 3))), desc="input without grad"),
     ]
 

@@ -156,7 +156,7 @@ def _inv(a):
 defvjp(_inv, lambda grad, result, a: -matmul(_mT(result), matmul(grad, _mT(result))))
 
 
-def inv(A: Tensor, *, out=None) -> Tensor:
+def inv(A: Tensor) -> Tensor:
     """The inverse of each square matrix; raises LinAlgError for a singular one.
 
     >>> chainrule.linalg.inv(chainrule.tensor([[2.0, 0.0], [0.0, 4.0]]))
