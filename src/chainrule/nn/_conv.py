@@ -432,12 +432,16 @@ def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
     stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tuple(stride, nd, "stride")
     padding = _tuple(padding, nd, "padding")
     dilation = _tuple(dilation, nd, "dilation")
+    axes = "DHW"[3 - nd:]
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
-        raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got " + " ".join(f"k{i}: {k}" for i, k in enumerate(kernel)))
-    if any(s <= 0 for s in stride):
-        raise RuntimeError(f"{name}: stride must be greater than zero")
+        raise RuntimeError("kernel size should be greater than zero, but got " + " ".join(f"k{a}: {k}" for a, k in zip(axes, kernel)))
+    if any(s < 0 for s in stride):
+        raise RuntimeError("stride should be greater than zero, but got " + " ".join(f"d{a}: {s}" for a, s in zip(axes, stride)))
     if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"{name}: dilation must be greater than zero")
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + " ".join(f"dilation{a}: {d}" for a, d in zip(axes, dilation)))
     for p, k, d in zip(padding, kernel, dilation):
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(

@@ -295,12 +295,11 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     (1, N * C, *) view, viewed back."""
     _check_float(input, "instance_norm")
     d = input._data
-    if d.ndim < 3:
-        raise ValueError(f"Expected 3D input (got {d.ndim}D input)" if d.ndim == 2 else
-                         f"Expected 2D or more input (got {d.ndim}D input)")
-    n, c = d.shape[:2]
     if use_input_stats and math.prod(d.shape[2:]) <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(d.shape)}")
+    if d.ndim < 3:
+        raise ValueError(f"Expected 3D input (got {d.ndim}D input)")
+    n, c = d.shape[:2]
 
     def repeated(p):
         return None if p is None else reshape(expand(unsqueeze(p, 0), (n, c)), (n * c,))
