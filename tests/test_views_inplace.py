@@ -383,3 +383,28 @@ def test_views_made_in_no_grad_mode(case):
         return y, x.grad
 
     same(program)
+
+
+# In place on such a view itself (v.mul_(3)) PyTorch raises its leaf error; chainrule
+# records it (and gets the gradient right) instead.
+@pytest.mark.parametrize("op", ["zero_", "fill_", "copy_", "setitem", "add_"])
+def test_in_place_without_grad_on_a_view_whose_base_gained_a_history(op):
+    def program(m):
+        s = leaf(m, S)
+        c = m.zeros(3, 4, dtype=m.float64)
+        v = c[1:]
+        c.add_(s)  # c now depends on s; v was made before
+        if op == "zero_":
+            v[:, 1].zero_()
+        elif op == "fill_":
+            v[0].fill_(2.0)
+        elif op == "copy_":
+            v[:, 0].copy_(m.ones(2, dtype=m.float64))
+        elif op == "setitem":
+            v[0, 2] = 5.0
+        else:
+            v[1].add_(1)
+        (c * cot(m)).sum().backward()
+        return c, s.grad
+
+    same(program)

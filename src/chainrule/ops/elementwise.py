@@ -1202,7 +1202,11 @@ defvjp(_copy, lambda grad, result, x, src: zeros_like(grad), lambda grad, result
 def _recording(self: Tensor, other=None) -> bool:
     from ..autograd.grad_mode import GRAD_ENABLED
 
-    return GRAD_ENABLED.get() and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+    return GRAD_ENABLED.get() and (
+        self._requires_grad
+        or (isinstance(other, Tensor) and other._requires_grad)
+        or (self._extra is not None and self._extra.base is not None)  # a view: Note [Views] in movement.py
+    )
 
 
 def zero_(self: Tensor) -> Tensor:

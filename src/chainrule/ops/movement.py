@@ -731,6 +731,9 @@ def setitem_(self: Tensor, index, value) -> None:
     when they also hold ints, ``None`` or partial slices.
     """
     np_index, basic = _convert_index(index)
+    if self._extra is not None and self._extra.base is not None:
+        check_inplace(self)
+        refresh_view(self)  # its base may have gained a history since it was made (Note [Views])
     needs_graph = _grad_enabled() and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     )
