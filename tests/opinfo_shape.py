@@ -341,4 +341,36 @@ ERRORS.extend([
     ErrorCase("unfold step 0", lambda mod: mod.ones(2, 3).unfold(1, 2, 0)),
     ErrorCase("as_strided out of bounds", lambda mod: mod.ones(2, 3).as_strided((10,), (1,))),
     ErrorCase("tril_ on a leaf", lambda mod: _leaf(mod, 2, 2).tril_()),
+    ErrorCase("chunk of 0-d", lambda mod: mod.tensor(1.0).chunk(2)),
+    ErrorCase("split of 0-d", lambda mod: mod.tensor(1.0).split(1)),
+    ErrorCase("tensor_split of 0-d", lambda mod: mod.tensor(1.0).tensor_split(2)),
+    ErrorCase("tensor_split float indices", lambda mod: mod.ones(5).tensor_split(mod.tensor([1.5]))),
+    ErrorCase("unbind of 0-d", lambda mod: mod.tensor(1.0).unbind()),
+    ErrorCase("roll of 0-d with dims", lambda mod: mod.tensor(1.0).roll(1, 0)),
+    # torch's message carries a C++ stack trace after its first line.
+    ErrorCase("unflatten of 0-d", lambda mod: mod.tensor(1.0).unflatten(0, (1,)), same_message=False),
+    ErrorCase("hstack of nothing", lambda mod: mod.hstack([])),
+    ErrorCase("column_stack of nothing", lambda mod: mod.column_stack([])),
+    ErrorCase("repeat_interleave negative", lambda mod: mod.ones(2).repeat_interleave(mod.tensor([1, -1]))),
+    ErrorCase("meshgrid of nothing", lambda mod: mod.meshgrid(indexing="ij")),
+    ErrorCase("cartesian_prod of nothing", lambda mod: mod.cartesian_prod()),
+    ErrorCase("split bad dim", lambda mod: mod.ones(2, 3).split(2, 2)),
+    ErrorCase("rot90 bad dim", lambda mod: mod.ones(2, 3).rot90(1, (0, 2))),
+    ErrorCase("in-place on a split piece", lambda mod: (_leaf(mod, 4) * 1).split(2)[1].mul_(2)),
+    ErrorCase("in-place on an unbind piece", lambda mod: (_leaf(mod, 2, 2) * 1).unbind()[0].add_(1)),
+    ErrorCase("split piece used after its base changed", lambda mod: _used_after_change(mod)),
+    ErrorCase("in-place on a view made in no_grad mode", lambda mod: _no_grad_view(mod).mul_(2)),
 ])
+
+
+def _used_after_change(mod):
+    y = _leaf(mod, 4) * 1
+    a, _ = y.split(2)
+    y.mul_(2)
+    return a * 1
+
+
+def _no_grad_view(mod):
+    y = _leaf(mod, 2, 2) * 1
+    with mod.no_grad():
+        return y[0]

@@ -656,9 +656,15 @@ def _unbind(x, *, index):
 defvjp(_unbind, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
 
 
+def _no_dims_error(dim: int) -> IndexError:
+    return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+
+
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim`` as a tuple of views."""
     d = input._data
+    if d.ndim == 0:
+        raise _no_dims_error(dim)
     dim = norm_dim(dim, d.ndim)
     out = []
     for i in range(d.shape[dim]):
@@ -922,6 +928,13 @@ def _tensor_list(tensors, fn: str) -> list:
     return list(tensors)
 
 
+def _nonempty(tensors, fn: str) -> list:
+    tensors = _tensor_list(tensors, fn)
+    if not tensors:
+        raise RuntimeError(f"{fn} expects a non-empty TensorList")
+    return tensors
+
+
 def _common_dtype(tensors) -> np.dtype:
     rt = tensors[0].dtype
     for t in tensors[1:]:
@@ -999,14 +1012,14 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
 
 def hstack(tensors, *, out=None) -> Tensor:
     """Concatenate column-wise: along dim 1, or dim 0 when the inputs are 1-d."""
-    tensors = atleast_1d(*_tensor_list(tensors, "hstack"))
+    tensors = atleast_1d(*_nonempty(tensors, "hstack"))
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors, *, out=None) -> Tensor:
     """Concatenate row-wise (dim 0), treating 1-d inputs as rows."""
-    tensors = atleast_2d(*_tensor_list(tensors, "vstack"))
+    tensors = atleast_2d(*_nonempty(tensors, "vstack"))
     return cat([tensors] if isinstance(tensors, Tensor) else list(tensors), 0)
 
 
@@ -1015,13 +1028,13 @@ row_stack = vstack
 
 def dstack(tensors, *, out=None) -> Tensor:
     """Concatenate depth-wise (dim 2), after making every input at least 3-d."""
-    tensors = atleast_3d(*_tensor_list(tensors, "dstack"))
+    tensors = atleast_3d(*_nonempty(tensors, "dstack"))
     return cat([tensors] if isinstance(tensors, Tensor) else list(tensors), 2)
 
 
 def column_stack(tensors, *, out=None) -> Tensor:
     """Stack 0-d and 1-d inputs as columns (and matrices as they are) along dim 1."""
-    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in _tensor_list(tensors, "column_stack")]
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in _nonempty(tensors, "column_stack")]
     return cat(cols, 1)
 
 
@@ -1031,6 +1044,8 @@ def column_stack(tensors, *, out=None) -> Tensor:
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dimension ``dim`` into ``sizes`` (one of them may be -1)."""
     d = input._data
+    if d.ndim == 0:
+        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no dimensions")
     dim = norm_dim(dim, d.ndim)
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
@@ -1045,12 +1060,22 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 def _dim_list(dims, ndim: int) -> tuple:
+    if ndim == 0 and not isinstance(dims, (int, np.integer)) and len(dims) == 0:
+        return ()
+    if ndim == 0:
+        raise _no_dims_error(dims if isinstance(dims, (int, np.integer)) else dims[0])
     return tuple(norm_dim(int(d), ndim) for d in ((dims,) if isinstance(dims, (int, np.integer)) else dims))
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
     """A view with dimensions ``source`` moved to positions ``destination``."""
     ndim = input._data.ndim
+    if ndim == 0:
+        for d in ((source,) if isinstance(source, (int, np.integer)) else tuple(source)) + (
+            (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+        ):
+            norm_dim(int(d), 0)
+        return getitem(input, Ellipsis)  # PyTorch's node here is an alias
     src, dst = _dim_list(source, ndim), _dim_list(destination, ndim)
     if len(src) != len(dst):
         raise RuntimeError(
@@ -1060,8 +1085,6 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     for name, ds in (("source", src), ("destination", dst)):
         if len(set(ds)) != len(ds):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
-    if ndim == 0:
-        return getitem(input, Ellipsis)  # PyTorch's node here is an alias
     order = [None] * ndim
     for s, t in zip(src, dst):
         order[t] = s
@@ -1166,6 +1189,8 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
                 f"repeats must have the same size as input along dim, but got repeats.size(0) = {r.shape[0]} "
                 f"and input.size(0) = {d.shape[dim]}"
             )
+        if (r < 0).any():
+            raise RuntimeError("repeats can not be negative")
         index = np.repeat(np.arange(d.shape[dim]), r)
         return getitem(input, (slice(None),) * dim + (Tensor._make(index),))
     r = _int_arg(repeats)
@@ -1314,8 +1339,10 @@ def _pieces(input: Tensor, dim: int, sizes, prim) -> tuple:
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Views of ``tensor`` in pieces of ``split_size_or_sections`` along ``dim`` (a size, or a list of sizes)."""
     d = tensor._data
+    if d.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = norm_dim(dim, d.ndim)
-    size = d.shape[dim] if d.ndim else 1
+    size = d.shape[dim]
     if isinstance(split_size_or_sections, (int, np.integer)) or (
         isinstance(split_size_or_sections, Tensor) and split_size_or_sections._data.ndim == 0
     ):
@@ -1341,6 +1368,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = input._data
+    if d.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     dim = norm_dim(dim, d.ndim)
     size = d.shape[dim]
     if size == 0:
@@ -1351,11 +1380,18 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     """Views of ``input`` split into ``n`` near-equal sections, or at the given indices, along ``dim``."""
     d = input._data
+    if d.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     dim = norm_dim(dim, d.ndim)
     size = d.shape[dim]
     spec = indices_or_sections
     if isinstance(spec, Tensor):
-        if spec._data.dtype.kind not in "iu" or spec._data.ndim > 1:
+        if spec._data.dtype.kind not in "iu":
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                f"{_dtype.scalar_type_name(spec.dtype)}"
+            )
+        if spec._data.ndim > 1:
             raise RuntimeError(
                 "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional "
                 f"tensor, but got a tensor with {spec._data.ndim} dims"
@@ -1549,6 +1585,8 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     """Coordinate grids from 0-d/1-d tensors: output ``i`` varies along dim ``i`` ("ij") or as NumPy's "xy"."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
         import warnings
 
@@ -1579,6 +1617,8 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
 
 def cartesian_prod(*tensors) -> Tensor:
     """Every combination of the elements of 1-d tensors, one per row (like ``itertools.product``)."""
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     for t in tensors:
         if t._data.ndim != 1:
             raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
