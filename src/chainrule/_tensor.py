@@ -1035,6 +1035,7 @@ Tensor.masked_fill_, Tensor.masked_scatter_ = _ops.masked_fill_, _ops.masked_sca
 Tensor.outer, Tensor.ger, Tensor.vdot, Tensor.inner, Tensor.kron = _ops.outer, _ops.ger, _ops.vdot, _ops.inner, _ops.kron
 Tensor.addmm, Tensor.addmv, Tensor.addbmm, Tensor.baddbmm = _ops.addmm, _ops.addmv, _ops.addbmm, _ops.baddbmm
 Tensor.addmm_, Tensor.addmv_, Tensor.addbmm_, Tensor.baddbmm_ = _ops.addmm_, _ops.addmv_, _ops.addbmm_, _ops.baddbmm_
+Tensor.addr, Tensor.addr_ = _ops.addr, _ops.addr_
 Tensor.cross = _ops.cross
 Tensor.det, Tensor.inverse, Tensor.slogdet, Tensor.logdet = _ops.det, _ops.inverse, _ops.slogdet, _ops.logdet
 Tensor.matrix_power, Tensor.matrix_exp, Tensor.pinverse = _ops.matrix_power, _ops.matrix_exp, _ops.pinverse

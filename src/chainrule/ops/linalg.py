@@ -11,7 +11,7 @@ from ._registry import defvjp, primitive, record
 from .movement import squeeze_dims, transpose, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
-    "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "baddbmm", "baddbmm_", "bmm", "cdist",
+    "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "addr", "addr_", "baddbmm", "baddbmm_", "bmm", "cdist",
     "cholesky", "cholesky_inverse", "cholesky_solve", "cross", "det", "dot", "einsum", "ger", "inner", "inverse",
     "kron", "logdet", "matmul", "matrix_exp", "matrix_power", "mm", "mv", "outer", "pinverse", "qr", "slogdet",
     "svd", "tensordot", "vdot",
@@ -353,6 +353,19 @@ defvjp(
 )
 
 
+@primitive("AddrBackward0")
+def _addr(input, vec1, vec2, *, beta, alpha):
+    return _add_product(input, np.multiply.outer(vec1, vec2), beta, alpha)
+
+
+defvjp(
+    _addr,
+    lambda grad, result, input, v1, v2, *, beta, alpha: _scaled(grad, beta),
+    lambda grad, result, input, v1, v2, *, beta, alpha: _scaled(matmul(grad, v2), alpha),
+    lambda grad, result, input, v1, v2, *, beta, alpha: _scaled(matmul(v1, grad), alpha),
+)
+
+
 @primitive("AddmvBackward0")
 def _addmv(input, mat, vec, *, beta, alpha):
     return _add_product(input, np.matmul(mat, vec), beta, alpha)
@@ -439,6 +452,17 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     return _addmv(input, mat, vec, beta=beta, alpha=alpha)
 
 
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    input, vec1, vec2 = as_tensor_arg(input), as_tensor_arg(vec1, "vec1"), as_tensor_arg(vec2, "vec2")
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    _check_same_dtype(input, vec1, vec2)
+    _check_add_input(input, (vec1._data.shape[0], vec2._data.shape[0]))
+    return _addr(input, vec1, vec2, beta=beta, alpha=alpha)
+
+
 def _dims(t: Tensor) -> str:
     return "x".join(str(s) for s in t._data.shape)
 
@@ -483,6 +507,7 @@ def _inplace_form(fn, name: str):
 
 
 addmm_ = _inplace_form(addmm, "addmm_")
+addr_ = _inplace_form(addr, "addr_")
 addmv_ = _inplace_form(addmv, "addmv_")
 addbmm_ = _inplace_form(addbmm, "addbmm_")
 baddbmm_ = _inplace_form(baddbmm, "baddbmm_")
