@@ -902,16 +902,16 @@ def _legacy_empty(shape: tuple) -> bool:
 
 
 @_variadic("CatBackward0")
-def _cat(*xs, dim, dtype):
+def _cat(*xs, dim, dtype, bounds=None):
     kept = [x for x in xs if not _legacy_empty(x.shape)] or list(xs[:1])
     return np.concatenate([x.astype(dtype, copy=False) for x in kept], axis=dim)
 
 
-def _cat_vjp(i, grad, result, *xs, dim, dtype):
-    if _legacy_empty(tuple(xs[i].shape)) and grad.ndim != 1:
+# ``bounds[i]``: where input i lies along ``dim`` in the result (None: a skipped empty 1-d input).
+def _cat_vjp(i, grad, result, *xs, dim, dtype, bounds):
+    if bounds[i] is None:
         return reshape(_slice_view(grad, 0, 0, 0), (0,))
-    start = sum(x.shape[dim] for x in xs[:i] if not (_legacy_empty(tuple(x.shape)) and grad.ndim != 1))
-    return _slice_view(grad, dim, start, start + xs[i].shape[dim])
+    return _slice_view(grad, dim, *bounds[i])
 
 
 defvjp(_cat, _cat_vjp)
@@ -971,7 +971,15 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                 )
     dt = _common_dtype(tensors)
     arrays = [t._data for t in tensors]
-    return record(_cat, _cat.kernel(*arrays, dim=dim, dtype=dt), tuple(tensors), {"dim": dim, "dtype": dt})
+    bounds, start = [], 0
+    for a in arrays:
+        if _legacy_empty(a.shape) and len(ref) != 1:
+            bounds.append(None)
+        else:
+            bounds.append((start, start + a.shape[dim]))
+            start += a.shape[dim]
+    params = {"dim": dim, "dtype": dt, "bounds": bounds}
+    return record(_cat, _cat.kernel(*arrays, dim=dim, dtype=dt), tuple(tensors), params)
 
 
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
