@@ -269,6 +269,18 @@ register(
                          Sample((_spd(make, (2, 2)),), {"upper": True}, desc="upper"),
                          Sample((make((0, 2, 2)),), desc="empty")],
            prims=("_cholesky[LinalgCholeskyExBackward0]",), **_TOL),
+    OpInfo("linalg.cholesky reads one triangle", lambda mod, a, **k: mod.linalg.cholesky(a, **k),
+           lambda make: [Sample((make.float(_spd(make, (3, 3)) + np.triu(np.ones((3, 3)), 1) * 0.3),)),
+                         Sample((make.float(_spd(make, (3, 3)) + np.triu(np.ones((3, 3)), 1) * 0.3),), {"upper": True},
+                                desc="upper")],
+           prims=("_cholesky[LinalgCholeskyExBackward0]",),
+           skips={"gradcheck": "the input is not symmetric: perturbations leave the set the gradient is for",
+                  "gradgradcheck": "the input is not symmetric: perturbations leave the set the gradient is for"}, **_TOL),
+    OpInfo("linalg.cholesky_ex failing", lambda mod, a, **k: tuple(mod.linalg.cholesky_ex(a, **k)),
+           lambda make: [Sample((Const(make.float([[1.0, 5.0], [-3.0, -1.0]])),), {"upper": up}, desc=f"upper={up}")
+                         for up in (False, True)] + [
+               Sample((Const(make.float([[[4.0, 2.0, 0.0], [2.0, 1.0, 1.0], [0.0, 1.0, 3.0]], np.eye(3)])),), desc="batch")],
+           differentiable=False),
     OpInfo("linalg.cholesky_ex", lambda mod, a: tuple(mod.linalg.cholesky_ex(_sym(a))),
            lambda make: [Sample((_spd(make, (2, 2)),))], prims=("_cholesky[LinalgCholeskyExBackward0]",), **_TOL),
     OpInfo("linalg.qr", _qr, _qr_samples, prims=("_qr",), **_TOL),

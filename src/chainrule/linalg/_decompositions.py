@@ -408,10 +408,12 @@ def _not_pd_error(name: str, a: np.ndarray) -> LinAlgError:
 
 @primitive("LinalgCholeskyExBackward0", save_inputs=False, save_result=True)
 def _cholesky(a, *, upper):
+    # LAPACK reads one triangle: the upper one for U (NumPy reads the lower one: of A^T, then).
+    src = np.swapaxes(a, -1, -2) if upper else a
     try:
-        low = np.linalg.cholesky(a)
+        low = np.linalg.cholesky(src)
     except np.linalg.LinAlgError:
-        raise _not_pd_error("linalg.cholesky", a) from None
+        raise _not_pd_error("linalg.cholesky", src) from None
     return np.swapaxes(low, -1, -2).copy() if upper else low
 
 
@@ -493,7 +495,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     except LinAlgError:
         if check_errors:
             raise
-        a = A._data
+        a = np.swapaxes(A._data, -1, -2) if upper else A._data  # the triangle LAPACK reads, as lower
         flat = a.reshape((-1,) + a.shape[-2:])
         res = np.tril(flat)
         infos = np.zeros(flat.shape[0], dtype=np.int32)
