@@ -68,6 +68,8 @@ def _conv_transpose1d_samples(make):
         Sample((make((2, 4, 3)), make((4, 3, 3))), {"stride": 3, "dilation": 2, "padding": 1}, desc="dilated"),
         Sample((make((2, 4, 3)), make((4, 1, 2)), make((2,))), {"groups": 2}, desc="groups"),
         Sample((make((4, 3)), make((4, 2, 2))), desc="unbatched"),
+        Sample((make((1, 2, 3)), make((2, 1, 2)), make((1,))), {"stride": 1, "dilation": 3, "output_padding": 2},
+               desc="output_padding past the stride"),
     ]
 
 
@@ -283,6 +285,9 @@ def _interp_samples(make):
         Sample((make((1, 2, 4)),), {"scale_factor": 2.5, "mode": "linear"}, desc="linear 1-d"),
         Sample((make((1, 1, 2, 2, 2)),), {"scale_factor": 2, "mode": "trilinear", "align_corners": False}, desc="trilinear"),
         Sample((make((1, 2, 6, 6)),), {"size": (3, 2), "mode": "area"}, desc="area"),
+        Sample((make((1, 2, 3, 4)),), {"scale_factor": 1.3}, desc="nearest 2-d: a dim that keeps its size is copied"),
+        Sample((make((1, 2, 5, 3)),), {"scale_factor": 2.1}, desc="nearest 2-d: twice the size halves indices"),
+        Sample((make((1, 2, 3, 4)),), {"scale_factor": 1.3, "mode": "bilinear"}, desc="bilinear: same-size dim copied"),
         Sample((make.float([[[1.0, float("-inf"), 2.0]]]),), {"scale_factor": 2}, desc="nearest copies -inf", gradcheck=False),
     ]
 

@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops import mean, squeeze, sum, unsqueeze
+from ..ops import getitem, mean, squeeze, sum, unsqueeze
 from ..ops._registry import defvjp, primitive, record
 
 __all__ = [
@@ -187,8 +187,17 @@ def _conv_input_grad_kernel(g, w, b, *, stride, pads, dilation, groups, spatial)
     return _add_bias(np.ascontiguousarray(xp[(Ellipsis,) + crop]), b)
 
 
+def _conv_to(x, w, like, *, stride, pads, dilation, groups):
+    """Convolution cropped to ``like``'s spatial size: the adjoint of a transposed convolution
+    whose output_padding went past the stride (those last outputs reach no input)."""
+    out = _convolution(x, w, None, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    if out.shape[2:] != like.shape[2:]:
+        out = getitem(out, (Ellipsis,) + tuple(slice(0, s) for s in like.shape[2:]))
+    return out
+
+
 def _conv_input_grad_vjp_g(grad, result, g, w, b, *, stride, pads, dilation, groups, spatial):
-    return _convolution(grad, w, None, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    return _conv_to(grad, w, g, stride=stride, pads=pads, dilation=dilation, groups=groups)
 
 
 def _conv_input_grad_vjp_w(grad, result, g, w, b, *, stride, pads, dilation, groups, spatial):
@@ -216,8 +225,8 @@ defvjp(
     lambda grad, result, x, g, *, stride, pads, dilation, groups, kernel: _conv_input_grad(
         g, grad, None, stride=stride, pads=pads, dilation=dilation, groups=groups, spatial=x.shape[2:]
     ),
-    lambda grad, result, x, g, *, stride, pads, dilation, groups, kernel: _convolution(
-        x, grad, None, stride=stride, pads=pads, dilation=dilation, groups=groups
+    lambda grad, result, x, g, *, stride, pads, dilation, groups, kernel: _conv_to(
+        x, grad, g, stride=stride, pads=pads, dilation=dilation, groups=groups
     ),
 )
 
@@ -860,6 +869,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 @functools.lru_cache(maxsize=256)
 def _linear_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarray:
+    if out == size:  # PyTorch copies a dim that keeps its size, whatever the scale factor
+        return _frozen(np.eye(size))
     o = np.arange(out)
     if align_corners:
         src = o * ((size - 1) / (out - 1)) if out > 1 else np.zeros(out)
@@ -876,10 +887,16 @@ def _linear_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarra
 
 
 @functools.lru_cache(maxsize=256)
-def _nearest_matrix(size: int, out: int, scale, exact: bool) -> np.ndarray:
-    ratio = 1.0 / scale if scale is not None else size / out
+def _nearest_matrix(size: int, out: int, scale, exact: bool, shortcuts: bool) -> np.ndarray:
     o = np.arange(out)
-    src = np.floor((o + 0.5) * ratio) if exact else np.floor(o * np.float32(ratio))
+    # PyTorch's 2-D nearest kernel copies a dim that keeps its size and halves indices for
+    # exactly twice the size, whatever the scale factor; its 1-D and 3-D kernels do not.
+    if shortcuts and out == size:
+        return _index_matrix(o, size)
+    if shortcuts and out == 2 * size:
+        return _index_matrix(o >> 1, size)
+    ratio = 1.0 / scale if scale is not None else size / out
+    src = np.floor((o + 0.5) * ratio) if exact else np.floor(o.astype(np.float32) * np.float32(ratio))
     return _index_matrix(np.minimum(src.astype(np.int64), size - 1), size)
 
 
@@ -919,7 +936,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         mats = [_linear_matrix(s, o, bool(align_corners), sc) for s, o, sc in zip(spatial, out, scales)]
         name = {1: "UpsampleLinear1DBackward0", 2: "UpsampleBilinear2DBackward0", 3: "UpsampleTrilinear3DBackward0"}[nd]
     elif mode in ("nearest", "nearest-exact"):
-        mats = [_nearest_matrix(s, o, sc, mode == "nearest-exact") for s, o, sc in zip(spatial, out, scales)]
+        shortcuts = mode == "nearest" and nd == 2
+        mats = [_nearest_matrix(s, o, sc, mode == "nearest-exact", shortcuts) for s, o, sc in zip(spatial, out, scales)]
         name = f"UpsampleNearest{'Exact' if mode == 'nearest-exact' else ''}{nd}DBackward0"
     elif mode == "area":
         if nd == 1:
