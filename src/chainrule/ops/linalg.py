@@ -8,6 +8,9 @@ import numpy as np
 from .._tensor import Tensor
 from ._common import as_tensor_arg, norm_dim
 from ._registry import defvjp, primitive, record
+from . import elementwise as ew
+from . import movement as mov
+from . import reduction as red
 from .movement import squeeze_dims, transpose, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
@@ -179,13 +182,6 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 # -- products built on matmul -------------------------------------------------------------------
 
 
-def _ops():
-    """The sibling families, imported late (they import this module's names in turn)."""
-    from . import elementwise, movement, reduction
-
-    return elementwise, movement, reduction
-
-
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two vectors: ``input[i] * vec2[j]``.
 
@@ -197,7 +193,6 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
-    ew, _, _ = _ops()
     return ew.mul(unsqueeze(input, 1), vec2)  # PyTorch's node is MulBackward0 too
 
 
@@ -244,7 +239,6 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum of products over the last dimension of both (a product when either is 0-d)."""
     input, other = as_tensor_arg(input), as_tensor_arg(other, "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
-        ew, _, _ = _ops()
         return ew.mul(input, other)
     if input._data.shape[-1] != other._data.shape[-1]:
         raise RuntimeError(
@@ -288,7 +282,6 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     free_a = [d for d in range(a._data.ndim) if d not in ca]
     free_b = [d for d in range(b._data.ndim) if d not in cb]
     k = _prod(sa[d] for d in ca)
-    _, mov, _ = _ops()
     a2 = mov.reshape(_permuted(a, free_a + ca), (_prod(sa[d] for d in free_a), k))
     b2 = mov.reshape(_permuted(b, cb + free_b), (k, _prod(sb[d] for d in free_b)))
     # PyTorch's node: the view that shapes the product (ViewBackward0)
@@ -306,14 +299,12 @@ def _permuted(t: Tensor, order: list) -> Tensor:
     """``t.permute(order)``, or ``t`` itself when ``order`` is the identity."""
     if order == list(range(t._data.ndim)):
         return t
-    _, mov, _ = _ops()
     return mov.permute(t, tuple(order))
 
 
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """Kronecker product: blocks ``input[i, j] * other`` (the smaller rank is padded with 1s)."""
     input, other = as_tensor_arg(input), as_tensor_arg(other, "other")
-    ew, mov, _ = _ops()
     n = max(input._data.ndim, other._data.ndim)
     sa = (1,) * (n - input._data.ndim) + input._data.shape
     sb = (1,) * (n - other._data.ndim) + other._data.shape
@@ -642,7 +633,6 @@ def einsum(*args) -> Tensor:
                     f"previously seen size {prev}"
                 )
             sizes[c] = s if s != 1 else prev
-    _, _, red = _ops()
     terms = []
     for k, (labels, op) in enumerate(zip(inputs, operands, strict=True)):
         op, labels = _einsum_diagonals(op, labels)
@@ -658,7 +648,6 @@ def einsum(*args) -> Tensor:
         result, labels = _einsum_pair(result, labels, *terms[k], keep)
     order = [labels.index(c) for c in out]
     if result is operands[0] and order == list(range(len(order))):
-        _, mov, _ = _ops()
         return mov.permute(result, tuple(order))  # a view, never the operand itself (as PyTorch)
     return _permuted(result, order)
 
@@ -694,7 +683,6 @@ def _einsum_diagonals(op: Tensor, labels: list):
         op = _permuted(op, rest + where_c)
         n = op._data.shape[-1]
         idx = Tensor._make(np.arange(n))
-        _, mov, _ = _ops()
         op = mov.getitem(op, (Ellipsis,) + (idx,) * len(where_c))
         labels = [labels[i] for i in rest] + [c]
     return op, labels
@@ -702,7 +690,6 @@ def _einsum_diagonals(op: Tensor, labels: list):
 
 def _einsum_pair(a: Tensor, la: list, b: Tensor, lb: list, keep: set):
     """The product of two terms, summing the labels they share that nothing later needs."""
-    ew, mov, red = _ops()
     shared = [c for c in la if c in lb]
     contracted = [c for c in shared if c not in keep]
     # A contracted label of size 1 on one side only broadcasts: sum each side by itself.
@@ -816,7 +803,6 @@ def _cdist(x1, x2, *, p):
 
 def _cdist_dist_grad(grad, result, x1, x2, p):
     """d(sum grad * dist) / d(x1 - x2), over (..., P, R, M); zero where a distance is 0."""
-    ew, _, _ = _ops()
     diff = unsqueeze(x1, -2) - unsqueeze(x2, -3)
     g = unsqueeze(grad, -1)
     if p == 0:
@@ -834,12 +820,10 @@ def _cdist_dist_grad(grad, result, x1, x2, p):
 
 
 def _cdist_vjp_x1(grad, result, x1, x2, *, p):
-    _, _, red = _ops()
     return red.sum(_cdist_dist_grad(grad, result, x1, x2, p), -2)
 
 
 def _cdist_vjp_x2(grad, result, x1, x2, *, p):
-    _, _, red = _ops()
     return -red.sum(_cdist_dist_grad(grad, result, x1, x2, p), -3)
 
 
@@ -869,7 +853,6 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     rows = max(x1._data.shape[-2], x2._data.shape[-2])
     if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (compute_mode == _CDIST_MODES[0] and rows > 25)):
         # PyTorch's matrix-product path (its own node, then a view): the same values to rounding
-        _, mov, _ = _ops()
         out = _euclidean_dist(x1, x2)
         return mov.view(out, out._data.shape)
     return _cdist(x1, x2, p=float(p))
@@ -889,19 +872,16 @@ def _euclidean_dist(x1, x2):
 
 
 def _euclidean_ratio(grad, result):
-    ew, _, _ = _ops()
     zero = result == 0
     return ew.where(zero, 0.0, grad / ew.where(zero, 1.0, result))  # 0 at coincident points, as PyTorch
 
 
 def _euclidean_dist_vjp_x1(grad, result, x1, x2):
-    _, _, red = _ops()
     ratio = _euclidean_ratio(grad, result)
     return x1 * red.sum(ratio, -1, keepdim=True) - matmul(ratio, x2)
 
 
 def _euclidean_dist_vjp_x2(grad, result, x1, x2):
-    _, _, red = _ops()
     ratio = _euclidean_ratio(grad, result)
     return x2 * unsqueeze(red.sum(ratio, -2), -1) - matmul(transpose(ratio, -1, -2), x1)
 
