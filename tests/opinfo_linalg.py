@@ -205,6 +205,11 @@ def _square_samples(make, shapes=((3, 3), (2, 2, 2), (0, 2, 2))):
     return out
 
 
+def _moduli(w):
+    """|w| and |w + 1|: a complex number up to conjugation, as real tensors."""
+    return w.abs(), (w + 1).abs()
+
+
 def _slogdet(mod, a):
     return tuple(mod.linalg.slogdet(a))
 
@@ -295,6 +300,16 @@ register(
            lambda make: [Sample((_spd(make, (3, 3)),)), Sample((_spd(make, (2, 2, 2)),), desc="batch"),
                          Sample((make.float(2 * np.eye(3)),), desc="repeated eigenvalues", gradcheck=False)],
            prims=("_eigh",), **_TOL),
+    # Forward only (chainrule refuses to record them). Complex results are compared through moduli (the test
+    # harness compares real tensors), eigenvectors by modulus only (their phases are LAPACK's choice).
+    OpInfo("linalg.eig", lambda mod, a: (lambda r: (*_moduli(r.eigenvalues), r.eigenvectors.abs(), str(r.eigenvalues.dtype)))(
+        mod.linalg.eig(a)),
+           lambda make: [Sample((Const(make((3, 3))),)), Sample((Const(make((2, 2, 2))),), desc="batch"),
+                         Sample((Const(make.float([[0.0, -1.0], [1.0, 0.0]])),), desc="complex pair")],
+           differentiable=False, **_TOL),
+    OpInfo("linalg.eigvals", lambda mod, a: (*_moduli(mod.linalg.eigvals(a)), str(mod.linalg.eigvals(a).dtype)),
+           lambda make: [Sample((Const(make((3, 3))),)), Sample((Const(make.float([[0.0, -1.0], [1.0, 0.0]])),), desc="complex pair")],
+           differentiable=False, **_TOL),
     OpInfo("linalg.svd", _svd, lambda make: [Sample((make((3, 2)),), {"full_matrices": False}),
                                              Sample((make((2, 2, 3)),), {"full_matrices": False}, desc="wide batch"),
                                              Sample((make((3, 3)),), desc="square"),
@@ -478,6 +493,9 @@ ERRORS.extend([
     ErrorCase("vector_norm string ord", lambda mod: mod.linalg.vector_norm(mod.ones(3), "fro")),
     ErrorCase("norm three dims", lambda mod: mod.linalg.norm(mod.ones(3, 3, 3), dim=(0, 1, 2))),
     ErrorCase("svdvals of int", lambda mod: mod.linalg.svdvals(mod.ones(2, 2, dtype=mod.int64))),
+    # torch differentiates eig; chainrule refuses to record it (reported).
+    ErrorCase("eig requiring grad", lambda mod: mod.linalg.eig(_leaf2(mod, 3, 2)[:2]) if mod.__name__ == "chainrule"
+              else mod.linalg.eig(mod.ones(2, 3)), same_message=False),
     ErrorCase("det not square", lambda mod: mod.linalg.det(mod.ones(2, 3))),
     ErrorCase("eigh not square", lambda mod: mod.linalg.eigh(mod.ones(2, 3))),
     ErrorCase("svd of a vector", lambda mod: mod.linalg.svd(mod.ones(3))),

@@ -656,6 +656,38 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     return Tensor._make(np.linalg.eigvalsh(A._data, UPLO=UPLO.upper()))
 
 
+# -- general eigendecomposition (forward only) -----------------------------------------------------
+
+EigResult = return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
+_COMPLEX_OF = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+
+def _check_no_grad(name: str, a: Tensor) -> None:
+    if a._requires_grad and GRAD_ENABLED.get():
+        raise RuntimeError(
+            f"{name}: chainrule does not differentiate general (non-symmetric) eigendecompositions yet; "
+            "use linalg.eigh for symmetric matrices, or detach the input"
+        )
+
+
+def eig(A: Tensor) -> tuple:
+    """Complex ``(eigenvalues, eigenvectors)`` of square matrices (unit-norm eigenvectors, as LAPACK's)."""
+    check_matrix("linalg.eig", A)
+    _check_no_grad("linalg.eig", A)
+    a = A._data
+    w, v = np.linalg.eig(a)
+    dt = _COMPLEX_OF.get(a.dtype, a.dtype)
+    return EigResult(Tensor._make(w.astype(dt)), Tensor._make(v.astype(dt)))
+
+
+def eigvals(A: Tensor) -> Tensor:
+    """The complex eigenvalues of square matrices."""
+    check_matrix("linalg.eigvals", A)
+    _check_no_grad("linalg.eigvals", A)
+    a = A._data
+    return Tensor._make(np.linalg.eigvals(a).astype(_COMPLEX_OF.get(a.dtype, a.dtype)))
+
+
 # -- singular value decomposition -------------------------------------------------------------------
 
 SVDResult = return_type("linalg_svd", ("U", "S", "Vh"))
