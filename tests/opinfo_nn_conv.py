@@ -512,6 +512,7 @@ ERRORS += [
     ErrorCase("pixel_shuffle channels", lambda mod: _F(mod).pixel_shuffle(mod.ones(1, 3, 2, 2), 2)),
     ErrorCase("layer_norm int normalized_shape", lambda mod: _F(mod).layer_norm(mod.ones(2, 3), 3)),
     ErrorCase("layer_norm shape mismatch", lambda mod: _F(mod).layer_norm(mod.ones(2, 3), (4,))),
+    ErrorCase("group_norm one value per group", lambda mod: _F(mod).group_norm(mod.ones(1, 4), 4)),
     ErrorCase("group_norm groups", lambda mod: _F(mod).group_norm(mod.ones(2, 3, 4), 2)),
     ErrorCase("batch_norm one value per channel", lambda mod: _F(mod).batch_norm(mod.ones(1, 3), None, None, training=True)),
     ErrorCase("embedding float indices", lambda mod: _F(mod).embedding(mod.ones(2), mod.ones(3, 2))),

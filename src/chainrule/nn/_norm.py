@@ -206,6 +206,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
             raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of channels in input, but got "
                                f"{what} of shape {list(p._data.shape)} and input of shape {list(d.shape)}")
     _check_affine_dtype(input, weight, bias)
+    stats_shape = [n * c // num_groups, num_groups, *d.shape[2:]]
+    if stats_shape[0] * math.prod(d.shape[2:]) == 1:  # PyTorch's check, on the shape it normalises
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {stats_shape}")
     return _NORM_PRIMS["NativeGroupNormBackward0"](
         input, weight, bias, stat_shape=(n, num_groups, -1), axes=(2,),
         affine_shape=(c,) + (1,) * (d.ndim - 2), eps=eps,
