@@ -55,14 +55,20 @@ def _probs(q: Tensor, k: Tensor, mask, scale: float, causal: bool) -> Tensor:
     """The attention weights, with chainrule ops (differentiable in q and k)."""
     scores = mul(matmul(q, transpose(k, -2, -1)), scale)
     if causal:
-        scores = where(Tensor._make(np.tril(np.ones(scores.shape[-2:], dtype=bool))), scores, _NEG_INF[scores._data.dtype])
+        scores = where(
+            Tensor._make(np.tril(np.ones(scores.shape[-2:], dtype=bool))),
+            scores,
+            _NEG_INF[scores._data.dtype],
+        )
     if mask is not None:
         m = Tensor._make(mask)
         scores = where(m, scores, _NEG_INF[scores._data.dtype]) if mask.dtype == np.bool_ else scores + m
     return _attention_softmax(scores)
 
 
-_NEG_INF = {np.dtype(d): Tensor._make(np.asarray(-np.inf, dtype=d)) for d in ("float16", "float32", "float64")}
+_NEG_INF = {
+    np.dtype(d): Tensor._make(np.asarray(-np.inf, dtype=d)) for d in ("float16", "float32", "float64")
+}
 
 
 def _score_grad(grad, q, k, v, mask, scale, causal):
@@ -96,7 +102,11 @@ _memo: list = [None]
 def _weights_and_score_grad(g, q, k, v, mask, scale, causal):
     hit = _memo[0]
     key = (g, q, k, v, mask)
-    if hit is not None and all(a is b for a, b in zip(hit[0], key)) and hit[1] == (scale, causal):
+    if (
+        hit is not None
+        and all(a is b for a, b in zip(hit[0], key, strict=False))
+        and hit[1] == (scale, causal)
+    ):
         return hit[2], hit[3]
     p = _probs_array(q, k, mask=mask, scale=scale, causal=causal)
     dp = np.matmul(g, np.swapaxes(v, -1, -2))
@@ -125,7 +135,9 @@ _GRAD_COMPOSITES = (_grad_q_composite, _grad_k_composite, _grad_v_composite)
 
 def _sdpa_grad_vjp(i: int):
     def rule(grad, result, g, q, k, v, *, mask, scale, causal, which):
-        return _composite_grad(_GRAD_COMPOSITES[which], i)(grad, result, g, q, k, v, mask=mask, scale=scale, causal=causal)
+        return _composite_grad(_GRAD_COMPOSITES[which], i)(
+            grad, result, g, q, k, v, mask=mask, scale=scale, causal=causal
+        )
 
     return rule
 
@@ -134,7 +146,11 @@ defvjp(_sdpa_grad, *(_sdpa_grad_vjp(i) for i in range(4)))
 defvjp(
     _sdpa_fused,
     *(
-        (lambda grad, result, q, k, v, _which=which, **params: _sdpa_grad(grad, q, k, v, which=_which, **params))
+        (
+            lambda grad, result, q, k, v, _which=which, **params: _sdpa_grad(
+                grad, q, k, v, which=_which, **params
+            )
+        )
         for which in range(3)
     ),
 )
@@ -143,23 +159,36 @@ defvjp(
 def _fused_applies(q: Tensor, k: Tensor, v: Tensor, attn_mask, dropout_p: float) -> bool:
     """PyTorch's choice of its fused CPU kernel (see the module docstring)."""
     return (
-        q._data.ndim == 4 and k._data.ndim == 4 and v._data.ndim == 4
+        q._data.ndim == 4
+        and k._data.ndim == 4
+        and v._data.ndim == 4
         and q._data.shape[-1] == k._data.shape[-1] == v._data.shape[-1]
-        and dropout_p == 0.0 and q._data.size > 0 and k._data.size > 0
+        and dropout_p == 0.0
+        and q._data.size > 0
+        and k._data.size > 0
         and (attn_mask is None or not attn_mask.requires_grad)
         and all(t._data.strides[-1] == t._data.itemsize or t._data.shape[-1] == 1 for t in (q, k, v))
     )
 
 
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
-                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
-                                 enable_gqa: bool = False) -> Tensor:
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
     """softmax(query @ key^T * scale + mask) @ value over the last two dims.
 
     ``attn_mask`` is a bool mask (True: attend) or a float bias; ``is_causal`` masks future keys.
     """
     if is_causal and attn_mask is not None:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+        raise RuntimeError(
+            "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+        )
     q = query._data
     if q.dtype != key._data.dtype or q.dtype != value._data.dtype:
         raise RuntimeError(
@@ -199,7 +228,8 @@ def _repeat_heads(t: Tensor, heads: int) -> Tensor:
         return t
     if heads % shape[-3]:
         raise RuntimeError(
-            f"Number of heads in key and value must divide the number of heads in query, but got {shape[-3]} and {heads}")
+            f"Number of heads in key and value must divide the number of heads in query, but got {shape[-3]} and {heads}"
+        )
     r = heads // shape[-3]
     t = expand(unsqueeze(t, -3), shape[:-2] + (r,) + shape[-2:])
     return reshape(t, shape[:-3] + (heads,) + shape[-2:])

@@ -37,11 +37,32 @@ from ..ops import getitem, mean, squeeze, sum, unsqueeze
 from ..ops._registry import defvjp, primitive, record
 
 __all__ = [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-    "conv_transpose2d", "conv_transpose3d", "embedding", "fold", "interpolate", "lp_pool1d",
-    "lp_pool2d", "max_pool1d", "max_pool2d", "pad", "pixel_shuffle", "pixel_unshuffle",
-    "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "embedding",
+    "fold",
+    "interpolate",
+    "lp_pool1d",
+    "lp_pool2d",
+    "max_pool1d",
+    "max_pool2d",
+    "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -56,7 +77,9 @@ def _tuple(value, n: int, name: str = "value") -> tuple:
     if len(value) == 1:
         return value * n
     if len(value) != n:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match the convolution dimensions, but got {name}={list(value)}")
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} values to match the convolution dimensions, but got {name}={list(value)}"
+        )
     return value
 
 
@@ -66,13 +89,15 @@ def _pad_array(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
         return x
     lead = x.ndim - len(pads)
     if any(lo < 0 or hi < 0 for lo, hi in pads):
-        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(pads, x.shape[lead:]))
+        crop = tuple(
+            slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(pads, x.shape[lead:], strict=False)
+        )
         x = x[(Ellipsis,) + crop]
         pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
     # np.pad costs tens of microseconds in Python for small arrays: fill and copy instead.
-    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads))
+    shape = x.shape[:lead] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[lead:], pads, strict=False))
     out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
-    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads))] = x
+    out[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[lead:], pads, strict=False))] = x
     return out
 
 
@@ -97,7 +122,8 @@ def _fold_windows(cols: np.ndarray, padded: tuple, out: tuple, kernel: tuple, st
     # One strided add per kernel offset: every output position at once.
     for off in np.ndindex(*kernel):
         target = tuple(
-            slice(o * d, o * d + (m - 1) * s + 1, s) for o, d, m, s in zip(off, dilation, out, stride)
+            slice(o * d, o * d + (m - 1) * s + 1, s)
+            for o, d, m, s in zip(off, dilation, out, stride, strict=False)
         )
         xp[(Ellipsis,) + target] += cols[(Ellipsis,) + off]
     return xp
@@ -106,7 +132,7 @@ def _fold_windows(cols: np.ndarray, padded: tuple, out: tuple, kernel: tuple, st
 def _out_size(spatial, kernel, stride, pads, dilation) -> tuple:
     return tuple(
         (s + lo + hi - d * (k - 1) - 1) // st + 1
-        for s, k, st, (lo, hi), d in zip(spatial, kernel, stride, pads, dilation)
+        for s, k, st, (lo, hi), d in zip(spatial, kernel, stride, pads, dilation, strict=False)
     )
 
 
@@ -181,9 +207,9 @@ def _conv_input_grad_kernel(g, w, b, *, stride, pads, dilation, groups, spatial)
     cols = np.matmul(wm, _grad_columns(g, groups))  # (groups, C/groups * K, N * P)
     cols = cols.reshape((groups, cg) + kernel + (n,) + out)
     cols = cols.transpose(2 + nd, 0, 1, *range(3 + nd, 3 + 2 * nd), *range(2, 2 + nd))  # (N, g, cg, *out, *k)
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads, strict=False))
     xp = _fold_windows(cols, padded, out, kernel, stride, dilation).reshape((n, groups * cg) + padded)
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
+    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads, strict=False))
     return _add_bias(np.ascontiguousarray(xp[(Ellipsis,) + crop]), b)
 
 
@@ -201,7 +227,9 @@ def _conv_input_grad_vjp_g(grad, result, g, w, b, *, stride, pads, dilation, gro
 
 
 def _conv_input_grad_vjp_w(grad, result, g, w, b, *, stride, pads, dilation, groups, spatial):
-    return _conv_weight_grad(grad, g, stride=stride, pads=pads, dilation=dilation, groups=groups, kernel=w.shape[2:])
+    return _conv_weight_grad(
+        grad, g, stride=stride, pads=pads, dilation=dilation, groups=groups, kernel=w.shape[2:]
+    )
 
 
 # conv_transpose is this kernel as a forward op, and PyTorch names its node as a
@@ -209,7 +237,12 @@ def _conv_input_grad_vjp_w(grad, result, g, w, b, *, stride, pads, dilation, gro
 _conv_transpose_prim = primitive("ConvolutionBackward0")(_conv_input_grad_kernel)
 _conv_input_grad = primitive("ConvolutionBackwardBackward0")(_conv_input_grad_kernel)
 for _p in (_conv_transpose_prim, _conv_input_grad):
-    defvjp(_p, _conv_input_grad_vjp_g, _conv_input_grad_vjp_w, lambda grad, result, g, w, b, **params: _bias_grad(grad))
+    defvjp(
+        _p,
+        _conv_input_grad_vjp_g,
+        _conv_input_grad_vjp_w,
+        lambda grad, result, g, w, b, **params: _bias_grad(grad),
+    )
 
 
 @primitive("ConvolutionBackwardBackward0")
@@ -240,11 +273,14 @@ def _type_name(t: Tensor) -> str:
 
 def _check_conv_args(input: Tensor, weight: Tensor, bias, nd: int, groups: int, transposed: bool) -> None:
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"conv{nd}d(): argument 'input' and 'weight' must be Tensor, not {type(input).__name__}")
+        raise TypeError(
+            f"conv{nd}d(): argument 'input' and 'weight' must be Tensor, not {type(input).__name__}"
+        )
     if weight._data.ndim != nd + 2:
         raise RuntimeError(
-            f"weight should have at least three dimensions" if weight._data.ndim < 3 else
-            f"Expected {nd + 2}-dimensional input for {nd + 2}-dimensional weight {list(weight._data.shape)}, "
+            "weight should have at least three dimensions"
+            if weight._data.ndim < 3
+            else f"Expected {nd + 2}-dimensional input for {nd + 2}-dimensional weight {list(weight._data.shape)}, "
             f"but got {input._data.ndim}-dimensional input of size {list(input._data.shape)} instead"
         )
     if input._data.ndim != nd + 2:
@@ -259,7 +295,9 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias, nd: int, groups: int, 
             f"expected scalar type {_type_name(input).capitalize()} but found {_type_name(weight).capitalize()}"
         )
     if bias is not None and bias._data.dtype != input._data.dtype:
-        raise RuntimeError(f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same")
+        raise RuntimeError(
+            f"Input type ({_type_name(input)}) and bias type ({_type_name(bias)}) should be the same"
+        )
     c = input._data.shape[1]
     w = weight._data.shape
     if transposed:
@@ -308,7 +346,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
         elif padding == "same":
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
-            total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+            total = tuple(d * (k - 1) for d, k in zip(dilation, kernel, strict=False))
             pads = tuple((t // 2, t - t // 2) for t in total)
         else:
             raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
@@ -319,9 +357,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
     if any(p < 0 for p, _ in pads):
         raise RuntimeError("negative padding is not supported")
     spatial = input._data.shape[2:]
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
-    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if any(p < e for p, e in zip(padded, effective)):
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads, strict=False))
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel, strict=False))
+    if any(p < e for p, e in zip(padded, effective, strict=False)):
         raise RuntimeError(
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, effective))}). Kernel size can't be greater than actual input size"
@@ -331,7 +369,15 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
     return squeeze(out, 0) if unbatched else out
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """1-D convolution (cross-correlation) of ``input`` (N, C, L) with ``weight`` (O, C/groups, k).
 
     ``padding`` is an int, a tuple, ``"valid"`` or ``"same"``.
@@ -339,7 +385,15 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """2-D convolution of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kh, kw).
 
     >>> F.conv2d(chainrule.ones(1, 1, 3, 3), chainrule.ones(1, 1, 2, 2)).shape
@@ -348,12 +402,22 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
-def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+def conv3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """3-D convolution of ``input`` (N, C, D, H, W) with ``weight`` (O, C/groups, kd, kh, kw)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
 
 
-def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd: int) -> Tensor:
+def _conv_transpose(
+    input, weight, bias, stride, padding, output_padding, groups, dilation, nd: int
+) -> Tensor:
     input, unbatched = _batched(input, nd)
     _check_conv_args(input, weight, bias, nd, groups, True)
     kernel = weight._data.shape[2:]
@@ -361,35 +425,69 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     dilation = _tuple(dilation, nd, "dilation")
     padding = _tuple(padding, nd, "padding")
     output_padding = _tuple(output_padding, nd, "output_padding")
-    for op, s, d in zip(output_padding, stride, dilation):
+    for op, s, d in zip(output_padding, stride, dilation, strict=False):
         if op >= s and op >= d:
-            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                               f"output_padding_height: {op} output_padding_width: {op} stride_height: {s} "
-                               f"stride_width: {s} dilation_height: {d} dilation_width: {d}")
+            raise RuntimeError(
+                "output padding must be smaller than either stride or dilation, but got "
+                f"output_padding_height: {op} output_padding_width: {op} stride_height: {s} "
+                f"stride_width: {s} dilation_height: {d} dilation_width: {d}"
+            )
     spatial = tuple(
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for i, s, p, d, k, op in zip(input._data.shape[2:], stride, padding, dilation, kernel, output_padding)
+        for i, s, p, d, k, op in zip(
+            input._data.shape[2:], stride, padding, dilation, kernel, output_padding, strict=False
+        )
     )
     if any(s <= 0 for s in spatial):
-        raise RuntimeError(f"Given input size per channel: {list(input._data.shape[2:])}. Calculated output size "
-                           f"per channel: {list(spatial)}. Output size is too small")
+        raise RuntimeError(
+            f"Given input size per channel: {list(input._data.shape[2:])}. Calculated output size "
+            f"per channel: {list(spatial)}. Output size is too small"
+        )
     pads = tuple((p, p) for p in padding)
-    out = _conv_transpose_prim(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups, spatial=spatial)
+    out = _conv_transpose_prim(
+        input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups, spatial=spatial
+    )
     return squeeze(out, 0) if unbatched else out
 
 
-
-def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
     """Transposed 1-D convolution (the adjoint of conv1d in its input); ``weight`` is (C_in, C_out/groups, k)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
     """Transposed 2-D convolution; ``weight`` is (C_in, C_out/groups, kh, kw)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
 
 
-def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
     """Transposed 3-D convolution; ``weight`` is (C_in, C_out/groups, kd, kh, kw)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
 
@@ -401,8 +499,10 @@ def _gather_flat(x, *, indices, nd):
     """``x`` (*lead, *spatial) read at flat indices into its ``nd`` spatial dims: (*lead, *out)."""
     lead = x.shape[: x.ndim - nd]
     flat = np.take_along_axis(
-        x.reshape(lead + (math.prod(x.shape[x.ndim - nd:]),)),
-        indices.reshape(lead + (math.prod(indices.shape[len(lead):]),)), -1)
+        x.reshape(lead + (math.prod(x.shape[x.ndim - nd :]),)),
+        indices.reshape(lead + (math.prod(indices.shape[len(lead) :]),)),
+        -1,
+    )
     return flat.reshape(indices.shape)
 
 
@@ -410,7 +510,7 @@ def _gather_flat(x, *, indices, nd):
 def _scatter_flat(g, *, indices, shape, nd):
     """The adjoint of ``_gather_flat``: ``g`` summed into zeros of ``shape`` at ``indices``."""
     rows = math.prod(shape[: len(shape) - nd])
-    size = math.prod(shape[len(shape) - nd:])
+    size = math.prod(shape[len(shape) - nd :])
     flat = (np.arange(rows).reshape(rows, 1) * size + indices.reshape(rows, -1)).ravel()
     out = np.bincount(flat, weights=np.ravel(g), minlength=rows * size)
     return out.astype(g.dtype, copy=False).reshape(shape)
@@ -421,13 +521,18 @@ _max_pool2d_prim = primitive("MaxPool2DWithIndicesBackward0", save_inputs=False)
 _max_pool3d_prim = primitive("MaxPool3DWithIndicesBackward0", save_inputs=False)(_gather_flat)
 _adaptive_max_pool2d_prim = primitive("AdaptiveMaxPool2DBackward0", save_inputs=False)(_gather_flat)
 for _p in (_max_pool2d_prim, _max_pool3d_prim, _adaptive_max_pool2d_prim):
-    defvjp(_p, lambda grad, result, x, *, indices, nd: _scatter_flat(grad, indices=indices, shape=x.shape, nd=nd))
-defvjp(_scatter_flat, lambda grad, result, g, *, indices, shape, nd: _max_pool2d_prim(grad, indices=indices, nd=nd))
+    defvjp(
+        _p, lambda grad, result, x, *, indices, nd: _scatter_flat(grad, indices=indices, shape=x.shape, nd=nd)
+    )
+defvjp(
+    _scatter_flat,
+    lambda grad, result, g, *, indices, shape, nd: _max_pool2d_prim(grad, indices=indices, nd=nd),
+)
 
 
 def _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode) -> tuple:
     out = []
-    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=False):
         span = size + 2 * p - d * (k - 1) - 1
         o = (span + (s - 1 if ceil_mode else 0)) // s + 1
         if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside the input
@@ -438,20 +543,32 @@ def _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode) -> tuple:
 
 def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, nd: int, name: str):
     kernel = _tuple(kernel_size, nd, "kernel_size")
-    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tuple(stride, nd, "stride")
+    stride = (
+        kernel
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _tuple(stride, nd, "stride")
+    )
     padding = _tuple(padding, nd, "padding")
     dilation = _tuple(dilation, nd, "dilation")
-    axes = "DHW"[3 - nd:]
+    axes = "DHW"[3 - nd :]
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
-        raise RuntimeError("kernel size should be greater than zero, but got " + " ".join(f"k{a}: {k}" for a, k in zip(axes, kernel)))
+        raise RuntimeError(
+            "kernel size should be greater than zero, but got "
+            + " ".join(f"k{a}: {k}" for a, k in zip(axes, kernel, strict=False))
+        )
     if any(s < 0 for s in stride):
-        raise RuntimeError("stride should be greater than zero, but got " + " ".join(f"d{a}: {s}" for a, s in zip(axes, stride)))
+        raise RuntimeError(
+            "stride should be greater than zero, but got "
+            + " ".join(f"d{a}: {s}" for a, s in zip(axes, stride, strict=False))
+        )
     if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero, but got "
-                           + " ".join(f"dilation{a}: {d}" for a, d in zip(axes, dilation)))
-    for p, k, d in zip(padding, kernel, dilation):
+        raise RuntimeError(
+            "dilation should be greater than zero, but got "
+            + " ".join(f"dilation{a}: {d}" for a, d in zip(axes, dilation, strict=False))
+        )
+    for p, k, d in zip(padding, kernel, dilation, strict=False):
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}"
@@ -471,12 +588,14 @@ def _check_pool_input(input, nd: int, name: str):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
     d = input._data
-    if d.ndim not in (nd + 1, nd + 2) or any(s == 0 for s in d.shape[-nd - 1 + (d.ndim == nd + 2):][1:]) or (d.ndim == nd + 2 and d.shape[1] == 0):
-        raise RuntimeError(
-            f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input"
-        )
+    if (
+        d.ndim not in (nd + 1, nd + 2)
+        or any(s == 0 for s in d.shape[-nd - 1 + (d.ndim == nd + 2) :][1:])
+        or (d.ndim == nd + 2 and d.shape[1] == 0)
+    ):
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
     if d.dtype.kind not in "fiu":  # integers pool as in PyTorch
-        raise RuntimeError(f'"{name}" not implemented for \'{_type_name(input).capitalize()}\'')
+        raise RuntimeError(f"\"{name}\" not implemented for '{_type_name(input).capitalize()}'")
 
 
 def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
@@ -485,7 +604,7 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
     spatial = x.shape[2:]
     pads = tuple(
         (p, (o - 1) * s + d * (k - 1) + 1 - size - p)
-        for p, o, s, d, k, size in zip(padding, out, stride, dilation, kernel, spatial)
+        for p, o, s, d, k, size in zip(padding, out, stride, dilation, kernel, spatial, strict=False)
     )
     xp = _pad_array(x, pads, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
     win = _windows(xp, out, kernel, stride, dilation)
@@ -501,7 +620,7 @@ def _pool_index_tables(spatial, kernel, stride, padding, dilation, out):
     """Flat input index of each window's origin (shape ``out``) and of each kernel offset."""
     origin = np.zeros((), dtype=np.int64)
     offset = np.zeros((), dtype=np.int64)
-    for size, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out):
+    for size, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out, strict=False):
         origin = np.add.outer(origin * size, np.arange(o) * s - p)
         offset = np.add.outer(offset * size, np.arange(k) * d)
     return _frozen(origin), _frozen(offset.ravel())
@@ -510,7 +629,9 @@ def _pool_index_tables(spatial, kernel, stride, padding, dilation, out):
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name, prim):
     _check_pool_input(input, nd, name)
     batched, unbatched = _batched(input, nd)
-    kernel, stride, padding, dilation, out = _pool_args(batched, kernel_size, stride, padding, dilation, ceil_mode, nd, name)
+    kernel, stride, padding, dilation, out = _pool_args(
+        batched, kernel_size, stride, padding, dilation, ceil_mode, nd, name
+    )
     values, indices = _max_pool_indices(batched._data, kernel, stride, padding, dilation, out)
     if unbatched:  # PyTorch pools (C, *spatial) input as it is: one node
         values, indices = values[0], indices[0]
@@ -518,26 +639,76 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     return (result, Tensor._make(indices)) if return_indices else result
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """2-D max pooling over (N, C, H, W); with ``return_indices`` also the flat argmax in each (H, W) plane."""
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d", _max_pool2d_prim)
+    return _max_pool(
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+        2,
+        "max_pool2d",
+        _max_pool2d_prim,
+    )
 
 
-def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
+def max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """3-D max pooling over (N, C, D, H, W)."""
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d", _max_pool3d_prim)
+    return _max_pool(
+        input,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+        3,
+        "max_pool3d",
+        _max_pool3d_prim,
+    )
 
 
-def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
-               return_indices: bool = False):
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """1-D max pooling over (N, C, L): PyTorch's 2-D pooling of a height-1 image."""
     _check_pool_input(input, 1, "max_pool1d")
     one = lambda v: (1,) + _tuple(v, 1)  # noqa: E731
     stride = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) else one(stride)
-    out = max_pool2d(unsqueeze(input, -2), one(kernel_size), stride, (0,) + _tuple(padding, 1), one(dilation),
-                     ceil_mode, return_indices)
+    out = max_pool2d(
+        unsqueeze(input, -2),
+        one(kernel_size),
+        stride,
+        (0,) + _tuple(padding, 1),
+        one(dilation),
+        ceil_mode,
+        return_indices,
+    )
     if return_indices:
         return squeeze(out[0], -2), squeeze(out[1], -2)
     return squeeze(out, -2)
@@ -555,7 +726,7 @@ def _adaptive_sizes(input: Tensor, output_size, nd: int) -> tuple:
     spatial = input._data.shape[-nd:]
     if isinstance(output_size, (int, np.integer)):
         output_size = (int(output_size),) * nd
-    output_size = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial))
+    output_size = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial, strict=False))
     if len(output_size) != nd:
         raise RuntimeError(f"adaptive_avg_pool{nd}d: output_size must be {nd}")
     return output_size
@@ -578,7 +749,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     win = x[:, :, ih[:, :, None, None], iw[None, None, :, :]]  # (N, C, oh, kh, ow, kw)
     win = win.transpose(0, 1, 2, 4, 3, 5).reshape(x.shape[:2] + (oh, ow, -1))
     arg = np.argmax(win, axis=-1)
-    kh, kw = ih.shape[1], iw.shape[1]
+    kw = iw.shape[1]
     rows = ih[np.arange(oh)[:, None], arg // kw]
     cols = iw[np.arange(ow)[None, :], arg % kw]
     indices = (rows * w + cols).astype(np.int64)
@@ -656,19 +827,37 @@ def _transposed(mats: tuple) -> tuple:
 
 
 _SEPARABLE_NAMES = (
-    "AvgPool2DBackward0", "AvgPool3DBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0",
-    "UpsampleNearest1DBackward0", "UpsampleNearest2DBackward0", "UpsampleNearest3DBackward0",
-    "UpsampleNearestExact1DBackward0", "UpsampleNearestExact2DBackward0", "UpsampleNearestExact3DBackward0",
-    "UpsampleLinear1DBackward0", "UpsampleBilinear2DBackward0", "UpsampleTrilinear3DBackward0",
-    "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
-    "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
+    "AvgPool2DBackward0",
+    "AvgPool3DBackward0",
+    "AdaptiveAvgPool2DBackward0",
+    "AdaptiveAvgPool3DBackward0",
+    "UpsampleNearest1DBackward0",
+    "UpsampleNearest2DBackward0",
+    "UpsampleNearest3DBackward0",
+    "UpsampleNearestExact1DBackward0",
+    "UpsampleNearestExact2DBackward0",
+    "UpsampleNearestExact3DBackward0",
+    "UpsampleLinear1DBackward0",
+    "UpsampleBilinear2DBackward0",
+    "UpsampleTrilinear3DBackward0",
+    "ReflectionPad1DBackward0",
+    "ReflectionPad2DBackward0",
+    "ReflectionPad3DBackward0",
+    "ReplicationPad1DBackward0",
+    "ReplicationPad2DBackward0",
+    "ReplicationPad3DBackward0",
     # PyTorch builds a circular pad by copying slices into a new tensor.
     "CopySlices",
 )
 _SEPARABLE = {}
 for _name in _SEPARABLE_NAMES:
     _fwd = primitive(_name, save_inputs=False)(_separable)
-    _bwd = primitive(_name.replace("Backward0", "") + "BackwardBackward0" if _name.endswith("Backward0") else _name + "Backward0", save_inputs=False)(_separable)
+    _bwd = primitive(
+        _name.replace("Backward0", "") + "BackwardBackward0"
+        if _name.endswith("Backward0")
+        else _name + "Backward0",
+        save_inputs=False,
+    )(_separable)
     defvjp(_fwd, lambda grad, result, x, *, mats, _adjoint=_bwd: _adjoint(grad, mats=_transposed(mats)))
     defvjp(_bwd, lambda grad, result, x, *, mats, _adjoint=_fwd: _adjoint(grad, mats=_transposed(mats)))
     _SEPARABLE[_name] = _fwd
@@ -699,11 +888,16 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
     _check_pool_input(input, nd, name)
-    kernel, stride, padding, _, out = _pool_args(_batched(input, nd)[0], kernel_size, stride, padding, 1, ceil_mode, nd, name)
+    kernel, stride, padding, _, out = _pool_args(
+        _batched(input, nd)[0], kernel_size, stride, padding, 1, ceil_mode, nd, name
+    )
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     spatial = input._data.shape[-nd:]
-    windows = [_avg_windows(*args, count_include_pad) for args in zip(spatial, kernel, stride, padding, out)]
+    windows = [
+        _avg_windows(*args, count_include_pad)
+        for args in zip(spatial, kernel, stride, padding, out, strict=False)
+    ]
     if input._data.dtype.kind in "iu":  # PyTorch divides integer window sums with truncation
         sums = _separable(input._data.astype(np.float64), mats=[m for m, _ in windows])
         div = divisor_override
@@ -719,28 +913,62 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     return _apply_separable(f"AvgPool{nd}DBackward0", input, mats)
 
 
-def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override=None,
+) -> Tensor:
     """2-D average pooling over (N, C, H, W)."""
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2, "avg_pool2d")
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2, "avg_pool2d"
+    )
 
 
-def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+def avg_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override=None,
+) -> Tensor:
     """3-D average pooling over (N, C, D, H, W)."""
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3, "avg_pool3d")
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3, "avg_pool3d"
+    )
 
 
 __all__ += ["avg_pool3d"]
 
 
-def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> Tensor:
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """1-D average pooling over (N, C, L): PyTorch's 2-D pooling of a height-1 image."""
     _check_pool_input(input, 1, "avg_pool1d")
-    stride = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) else (1,) + _tuple(stride, 1)
-    out = avg_pool2d(unsqueeze(input, -2), (1,) + _tuple(kernel_size, 1), stride, (0,) + _tuple(padding, 1),
-                     ceil_mode, count_include_pad)
+    stride = (
+        None
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else (1,) + _tuple(stride, 1)
+    )
+    out = avg_pool2d(
+        unsqueeze(input, -2),
+        (1,) + _tuple(kernel_size, 1),
+        stride,
+        (0,) + _tuple(padding, 1),
+        ceil_mode,
+        count_include_pad,
+    )
     return squeeze(out, -2)
 
 
@@ -755,13 +983,15 @@ def _adaptive_avg_matrix(size: int, out: int) -> np.ndarray:
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Mean over ``output_size`` windows that tile (H, W) as evenly as possible."""
     if not isinstance(input, Tensor) or input._data.ndim not in (3, 4):
-        raise RuntimeError("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " +
-                           (f"{list(input._data.shape)}" if isinstance(input, Tensor) else type(input).__name__))
+        raise RuntimeError(
+            "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+            + (f"{list(input._data.shape)}" if isinstance(input, Tensor) else type(input).__name__)
+        )
     out = _adaptive_sizes(input, output_size, 2)
     if out == (1, 1):  # PyTorch takes a mean here
         return mean(input, (-2, -1), keepdim=True)
     spatial = input._data.shape[-2:]
-    mats = [_adaptive_avg_matrix(s, o) for s, o in zip(spatial, out)]
+    mats = [_adaptive_avg_matrix(s, o) for s, o in zip(spatial, out, strict=False)]
     return _apply_separable("AdaptiveAvgPool2DBackward0", input, mats)
 
 
@@ -770,7 +1000,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     out = _adaptive_sizes(input, output_size, 3)
     if out == (1, 1, 1):
         return mean(input, (-3, -2, -1), keepdim=True)
-    mats = [_adaptive_avg_matrix(s, o) for s, o in zip(input._data.shape[-3:], out)]
+    mats = [_adaptive_avg_matrix(s, o) for s, o in zip(input._data.shape[-3:], out, strict=False)]
     return _apply_separable("AdaptiveAvgPool3DBackward0", input, mats)
 
 
@@ -787,14 +1017,14 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """(sum over each window of x ** p) ** (1 / p), as PyTorch computes it: from an average pool."""
     kh, kw = _tuple(kernel_size, 2)
-    out = avg_pool2d(input ** norm_type, (kh, kw), stride, 0, ceil_mode)
+    out = avg_pool2d(input**norm_type, (kh, kw), stride, 0, ceil_mode)
     return ((out.sign() * out.abs().relu()) * (kh * kw)) ** (1.0 / norm_type)
 
 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """(sum over each window of x ** p) ** (1 / p) over (N, C, L)."""
     (k,) = _tuple(kernel_size, 1)
-    out = avg_pool1d(input ** norm_type, k, stride, 0, ceil_mode)
+    out = avg_pool1d(input**norm_type, k, stride, 0, ceil_mode)
     return ((out.sign() * out.abs().relu()) * k) ** (1.0 / norm_type)
 
 
@@ -807,8 +1037,12 @@ def _constant_pad(x, *, pads, value):
 
 
 # Cropping is padding by negative amounts: the rule is the op itself.
-defvjp(_constant_pad, lambda grad, result, x, *, pads, value: _constant_pad(
-    grad, pads=tuple((-lo, -hi) for lo, hi in pads), value=0))
+defvjp(
+    _constant_pad,
+    lambda grad, result, x, *, pads, value: _constant_pad(
+        grad, pads=tuple((-lo, -hi) for lo, hi in pads), value=0
+    ),
+)
 
 
 def _index_matrix(index: np.ndarray, size: int) -> _Select:
@@ -826,31 +1060,35 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     k = len(pad) // 2
     d = input._data
     if k > d.ndim:
-        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
-                           f"padding length {len(pad)} and input of dimension {d.ndim}")
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {d.ndim}"
+        )
     pairs = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(k))[::-1]
     if mode == "constant":
-        if any(s + lo + hi < 0 for s, (lo, hi) in zip(d.shape[d.ndim - k:], pairs)):
+        if any(s + lo + hi < 0 for s, (lo, hi) in zip(d.shape[d.ndim - k :], pairs, strict=False)):
             raise RuntimeError(
                 f"The input size {d.shape[d.ndim - k]}, plus negative padding {pairs[0][0]} and {pairs[0][1]} resulted in a "
                 "negative output size, which is invalid. Check dimension 0 of your input."
             )
         return _constant_pad(input, pads=((0, 0),) * 0 + pairs, value=0 if value is None else value)
     if value is not None and value != 0:
-        raise NotImplementedError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+        raise NotImplementedError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if k > 3 or d.ndim not in (k + 1, k + 2):
         raise NotImplementedError(
-            "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+            "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
+        )
     mats = []
-    for dim, (size, (lo, hi)) in enumerate(zip(d.shape[d.ndim - k:], pairs)):
+    for dim, (size, (lo, hi)) in enumerate(zip(d.shape[d.ndim - k :], pairs, strict=False)):
         pos = np.arange(-lo, size + hi)
         if mode == "reflect":
             if lo >= size or hi >= size:
                 raise RuntimeError(
                     f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
-                    f"padding ({lo}, {hi}) at dimension {d.ndim - k + dim} of input {list(d.shape)}")
+                    f"padding ({lo}, {hi}) at dimension {d.ndim - k + dim} of input {list(d.shape)}"
+                )
             pos = np.abs(pos)
             pos = np.where(pos >= size, 2 * (size - 1) - pos, pos)
         elif mode == "replicate":
@@ -860,7 +1098,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 raise RuntimeError("Padding value causes wrapping around more than once.")
             pos = pos % size
         mats.append(_index_matrix(pos, size))
-    name = "CopySlices" if mode == "circular" else f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0"
+    name = (
+        "CopySlices"
+        if mode == "circular"
+        else f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0"
+    )
     return _apply_separable(name, input, mats)
 
 
@@ -900,8 +1142,15 @@ def _nearest_matrix(size: int, out: int, scale, exact: bool, shortcuts: bool) ->
     return _index_matrix(np.minimum(src.astype(np.int64), size - 1), size)
 
 
-def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
     """Resample the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.
 
     Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D input), ``bilinear`` (4-D),
@@ -913,31 +1162,52 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if nd < 1 or nd > 3:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input._data.ndim}D) for the modes: "
-            f"nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})")
+            f"nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})"
+        )
     linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     if mode in linear_modes and linear_modes[mode] != nd:
-        raise NotImplementedError(f"Got {input._data.ndim}D input, but {mode} mode needs {linear_modes[mode] + 2}D input")
+        raise NotImplementedError(
+            f"Got {input._data.ndim}D input, but {mode} mode needs {linear_modes[mode] + 2}D input"
+        )
     if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined" if size is not None
-                         else "either size or scale_factor should be defined")
+        raise ValueError(
+            "only one of size or scale_factor should be defined"
+            if size is not None
+            else "either size or scale_factor should be defined"
+        )
     spatial = input._data.shape[2:]
     scales = [None] * nd
     if size is not None:
         out = _tuple(size, nd, "size")
     else:
-        factors = tuple(float(f) for f in (scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd))
-        out = tuple(int(math.floor(s * f)) for s, f in zip(spatial, factors))
+        factors = tuple(
+            float(f)
+            for f in (scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * nd)
+        )
+        out = tuple(int(math.floor(s * f)) for s, f in zip(spatial, factors, strict=False))
         if not recompute_scale_factor:
             scales = list(factors)
     if mode in linear_modes:
-        mats = [_linear_matrix(s, o, bool(align_corners), sc) for s, o, sc in zip(spatial, out, scales)]
-        name = {1: "UpsampleLinear1DBackward0", 2: "UpsampleBilinear2DBackward0", 3: "UpsampleTrilinear3DBackward0"}[nd]
+        mats = [
+            _linear_matrix(s, o, bool(align_corners), sc)
+            for s, o, sc in zip(spatial, out, scales, strict=False)
+        ]
+        name = {
+            1: "UpsampleLinear1DBackward0",
+            2: "UpsampleBilinear2DBackward0",
+            3: "UpsampleTrilinear3DBackward0",
+        }[nd]
     elif mode in ("nearest", "nearest-exact"):
         shortcuts = mode == "nearest" and nd == 2
-        mats = [_nearest_matrix(s, o, sc, mode == "nearest-exact", shortcuts) for s, o, sc in zip(spatial, out, scales)]
+        mats = [
+            _nearest_matrix(s, o, sc, mode == "nearest-exact", shortcuts)
+            for s, o, sc in zip(spatial, out, scales, strict=False)
+        ]
         name = f"UpsampleNearest{'Exact' if mode == 'nearest-exact' else ''}{nd}DBackward0"
     elif mode == "area":
         if nd == 1:
@@ -993,13 +1263,16 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     d = input._data
     r = int(upscale_factor)
     if d.ndim < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {d.ndim} dimension(s)")
+        raise RuntimeError(
+            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {d.ndim} dimension(s)"
+        )
     if r <= 0:
         raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
     if d.shape[-3] % (r * r):
         raise RuntimeError(
             f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, "
-            f"but input.size(-3)={d.shape[-3]} is not divisible by {r * r}")
+            f"but input.size(-3)={d.shape[-3]} is not divisible by {r * r}"
+        )
     return _pixel_shuffle(input, r=r)
 
 
@@ -1008,13 +1281,19 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     d = input._data
     r = int(downscale_factor)
     if d.ndim < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {d.ndim} dimension(s)")
+        raise RuntimeError(
+            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {d.ndim} dimension(s)"
+        )
     if r <= 0:
         raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
     if d.shape[-2] % r:
-        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)={d.shape[-2]} is not divisible by {r}")
+        raise RuntimeError(
+            f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)={d.shape[-2]} is not divisible by {r}"
+        )
     if d.shape[-1] % r:
-        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)={d.shape[-1]} is not divisible by {r}")
+        raise RuntimeError(
+            f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)={d.shape[-1]} is not divisible by {r}"
+        )
     return _pixel_unshuffle(input, r=r)
 
 
@@ -1035,21 +1314,31 @@ def _im2col(x, *, kernel, dilation, pads, stride):
 @primitive("Col2ImBackward0", save_inputs=False)
 def _col2im(cols, *, output_size, kernel, dilation, pads, stride):
     if cols.ndim == 2:  # unbatched
-        return _col2im.kernel(cols[None], output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride)[0]
+        return _col2im.kernel(
+            cols[None], output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride
+        )[0]
     n = cols.shape[0]
     c = cols.shape[1] // math.prod(kernel)
     out = _out_size(output_size, kernel, stride, pads, dilation)
     win = cols.reshape((n, c) + tuple(kernel) + out).transpose(0, 1, 4, 5, 2, 3)
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(output_size, pads))
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(output_size, pads, strict=False))
     xp = _fold_windows(win, padded, out, kernel, stride, dilation)
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(output_size, pads))
+    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(output_size, pads, strict=False))
     return np.ascontiguousarray(xp[(Ellipsis,) + crop])
 
 
-defvjp(_im2col, lambda grad, result, x, *, kernel, dilation, pads, stride: _col2im(
-    grad, output_size=x.shape[-2:], kernel=kernel, dilation=dilation, pads=pads, stride=stride))
-defvjp(_col2im, lambda grad, result, cols, *, output_size, kernel, dilation, pads, stride: _im2col(
-    grad, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
+defvjp(
+    _im2col,
+    lambda grad, result, x, *, kernel, dilation, pads, stride: _col2im(
+        grad, output_size=x.shape[-2:], kernel=kernel, dilation=dilation, pads=pads, stride=stride
+    ),
+)
+defvjp(
+    _col2im,
+    lambda grad, result, cols, *, output_size, kernel, dilation, pads, stride: _im2col(
+        grad, kernel=kernel, dilation=dilation, pads=pads, stride=stride
+    ),
+)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -1064,7 +1353,8 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise RuntimeError(
             f"Given input with spatial size ({', '.join(map(str, d.shape[-2:]))}), kernel_size=({', '.join(map(str, kernel))}), "
             f"dilation=({', '.join(map(str, dilation))}), padding=({', '.join(str(p) for p, _ in pads)}), calculated shape of the array of sliding "
-            f"blocks as ({', '.join(map(str, out))}), but its components must be at least one.")
+            f"blocks as ({', '.join(map(str, out))}), but its components must be at least one."
+        )
     return _im2col(input, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
 
 
@@ -1072,7 +1362,9 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     """col2im: sum columns (N, C * kh * kw, L) back into an image (N, C, *output_size)."""
     d = input._data
     if d.ndim not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {d.ndim}D)")
+        raise NotImplementedError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {d.ndim}D)"
+        )
     output_size, kernel = _tuple(output_size, 2), _tuple(kernel_size, 2)
     dilation, stride = _tuple(dilation, 2), _tuple(stride, 2)
     pads = tuple((p, p) for p in _tuple(padding, 2))
@@ -1081,13 +1373,15 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     if d.shape[-2] % k:
         raise RuntimeError(
             f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
-            f"input.size(1)={d.shape[-2]} and kernel_size=({', '.join(map(str, kernel))})")
+            f"input.size(1)={d.shape[-2]} and kernel_size=({', '.join(map(str, kernel))})"
+        )
     if d.shape[-1] != math.prod(out):
         raise RuntimeError(
             f"Given output_size=({', '.join(map(str, output_size))}), kernel_size=({', '.join(map(str, kernel))}), "
             f"dilation=({', '.join(map(str, dilation))}), padding=({', '.join(str(p) for p, _ in pads)}), "
             f"stride=({', '.join(map(str, stride))}), expected size of input's dimension 2 to match the calculated "
-            f"number of sliding blocks {out[0]} * {out[1]} = {math.prod(out)}, but got input.size(2)={d.shape[-1]}.")
+            f"number of sliding blocks {out[0]} * {out[1]} = {math.prod(out)}, but got input.size(2)={d.shape[-1]}."
+        )
     return _col2im(input, output_size=output_size, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
 
 
@@ -1104,7 +1398,7 @@ def _embedding(weight, *, indices, padding_idx, mask_padding):
 
 @primitive("EmbeddingBackwardBackward0", save_inputs=False)
 def _embedding_backward(g, *, indices, padding_idx, num_weights):
-    out = np.zeros((num_weights,) + g.shape[indices.ndim:], dtype=g.dtype)
+    out = np.zeros((num_weights,) + g.shape[indices.ndim :], dtype=g.dtype)
     flat = indices.reshape(-1)
     np.add.at(out, flat, g.reshape((flat.size,) + out.shape[1:]))
     if padding_idx is not None:
@@ -1112,14 +1406,29 @@ def _embedding_backward(g, *, indices, padding_idx, num_weights):
     return out
 
 
-defvjp(_embedding, lambda grad, result, weight, *, indices, padding_idx, mask_padding: _embedding_backward(
-    grad, indices=indices, padding_idx=padding_idx, num_weights=weight.shape[0]))
-defvjp(_embedding_backward, lambda grad, result, g, *, indices, padding_idx, num_weights: _embedding(
-    grad, indices=indices, padding_idx=padding_idx, mask_padding=True))
+defvjp(
+    _embedding,
+    lambda grad, result, weight, *, indices, padding_idx, mask_padding: _embedding_backward(
+        grad, indices=indices, padding_idx=padding_idx, num_weights=weight.shape[0]
+    ),
+)
+defvjp(
+    _embedding_backward,
+    lambda grad, result, g, *, indices, padding_idx, num_weights: _embedding(
+        grad, indices=indices, padding_idx=padding_idx, mask_padding=True
+    ),
+)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
-              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Rows of ``weight`` picked by the integer ``input``; the ``padding_idx`` row gets no gradient.
 
     With ``max_norm``, the picked rows are first renormalised in place (no gradient), as PyTorch.
@@ -1128,7 +1437,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         kind = type(input).__name__ if not isinstance(input, Tensor) else _type_name(input).capitalize()
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
-            f"but got torch.{kind}Tensor instead (while checking arguments for embedding)")
+            f"but got torch.{kind}Tensor instead (while checking arguments for embedding)"
+        )
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if scale_grad_by_freq or sparse:

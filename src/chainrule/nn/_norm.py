@@ -28,9 +28,11 @@ def _mean(a: np.ndarray, axes: tuple) -> np.ndarray:
     """``a.mean(axes, keepdims=True)``; over trailing dims as one BLAS product with a vector
     of 1/m (NumPy's reductions along a short last axis are several times slower)."""
     k = len(axes)
-    m = math.prod(a.shape[a.ndim - k:])
+    m = math.prod(a.shape[a.ndim - k :])
     if m and axes == tuple(range(a.ndim - k, a.ndim)) and a.flags.c_contiguous:
-        return (a.reshape(-1, m) @ np.full(m, 1.0 / m, dtype=a.dtype)).reshape(a.shape[: a.ndim - k] + (1,) * k)
+        return (a.reshape(-1, m) @ np.full(m, 1.0 / m, dtype=a.dtype)).reshape(
+            a.shape[: a.ndim - k] + (1,) * k
+        )
     return a.mean(axes, keepdims=True)
 
 
@@ -96,7 +98,9 @@ def _norm_input_grad_kernel(g, x, w, *, stat_shape, axes, affine_shape, eps):
 def _reduce_to(a: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``a`` over the dims that broadcasting ``shape`` to ``a.shape`` added or expanded."""
     lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1
+    )
     return a.sum(axes).reshape(shape) if axes else a.reshape(shape)
 
 
@@ -143,7 +147,9 @@ for _name in ("NativeLayerNormBackward0", "NativeBatchNormBackward0", "NativeGro
     defvjp(
         _NORM_PRIMS[_name],
         lambda grad, result, x, w, b, _k=_name, **params: _NORM_INPUT_GRAD[_k](grad, x, w, **params),
-        lambda grad, result, x, w, b, _k=_name, **params: reshape(_NORM_WEIGHT_GRAD[_k](grad, x, **params), w.shape),
+        lambda grad, result, x, w, b, _k=_name, **params: reshape(
+            _NORM_WEIGHT_GRAD[_k](grad, x, **params), w.shape
+        ),
         _native_norm_vjp_bias,
     )
 
@@ -161,8 +167,13 @@ def _check_affine_dtype(input: Tensor, *params) -> None:
             )
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims, then scale by ``weight`` and shift by ``bias``.
 
     >>> F.layer_norm(chainrule.tensor([[1.0, 3.0]]), (2,))
@@ -170,19 +181,23 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     """
     _check_float(input, "layer_norm")
     if isinstance(normalized_shape, (int, np.integer)):
-        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int")
+        raise TypeError(
+            "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int"
+        )
     shape = tuple(int(s) for s in normalized_shape)
     d = input._data
     k = len(shape)
-    if k == 0 or d.shape[d.ndim - k:] != shape or d.ndim < k:
+    if k == 0 or d.shape[d.ndim - k :] != shape or d.ndim < k:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(d.shape)}"
         )
     for p, what in ((weight, "weight"), (bias, "bias")):
         if p is not None and tuple(p._data.shape) != shape:
-            raise RuntimeError(f"Expected {what} to be of same shape as normalized_shape, but got {what} of shape "
-                               f"{list(p._data.shape)} and normalized_shape = {list(shape)}")
+            raise RuntimeError(
+                f"Expected {what} to be of same shape as normalized_shape, but got {what} of shape "
+                f"{list(p._data.shape)} and normalized_shape = {list(shape)}"
+            )
     _check_affine_dtype(input, weight, bias)
     axes = tuple(range(d.ndim - k, d.ndim))
     return _NORM_PRIMS["NativeLayerNormBackward0"](
@@ -190,8 +205,13 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     )
 
 
-def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each of ``num_groups`` channel groups of (N, C, *) separately; per-channel affine."""
     _check_float(input, "group_norm")
     d = input._data
@@ -199,19 +219,30 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {d.ndim}")
     n, c = d.shape[:2]
     if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
-                           f"shape {list(d.shape)} and num_groups={num_groups}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of "
+            f"shape {list(d.shape)} and num_groups={num_groups}"
+        )
     for p, what in ((weight, "weight"), (bias, "bias")):
         if p is not None and (p._data.ndim != 1 or p._data.shape[0] != c):
-            raise RuntimeError(f"Expected {what} to be a vector of size equal to the number of channels in input, but got "
-                               f"{what} of shape {list(p._data.shape)} and input of shape {list(d.shape)}")
+            raise RuntimeError(
+                f"Expected {what} to be a vector of size equal to the number of channels in input, but got "
+                f"{what} of shape {list(p._data.shape)} and input of shape {list(d.shape)}"
+            )
     _check_affine_dtype(input, weight, bias)
     stats_shape = [n * c // num_groups, num_groups, *d.shape[2:]]
     if stats_shape[0] * math.prod(d.shape[2:]) == 1:  # PyTorch's check, on the shape it normalises
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {stats_shape}")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {stats_shape}"
+        )
     return _NORM_PRIMS["NativeGroupNormBackward0"](
-        input, weight, bias, stat_shape=(n, num_groups, -1), axes=(2,),
-        affine_shape=(c,) + (1,) * (d.ndim - 2), eps=eps,
+        input,
+        weight,
+        bias,
+        stat_shape=(n, num_groups, -1),
+        axes=(2,),
+        affine_shape=(c,) + (1,) * (d.ndim - 2),
+        eps=eps,
     )
 
 
@@ -239,8 +270,14 @@ def _batch_norm_eval_vjp_weight(grad, result, x, w, b, *, mean, invstd, affine_s
     return reshape(sum_to_size(grad * xhat, affine_shape), w.shape)
 
 
-defvjp(_batch_norm_eval, _batch_norm_eval_vjp_input, _batch_norm_eval_vjp_weight,
-       lambda grad, result, x, w, b, *, mean, invstd, affine_shape: reshape(sum_to_size(grad, affine_shape), b.shape))
+defvjp(
+    _batch_norm_eval,
+    _batch_norm_eval_vjp_input,
+    _batch_norm_eval_vjp_weight,
+    lambda grad, result, x, w, b, *, mean, invstd, affine_shape: reshape(
+        sum_to_size(grad, affine_shape), b.shape
+    ),
+)
 
 
 def _update_running(running: Tensor | None, value: np.ndarray, momentum: float) -> None:
@@ -253,8 +290,16 @@ def _update_running(running: Tensor | None, value: np.ndarray, momentum: float) 
     _inplace.bump(running._version, "batch_norm")
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
-               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel of (N, C, *) by batch statistics (training, which also updates the
     running statistics in place) or by the running statistics (evaluation)."""
     _check_float(input, "batch_norm")
@@ -262,7 +307,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if d.ndim < 2:
         raise ValueError(f"Expected 2D or 3D input (got {d.ndim}D input)")
     c = d.shape[1]
-    for p, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
+    for p, what in (
+        (running_mean, "running_mean"),
+        (running_var, "running_var"),
+        (weight, "weight"),
+        (bias, "bias"),
+    ):
         if p is not None and p._data.size != c:
             raise RuntimeError(f"{what} should contain {c} elements not {p._data.size}")
     _check_affine_dtype(input, weight, bias)
@@ -271,7 +321,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         count = d.size // c if c else 0
         if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(d.shape)}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {_size(d.shape)}"
+            )
         out = _NORM_PRIMS["NativeBatchNormBackward0"](
             input, weight, bias, stat_shape=d.shape, axes=axes, affine_shape=affine_shape, eps=eps
         )
@@ -291,15 +343,24 @@ def _size(shape) -> str:
     return f"torch.Size([{', '.join(map(str, shape))}])"
 
 
-def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
-                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
-                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel of each sample over its spatial dims; PyTorch's batch norm of a
     (1, N * C, *) view, viewed back."""
     _check_float(input, "instance_norm")
     d = input._data
     if use_input_stats and math.prod(d.shape[2:]) <= 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(d.shape)}")
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {_size(d.shape)}"
+        )
     if d.ndim < 3:
         raise ValueError(f"Expected 3D input (got {d.ndim}D input)")
     n, c = d.shape[:2]
@@ -311,8 +372,13 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     if use_input_stats:
         axes = tuple(range(2, d.ndim))
         out = _NORM_PRIMS["NativeBatchNormBackward0"](
-            folded, repeated(weight), repeated(bias), stat_shape=folded._data.shape, axes=axes,
-            affine_shape=(n * c,) + (1,) * (d.ndim - 2), eps=eps,
+            folded,
+            repeated(weight),
+            repeated(bias),
+            stat_shape=folded._data.shape,
+            axes=axes,
+            affine_shape=(n * c,) + (1,) * (d.ndim - 2),
+            eps=eps,
         )
         if running_mean is not None or running_var is not None:
             _, mu, var = _normalized(d, d.shape, axes, eps)
@@ -322,16 +388,24 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     else:
         rm = np.tile(running_mean._data, n)
         rv = np.tile(running_var._data, n)
-        out = batch_norm(folded, Tensor._make(rm), Tensor._make(rv), repeated(weight), repeated(bias), False, momentum, eps)
+        out = batch_norm(
+            folded, Tensor._make(rm), Tensor._make(rv), repeated(weight), repeated(bias), False, momentum, eps
+        )
     return reshape(out, d.shape)
 
 
-def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
     """``input / sqrt(mean(input ** 2) + eps) * weight`` over the trailing ``normalized_shape`` dims."""
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(int(s) for s in normalized_shape)
+    shape = (
+        (int(normalized_shape),)
+        if isinstance(normalized_shape, (int, np.integer))
+        else tuple(int(s) for s in normalized_shape)
+    )
     d = input._data
     k = len(shape)
-    if d.shape[d.ndim - k:] != shape:
+    if d.shape[d.ndim - k :] != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(d.shape)}"
@@ -343,7 +417,9 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
     return out if weight is None else out * weight
 
 
-def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
     """Divide each element by (k + alpha * mean of squares over ``size`` neighbouring channels) ** beta."""
     d = input._data
     if d.ndim < 3:
