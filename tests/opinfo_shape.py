@@ -296,6 +296,21 @@ for _n, _f in _VIEWS.items():
                     lambda make: [Sample((make((3, 4)),))], differentiable=False))
 
 
+# == keyword spellings (PyTorch's and its NumPy-style aliases) ===================================
+
+_KEYWORDS = {
+    "flip(dims=)": lambda mod, x: mod.flip(x, dims=[0]), "Tensor.flip(dims=)": lambda mod, x: x.flip(dims=(0, 1)),
+    "permute(dims=)": lambda mod, x: mod.permute(x, dims=(1, 0)), "Tensor.permute(dims=)": lambda mod, x: x.permute(dims=(1, 0)),
+    "reshape(shape=)": lambda mod, x: mod.reshape(x, shape=(3, 2)), "view(size=)": lambda mod, x: x.view(size=(3, 2)),
+    "expand(size=)": lambda mod, x: x[:1].expand(size=(4, 3)), "squeeze(axis=)": lambda mod, x: x[None].squeeze(axis=0),
+    "cat(axis=)": lambda mod, x: mod.cat([x, x], axis=1), "stack(axis=)": lambda mod, x: mod.stack([x, x], axis=1),
+    "Tensor.split(split_size=)": lambda mod, x: x.split(split_size=1), "swapaxes(axis0=, axis1=)": lambda mod, x: x.swapaxes(axis0=0, axis1=1),
+    "roll(shifts=, dims=)": lambda mod, x: x.roll(shifts=1, dims=0), "chunk(chunks=, dim=)": lambda mod, x: x.chunk(chunks=2, dim=1),
+}
+for _n, _f in _KEYWORDS.items():
+    register(OpInfo(_n, _f, lambda make: [Sample((make((2, 3)),))]))
+
+
 # == errors =======================================================================================
 
 ERRORS.extend([

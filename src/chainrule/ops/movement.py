@@ -213,9 +213,9 @@ def _expand(x, *, shape):
 defvjp(_expand, lambda grad, result, x, *, shape: grad)
 
 
-def expand(input: Tensor, *sizes) -> Tensor:
+def expand(input: Tensor, *sizes, size=None) -> Tensor:
     """A broadcast view of ``input`` with shape ``sizes`` (-1 keeps a dimension)."""
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes if size is None else (size,))
     d = input._data
     if len(sizes) < d.ndim:
         raise RuntimeError(
@@ -304,8 +304,10 @@ def _reshape_copy(x, *, shape):
 defvjp(_reshape_copy, lambda grad, result, x, *, shape: reshape(grad, x.shape))
 
 
-def view(input: Tensor, *shape) -> Tensor:
+def view(input: Tensor, *shape, size=None) -> Tensor:
     """A view of ``input`` with a new shape; raises when the memory layout does not allow it."""
+    if size is not None:
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
     shape = _infer_shape(_shape_arg(shape), input._data.size)
@@ -321,9 +323,9 @@ def view(input: Tensor, *shape) -> Tensor:
     return _view_of(out, input, lambda b: view(b, shape))
 
 
-def reshape(input: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, *args, shape=None) -> Tensor:
     """``input`` with a new shape: a view when the layout allows, else a copy."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(_shape_arg(args if shape is None else (shape,)), input._data.size)
     d = input._data
     out_data = d.reshape(shape)
     if np.shares_memory(out_data, d) if out_data.size else True:
@@ -386,8 +388,9 @@ for _p in _squeeze_prims.values():
     defvjp(_p, lambda grad, result, x, *, dims: reshape(grad, x.shape))
 
 
-def squeeze(input: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=None, *, axis=None) -> Tensor:
     """A view without the size-1 dimensions (all, or those in ``dim``: an int or a tuple)."""
+    dim = axis if dim is None else dim
     d = input._data
     if dim is None:
         node = "SqueezeBackward0"
@@ -417,10 +420,10 @@ def _permute(x, *, dims):
 defvjp(_permute, lambda grad, result, x, *, dims: permute(grad, tuple(np.argsort(dims))))
 
 
-def permute(input: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *args, dims=None) -> Tensor:
     """A view with dimensions reordered as ``dims``."""
     d = input._data
-    dims = _shape_arg(dims)
+    dims = _shape_arg(args if dims is None else (dims,))
     if len(dims) != d.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
@@ -450,7 +453,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return _view_of(out, input, lambda b: transpose(b, dim0, dim1))
 
 
-swapaxes = swapdims = transpose
+swapdims = transpose
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` with NumPy's argument names."""
+    return transpose(input, axis0, axis1)
 
 
 @primitive("TBackward0", save_inputs=False)
@@ -942,12 +950,13 @@ def _common_dtype(tensors) -> np.dtype:
     return rt.np
 
 
-def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+def cat(tensors, dim: int = 0, *, axis: int | None = None, out=None) -> Tensor:
     """Join ``tensors`` along the existing dimension ``dim`` (dtypes promote).
 
     >>> chainrule.cat([chainrule.ones(1, 2), chainrule.zeros(1, 2)]).shape
     chainrule.Size([2, 2])
     """
+    dim = dim if axis is None else axis
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -1000,8 +1009,9 @@ def _stack(*xs, dim, dtype):
 defvjp(_stack, lambda i, grad, result, *xs, dim, dtype: select(grad, dim, i))
 
 
-def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+def stack(tensors, dim: int = 0, *, axis: int | None = None, out=None) -> Tensor:
     """Join equally shaped ``tensors`` along a new dimension ``dim``."""
+    dim = dim if axis is None else axis
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -1224,9 +1234,9 @@ def _flip_dims(input: Tensor, dims: tuple) -> Tensor:
     return record(_flip, _flip.kernel(input._data, dims=dims), (input,), {"dims": dims})
 
 
-def flip(input: Tensor, *dims) -> Tensor:
+def flip(input: Tensor, *args, dims=None) -> Tensor:
     """A copy of ``input`` with the order of elements reversed along ``dims``."""
-    dims = _shape_arg(dims) if dims else ()
+    dims = _shape_arg(args if dims is None else (dims,)) if args or dims is not None else ()
     ndim = input._data.ndim
     dims = tuple(norm_dim(d, ndim) for d in dims)
     for d in dims:
@@ -1344,8 +1354,10 @@ def _pieces(input: Tensor, dim: int, sizes, prim) -> tuple:
     return tuple(out)
 
 
-def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor: Tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
     """Views of ``tensor`` in pieces of ``split_size_or_sections`` along ``dim`` (a size, or a list of sizes)."""
+    if split_size is not None:  # Tensor.split's name for it
+        split_size_or_sections = split_size
     d = tensor._data
     if d.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
