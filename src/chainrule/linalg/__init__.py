@@ -10,8 +10,8 @@ from __future__ import annotations
 from ..ops.linalg import linalg_cross as cross
 from ..ops.linalg import matmul
 from ._decompositions import (
-    LinAlgError, cholesky, cholesky_ex, det, eig, eigh, eigvals, eigvalsh, inv, inv_ex, qr, slogdet, solve,
-    solve_triangular, svd, svdvals,
+    LinAlgError, cholesky, cholesky_ex, det, eig, eigh, eigvals, eigvalsh, inv, inv_ex, lu, lu_factor, lu_factor_ex,
+    lu_solve, qr, slogdet, solve, solve_triangular, svd, svdvals,
 )
 from ._functions import (
     lstsq, matrix_exp, matrix_norm, matrix_power, matrix_rank, multi_dot, norm, pinv, vecdot, vector_norm,
@@ -19,6 +19,6 @@ from ._functions import (
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "inv_ex",
-    "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

@@ -656,6 +656,229 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     return Tensor._make(np.linalg.eigvalsh(A._data, UPLO=UPLO.upper()))
 
 
+# -- LU ------------------------------------------------------------------------------------------
+
+LUResult = return_type("linalg_lu", ("P", "L", "U"))
+LUFactorResult = return_type("linalg_lu_factor", ("LU", "pivots"))
+LUFactorExResult = return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+
+
+def _lu_array(a: np.ndarray):
+    """``(LU, pivots, info)`` as LAPACK's getrf: Gaussian elimination with partial pivoting, L's unit
+    diagonal left implicit, pivots 1-based, info the first zero pivot (0 if none)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    flat = np.array(a.reshape((-1, m, n)), copy=True)
+    piv = np.zeros((flat.shape[0], k), dtype=np.int32)
+    info = np.zeros(flat.shape[0], dtype=np.int32)
+    rows = np.arange(flat.shape[0])
+    for j in range(k):
+        p = j + np.argmax(np.abs(flat[:, j:, j]), axis=1)
+        piv[:, j] = p + 1
+        row_j = flat[rows, j].copy()
+        flat[rows, j] = flat[rows, p]
+        flat[rows, p] = row_j
+        pivot = flat[:, j, j]
+        zero = pivot == 0  # then the whole column below is 0 too: nothing to eliminate
+        info[(info == 0) & zero] = j + 1
+        scale = flat[:, j + 1:, j] / np.where(zero, 1, pivot)[:, None]
+        flat[:, j + 1:, j] = scale
+        flat[:, j + 1:, j + 1:] -= scale[:, :, None] * flat[:, j, None, j + 1:]
+    batch = a.shape[:-2]
+    return flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _permutation(piv: np.ndarray, m: int, dtype) -> np.ndarray:
+    """P with A = P L U from LAPACK's row swaps."""
+    perm = np.array(np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)))
+    for j in range(piv.shape[-1]):
+        p = piv[..., j].astype(np.intp) - 1
+        pj = np.take_along_axis(perm, p[..., None], -1)[..., 0]
+        np.put_along_axis(perm, p[..., None], perm[..., j, None], -1)
+        perm[..., j] = pj
+    # L U = A[perm], so P = I[perm]^T.
+    return np.swapaxes(np.eye(m, dtype=dtype)[perm], -1, -2)
+
+
+def _unpack_lu(lu: np.ndarray):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
+    return low, np.triu(lu[..., :k, :])
+
+
+def _lu_square_vjp(gl, gu, p, low, up):
+    """A = P L U (square): gA = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T."""
+    m = 0
+    if gl is not None:
+        m = _tril(matmul(_mT(low), gl), -1)
+    if gu is not None:
+        m = m + _triu(matmul(gu, _mT(up)))
+    return matmul(p, _solve_right(solve(_mT(low), m), _mT(up)))
+
+
+def _lu_vjp(gl, gu, p, low, up):
+    # Rectangular: A = P [L1; L2] U (tall) or P L [U1 U2] (wide); the square block goes through
+    # _lu_square_vjp, the rest (L2 = B2 U^-1, or U2 = L^-1 B2) feeds it and B2's own gradient.
+    m, n = low.shape[-2], up.shape[-1]
+    dt = low._data.dtype
+    if m == n:
+        return _lu_square_vjp(gl, gu, p, low, up)
+    if m > n:
+        top, rest = _const(np.eye(n, m, dtype=dt)), _const(np.eye(m - n, m, k=n, dtype=dt))
+        l1, l2 = matmul(top, low), matmul(rest, low)
+        gl1 = None if gl is None else matmul(top, gl)
+        out = 0
+        if gl is not None:
+            gl2 = matmul(rest, gl)
+            gb2 = _solve_right(gl2, _mT(up))  # gL2 U^-T
+            correction = -matmul(_mT(l2), gb2)
+            gu = correction if gu is None else gu + correction
+            out = matmul(_mT(rest), gb2)
+        out = out + matmul(_mT(top), _lu_square_vjp(gl1, gu, _eye(n, dt), l1, up))
+        return matmul(p, out)
+    first, rest = _const(np.eye(m, n, dtype=dt)), _const(np.eye(n - m, n, k=m, dtype=dt))
+    u1, u2 = matmul(up, _mT(first)), matmul(up, _mT(rest))
+    gu1 = None if gu is None else matmul(gu, _mT(first))
+    out = 0
+    if gu is not None:
+        gb2 = solve(_mT(low), matmul(gu, _mT(rest)))  # L^-T gU2
+        correction = -matmul(gb2, _mT(u2))
+        gl = correction if gl is None else gl + correction
+        out = matmul(gb2, rest)
+    out = out + matmul(_lu_square_vjp(gl, gu1, _eye(m, dt), low, u1), first)
+    return matmul(p, out)
+
+
+@multi_primitive("LinalgLuBackward0", 3)
+def _lu(a):
+    lu, piv, _ = _lu_array(a)
+    low, up = _unpack_lu(lu)
+    return low, up, _permutation(piv, a.shape[-2], a.dtype)
+
+
+def _lu_rule(grads, results, a):
+    gl, gu, _ = grads
+    low, up, p = results
+    return _lu_vjp(gl, gu, p, low, up)
+
+
+defvjp(_lu, _lu_rule)
+
+
+def lu(A: Tensor, *, pivot: bool = True) -> tuple:
+    """``(P, L, U)`` with ``A = P L U``: L unit lower-triangular, U upper-triangular (partial pivoting)."""
+    check_matrix("linalg.lu", A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    low, up, p = call_multi(_lu, (A,), {}, n_differentiable=2)
+    return LUResult(p, low, up)
+
+
+@multi_primitive("LinalgLuFactorExBackward0", 3)
+def _lu_factor(a):
+    return _lu_array(a)
+
+
+def _lu_factor_rule(grads, results, a):
+    # LU packs tril(L, -1) and U: its gradient splits the same way.
+    g, lu, piv = grads[0], results[0], results[1]._data
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    dt = lu._data.dtype
+    low = _tril(lu[..., :, :k], -1) + _const(np.eye(m, k, dtype=dt))
+    up = _triu(lu[..., :k, :])
+    p = _const(_permutation(piv, m, dt))
+    return _lu_vjp(_tril(g[..., :, :k], -1), _triu(g[..., :k, :]), p, low, up)
+
+
+defvjp(_lu_factor, _lu_factor_rule)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> tuple:
+    """``(LU, pivots, info)``: L and U packed in one matrix, LAPACK's 1-based row swaps."""
+    check_matrix("linalg.lu_factor_ex", A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    lu_, piv, info = call_multi(_lu_factor, (A,), {}, n_differentiable=1)
+    if check_errors and info._data.any():
+        raise _singular_error("torch.linalg.lu_factor_ex", A._data)
+    return LUFactorExResult(lu_, piv, info)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:
+    """``(LU, pivots)`` (see :func:`lu_factor_ex`); raises for a singular matrix, as PyTorch."""
+    check_matrix("linalg.lu_factor", A, square=False)
+    lu_, piv, info = lu_factor_ex(A, pivot=pivot)
+    if info._data.any():
+        i = int(np.argmax(info._data.reshape(-1) > 0))
+        prefix = _batch_prefix(A._data, i)
+        raise LinAlgError(
+            f"torch.linalg.lu_factor: {prefix}U[{info._data.reshape(-1)[i]},{info._data.reshape(-1)[i]}] is zero and "
+            "using it on lu_solve would result in a division by zero. If you still want to perform the factorization, "
+            "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )
+    return LUFactorResult(lu_, piv)
+
+
+@primitive("LinalgLuSolveBackward0", save_result=True)
+def _lu_solve(lu, piv, b, *, left, adjoint):
+    low, up = _unpack_lu(lu)
+    a = _permutation(piv, lu.shape[-2], lu.dtype) @ low @ up
+    if adjoint:
+        a = np.swapaxes(a, -1, -2)
+    return _solve.kernel(a, b, vector=False, left=left)
+
+
+def _lu_solve_vjp_b(grad, result, lu, piv, b, *, left, adjoint):
+    a = _lu_matrix(lu, piv)
+    return solve(_mT(a) if not adjoint else a, grad, left=left)
+
+
+def _lu_solve_vjp_lu(grad, result, lu, piv, b, *, left, adjoint):
+    # The gradient of op(A) as for solve, then through A = P L U onto the packed factors:
+    # dA = P (dL U + L dU) gives gL = tril(P^T gA U^T, -1) and gU = triu(L^T P^T gA).
+    a = _lu_matrix(lu, piv)
+    op = _mT(a) if adjoint else a
+    gb = solve(_mT(op), grad, left=left)
+    g_op = -matmul(gb, _mT(result)) if left else -matmul(_mT(result), gb)
+    ga = _mT(g_op) if adjoint else g_op
+    n = lu.shape[-1]
+    dt = lu._data.dtype
+    low = _tril(lu, -1) + _eye(n, dt)
+    up = _triu(lu)
+    ptga = matmul(_mT(_const(_permutation(piv._data, n, dt))), ga)
+    return _tril(matmul(ptga, _mT(up)), -1) + _triu(matmul(_mT(low), ptga))
+
+
+def _lu_matrix(lu: Tensor, piv: Tensor) -> Tensor:
+    """P L U from the packed factors, differentiably in ``lu``."""
+    n = lu.shape[-1]
+    dt = lu._data.dtype
+    p = _const(_permutation(piv._data, n, dt))
+    return matmul(p, matmul(_tril(lu, -1) + _eye(n, dt), _triu(lu)))
+
+
+defvjp(_lu_solve, _lu_solve_vjp_lu, None, _lu_solve_vjp_b)
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """The solution X of ``A X = B`` given :func:`lu_factor`'s ``(LU, pivots)`` of A (``X A = B`` with
+    ``left=False``; A^T for A with ``adjoint``)."""
+    check_matrix("linalg.lu_solve", LU, argname="LU")
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.lu_solve(): argument 'B' must be Tensor, not {type(B).__name__}")
+    if B._data.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    n = LU._data.shape[-1]
+    if (B._data.shape[-2] if left else B._data.shape[-1]) != n:
+        raise RuntimeError(
+            f"linalg.lu_solve: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+            f"({n}x{n} and {'x'.join(map(str, B._data.shape[-2:]))})"
+        )
+    return _lu_solve(LU, pivots, B, left=left, adjoint=adjoint)
+
+
 # -- general eigendecomposition (forward only) -----------------------------------------------------
 
 EigResult = return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
