@@ -191,6 +191,17 @@ def _fn(name):
     return op
 
 
+def _unpool_op(nd):
+    """Unpool ``values`` at the argmax positions of a max pooling of ``x`` (``x`` sets the indices)."""
+
+    def op(mod, x, values, kernel_size, stride=None, padding=0, **kw):
+        F = mod.nn.functional
+        _, indices = getattr(F, f"max_pool{nd}d")(x, kernel_size, stride, padding, return_indices=True)
+        return getattr(F, f"max_unpool{nd}d")(values, indices, kernel_size, stride, padding, **kw)
+
+    return op
+
+
 def _max_pool2d_samples(make):
     return [
         Sample((make((1, 1, 2, 3)), 2), desc="tiny"),
@@ -294,7 +305,10 @@ register(
             ),
             Sample((make.ints((2, 3, 5)), 2), desc="int64 unbatched"),
         ],
-        prims=("_gather_flat[MaxPool2DWithIndicesBackward0]", "_scatter_flat"),
+        prims=(
+            "_gather_flat[MaxPool2DWithIndicesBackward0]",
+            "_scatter_flat[MaxPool2DWithIndicesBackwardBackward0]",
+        ),
     ),
     OpInfo(
         "nn.functional.max_pool1d",
@@ -310,6 +324,42 @@ register(
             Sample((make((1, 2, 4, 5, 3)), 2, 1, 1), {"return_indices": True}, desc="padded with indices"),
         ],
         prims=("_gather_flat[MaxPool3DWithIndicesBackward0]",),
+    ),
+    OpInfo(
+        "nn.functional.max_unpool2d",
+        _unpool_op(2),
+        lambda make: [
+            Sample((Const(make((1, 1, 4, 4))), make((1, 1, 2, 2)), 2), desc="tiny"),
+            Sample(
+                (Const(make((2, 3, 5, 6))), make((2, 3, 2, 3)), 2),
+                {"output_size": (5, 6)},
+                desc="output_size",
+            ),
+            Sample(
+                (Const(make((3, 6, 4))), make((3, 2, 2)), (3, 2), (3, 2), (1, 0)),
+                {"output_size": (6, 4)},
+                desc="unbatched, padding",
+            ),
+        ],
+        prims=("_scatter_flat[MaxUnpool2DBackward0]", "_gather_flat[MaxPool2DWithIndicesBackward0]"),
+    ),
+    OpInfo(
+        "nn.functional.max_unpool1d",
+        _unpool_op(1),
+        lambda make: [Sample((Const(make((1, 2, 6))), make((1, 2, 3)), 2), desc="tiny")],
+        prims=("_scatter_flat[MaxUnpool2DBackward0]",),
+    ),
+    OpInfo(
+        "nn.functional.max_unpool3d",
+        _unpool_op(3),
+        lambda make: [Sample((Const(make((1, 1, 2, 4, 2))), make((1, 1, 1, 2, 1)), 2), desc="tiny")],
+        prims=("_scatter_flat[MaxUnpool3DBackward0]",),
+    ),
+    OpInfo(
+        "nn.functional.max_pool2d_with_indices",
+        _fn("max_pool2d_with_indices"),
+        lambda make: [Sample((make((1, 1, 2, 3)), 2), desc="tiny")],
+        prims=("_gather_flat[MaxPool2DWithIndicesBackward0]",),
     ),
     OpInfo(
         "nn.functional.avg_pool2d",
@@ -367,7 +417,10 @@ register(
         "nn.functional.adaptive_max_pool2d",
         _fn("adaptive_max_pool2d"),
         _adaptive_max2d_samples,
-        prims=("_gather_flat[AdaptiveMaxPool2DBackward0]", "_scatter_flat"),
+        prims=(
+            "_gather_flat[AdaptiveMaxPool2DBackward0]",
+            "_scatter_flat[MaxPool2DWithIndicesBackwardBackward0]",
+        ),
     ),
     OpInfo(
         "nn.functional.adaptive_max_pool1d",
@@ -978,6 +1031,18 @@ ERRORS += [
         "adaptive_avg_pool2d of a matrix",
         lambda mod: _F(mod).adaptive_avg_pool2d(mod.ones(3, 3), 2),
         same_message=False,
+    ),
+    ErrorCase(
+        "max_unpool2d bad output_size",
+        lambda mod: _F(mod).max_unpool2d(
+            mod.ones(1, 1, 2, 2), mod.zeros(1, 1, 2, 2, dtype=mod.int64), 2, output_size=(7, 7)
+        ),
+    ),
+    ErrorCase(
+        "max_unpool2d index out of range",
+        lambda mod: _F(mod).max_unpool2d(
+            mod.ones(1, 1, 2, 2), mod.full((1, 1, 2, 2), 30, dtype=mod.int64), 2
+        ),
     ),
     ErrorCase("fold wrong block count", lambda mod: _F(mod).fold(mod.ones(1, 4, 5), (3, 3), 2)),
 ]

@@ -768,6 +768,89 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     return squeeze(out, -2)
 
 
+# -- max unpooling: the scatter of max pooling's gradient, as an op of its own ---------------------
+
+_max_unpool2d_prim = primitive("MaxUnpool2DBackward0", save_inputs=False)(_scatter_flat.kernel)
+_max_unpool3d_prim = primitive("MaxUnpool3DBackward0", save_inputs=False)(_scatter_flat.kernel)
+for _p in (_max_unpool2d_prim, _max_unpool3d_prim):
+    defvjp(_p, lambda grad, result, g, *, indices, shape, nd: _max_pool2d_prim(grad, indices=indices, nd=nd))
+
+
+def _max_unpool(input: Tensor, indices: Tensor, kernel_size, stride, padding, output_size, nd: int, prim):
+    kernel = _tuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None else _tuple(stride, nd, "stride")
+    padding = _tuple(padding, nd, "padding")
+    d = input._data
+    spatial_in = d.shape[-nd:]
+    default = tuple(
+        (i - 1) * s - 2 * p + k for i, s, p, k in zip(spatial_in, stride, padding, kernel, strict=True)
+    )
+    if output_size is None:
+        size = default
+    else:
+        size = tuple(int(v) for v in output_size)[-nd:]
+        for dim, (want, base, s) in enumerate(zip(size, default, stride, strict=True)):
+            if not base - s < want < base + s:
+                raise ValueError(
+                    f'invalid output_size "{tuple(size)}" (dim {dim} must be between {base - s} and {base + s})'
+                )
+    idx = indices._data.astype(np.int64, copy=False)
+    if idx.size and (idx.min() < 0 or idx.max() >= math.prod(size)):
+        bad = idx.max() if idx.max() >= math.prod(size) else idx.min()
+        raise RuntimeError(
+            f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, size))})"
+        )
+    shape = d.shape[: d.ndim - nd] + size
+    return prim(input, indices=idx, shape=shape, nd=nd)
+
+
+def max_unpool2d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The inverse of max_pool2d: each value goes back to its ``indices`` position, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, _max_unpool2d_prim)
+
+
+def max_unpool3d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The inverse of max_pool3d."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, _max_unpool3d_prim)
+
+
+def max_unpool1d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """The inverse of max_pool1d: PyTorch's 2-D unpooling of a height-1 image."""
+    one = lambda v: (1,) + _tuple(v, 1)  # noqa: E731
+    size = None if output_size is None else (1,) + tuple(output_size)[-1:]
+    out = max_unpool2d(
+        unsqueeze(input, -2),
+        unsqueeze(indices, -2),
+        one(kernel_size),
+        None if stride is None else one(stride),
+        (0,) + _tuple(padding, 1),
+        size,
+    )
+    return squeeze(out, -2)
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+):
+    """``max_pool2d(..., return_indices=True)``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+__all__ += ["max_pool2d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+
 # -- separable linear maps: average pooling, resampling, padding (Note [Separable maps]) ----------
 
 
