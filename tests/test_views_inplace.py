@@ -46,7 +46,7 @@ def _compare(ours, theirs, path="result"):
         np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-7, atol=1e-9, err_msg=path)
     elif isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs), f"{path}: {ours!r} vs torch's {theirs!r}"
-        for i, (o, t) in enumerate(zip(ours, theirs)):
+        for i, (o, t) in enumerate(zip(ours, theirs, strict=False)):
             _compare(o, t, f"{path}[{i}]")
     else:
         assert ours == theirs, f"{path}: {ours!r} vs torch's {theirs!r}"

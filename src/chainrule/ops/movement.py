@@ -973,7 +973,7 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None, out=None) -> Tensor:
             continue
         if len(s) != len(ref):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}")
-        for d, (a, b) in enumerate(zip(ref, s)):
+        for d, (a, b) in enumerate(zip(ref, s, strict=False)):
             if d != dim and a != b:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {dim}. Expected size {a} but got size {b} "
@@ -1105,7 +1105,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         if len(set(ds)) != len(ds):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
     order = [None] * ndim
-    for s, t in zip(src, dst):
+    for s, t in zip(src, dst, strict=False):
         order[t] = s
     rest = iter(d for d in range(ndim) if d not in src)
     order = tuple(o if o is not None else next(rest) for o in order)
@@ -1160,7 +1160,7 @@ def _repeat(x, *, repeats):
 
 def _repeat_vjp(grad, result, x, *, repeats):
     shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
-    split = tuple(v for r, s in zip(repeats, shape) for v in (r, s))
+    split = tuple(v for r, s in zip(repeats, shape, strict=False) for v in (r, s))
     summed = sum_to_size(reshape(grad, split), tuple(v for s in shape for v in (1, s)))
     return reshape(summed, x.shape)
 
@@ -1176,7 +1176,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
         )
-    out_shape = tuple(r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape))
+    out_shape = tuple(r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape, strict=False))
     for s in out_shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out_shape)}")
@@ -1429,7 +1429,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     else:
         bounds = [0] + [int(i) for i in spec] + [size]
     out = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         a = min(max(a + size if a < 0 else a, 0), size)
         b = min(max(b + size if b < 0 else b, 0), size)
         out.append(_slice_view(input, dim, a, max(a, b)))
@@ -1758,7 +1758,7 @@ def _storage_of(x: np.ndarray):
 
 def _positions(shape: tuple, strides: tuple, start: int) -> np.ndarray:
     pos = np.full(shape, start, dtype=np.int64)
-    for i, (n, s) in enumerate(zip(shape, strides)):
+    for i, (n, s) in enumerate(zip(shape, strides, strict=False)):
         pos += (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(shape) - i - 1))
     return pos
 
@@ -1766,7 +1766,7 @@ def _positions(shape: tuple, strides: tuple, start: int) -> np.ndarray:
 def _as_strided_kernel(x, *, size, stride, storage_offset, in_geometry=None):
     root, offset = _storage_of(x)
     start = offset if storage_offset is None else storage_offset
-    extent = start + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    extent = start + sum((n - 1) * s for n, s in zip(size, stride, strict=False)) + 1 if all(size) else 0
     if extent > root.size or start < 0:
         raise RuntimeError(
             f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {start}, and itemsize "
