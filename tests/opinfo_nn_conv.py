@@ -559,6 +559,19 @@ def _interp_samples(make):
             {"scale_factor": 1.3, "mode": "bilinear"},
             desc="bilinear: same-size dim copied",
         ),
+        Sample((make((1, 1, 2, 3)),), {"size": (3, 4), "mode": "bicubic"}, desc="bicubic tiny"),
+        Sample((make((2, 2, 4, 5)),), {"scale_factor": 1.7, "mode": "bicubic"}, desc="bicubic scale"),
+        Sample(
+            (make((2, 2, 4, 5)),),
+            {"size": (3, 7), "mode": "bicubic", "align_corners": True},
+            desc="bicubic corners",
+        ),
+        # (Not every dim the same size: PyTorch's backward then copies, though its forward does not.)
+        Sample(
+            (make((1, 2, 2, 4)),),
+            {"scale_factor": 1.3, "mode": "bicubic"},
+            desc="bicubic: same-size dim scaled",
+        ),
         Sample(
             (make.float([[[1.0, float("-inf"), 2.0]]]),),
             {"scale_factor": 2},
@@ -581,6 +594,7 @@ register(
             "UpsampleNearestExact2D",
             "UpsampleNearestExact3D",
             "UpsampleLinear1D",
+            "UpsampleBicubic2D",
             "UpsampleBilinear2D",
             "UpsampleTrilinear3D",
         ),

@@ -923,6 +923,7 @@ _SEPARABLE_NAMES = (
     "UpsampleLinear1DBackward0",
     "UpsampleBilinear2DBackward0",
     "UpsampleTrilinear3DBackward0",
+    "UpsampleBicubic2DBackward0",
     "ReflectionPad1DBackward0",
     "ReflectionPad2DBackward0",
     "ReflectionPad3DBackward0",
@@ -1212,6 +1213,31 @@ def _linear_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarra
 
 
 @functools.lru_cache(maxsize=256)
+def _cubic_matrix(size: int, out: int, align_corners: bool, scale) -> np.ndarray:
+    """Keys' cubic convolution (A = -0.75, as PyTorch) with edge samples repeated."""
+    o = np.arange(out)
+    if align_corners:
+        src = o * ((size - 1) / (out - 1)) if out > 1 else np.zeros(out)
+    else:
+        ratio = 1.0 / scale if scale is not None else size / out
+        src = (o + 0.5) * ratio - 0.5  # not clamped at 0: the cubic reaches the left edge itself
+    base = np.floor(src).astype(np.int64)
+    t = src - base
+    a = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    m = np.zeros((out, size))
+    for offset, w in zip((-1, 0, 1, 2), (far(t + 1), near(t), near(1 - t), far(2 - t)), strict=True):
+        np.add.at(m, (o, np.clip(base + offset, 0, size - 1)), w)
+    return _frozen(m)
+
+
+@functools.lru_cache(maxsize=256)
 def _nearest_matrix(size: int, out: int, scale, exact: bool, shortcuts: bool) -> np.ndarray:
     o = np.arange(out)
     # PyTorch's 2-D nearest kernel copies a dim that keeps its size and halves indices for
@@ -1236,7 +1262,7 @@ def interpolate(
 ) -> Tensor:
     """Resample the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.
 
-    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D input), ``bilinear`` (4-D),
+    Modes: ``nearest``, ``nearest-exact``, ``linear`` (3-D input), ``bilinear`` and ``bicubic`` (4-D),
     ``trilinear`` (5-D); ``align_corners`` maps corner pixel centres onto each other.
     """
     if antialias:
@@ -1292,6 +1318,14 @@ def interpolate(
             for s, o, sc in zip(spatial, out, scales, strict=False)
         ]
         name = f"UpsampleNearest{'Exact' if mode == 'nearest-exact' else ''}{nd}DBackward0"
+    elif mode == "bicubic":
+        if nd != 2:
+            raise NotImplementedError(f"Got {input._data.ndim}D input, but bicubic mode needs 4D input")
+        mats = [
+            _cubic_matrix(s, o, bool(align_corners), sc)
+            for s, o, sc in zip(spatial, out, scales, strict=True)
+        ]
+        name = "UpsampleBicubic2DBackward0"
     elif mode == "area":
         if nd == 1:
             return adaptive_avg_pool1d(input, out)
