@@ -11,14 +11,17 @@ from ..ops.linalg import linalg_cross as cross
 from ..ops.linalg import matmul
 from ._decompositions import (
     LinAlgError, cholesky, cholesky_ex, det, eig, eigh, eigvals, eigvalsh, inv, inv_ex, lu, lu_factor, lu_factor_ex,
-    lu_solve, qr, slogdet, solve, solve_triangular, svd, svdvals,
+    lu_solve, qr, slogdet, solve, solve_ex, solve_triangular, svd, svdvals,
 )
 from ._functions import (
-    lstsq, matrix_exp, matrix_norm, matrix_power, matrix_rank, multi_dot, norm, pinv, vecdot, vector_norm,
+    cond, diagonal, lstsq, matrix_exp, matrix_norm, matrix_power, matrix_rank, multi_dot, norm, pinv, tensorinv,
+    tensorsolve, vander, vecdot, vector_norm,
 )
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "inv_ex",
-    "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-    "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
+    "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul",
+    "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve",
+    "vander", "vecdot", "vector_norm",
 ]

@@ -386,6 +386,28 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
     return _solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)
 
 
+SolveExResult = return_type("linalg_solve_ex", ("result", "info"))
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:
+    """``(result, info)``: info is 0 where A is invertible, else its first zero pivot (result: infinities)."""
+    try:
+        x = solve(A, B, left=left)
+    except LinAlgError:
+        if check_errors:
+            raise
+        a, b = A._data, B._data
+        flat = a.reshape((-1,) + a.shape[-2:])
+        info = np.array([_zero_pivot(m) or 0 for m in flat], dtype=np.int32).reshape(a.shape[:-2])
+        # Solve the invertible matrices; the singular ones get infinities (LAPACK's values differ).
+        safe = np.where((info > 0)[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+        vector = left and _is_vector_rhs(a.shape, b.shape)
+        x = _solve.kernel(safe, b, vector=vector, left=left)
+        bad = (info > 0).reshape(info.shape + (1,) * (1 if vector else 2))
+        return SolveExResult(Tensor._make(np.where(bad, np.inf, x).astype(a.dtype)), Tensor._make(info))
+    return SolveExResult(x, Tensor._make(np.zeros(A._data.shape[:-2], dtype=np.int32)))
+
+
 # -- Cholesky --------------------------------------------------------------------------------------
 
 

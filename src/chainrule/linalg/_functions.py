@@ -449,6 +449,77 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     return Tensor._make(np.asarray(np.sum(s > thr, axis=-1), dtype=np.int64))
 
 
+def cond(A: Tensor, p=None) -> Tensor:
+    """The condition number of each matrix in the ``p`` norm (None/2/-2: ratios of singular values;
+    otherwise ``norm(A) * norm(A^-1)``, infinite for a singular matrix)."""
+    check_matrix("linalg.cond", A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        return big / small if p != -2 else small / big
+    if p not in _MATRIX_ORDS:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    from ._decompositions import inv_ex
+
+    inverse = inv_ex(A).inverse  # infinities for a singular matrix: an infinite condition number
+    return matrix_norm(A, p) * matrix_norm(inverse, p)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of ``A`` as a linear map from its last dims to its first ``ind`` ones."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = tuple(A._data.shape)
+    rows, cols = math.prod(shape[:ind]), math.prod(shape[ind:])
+    if rows != cols:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), "
+            f"but got {cols} != {rows}"
+        )
+    return mov.reshape(inv(mov.reshape(A, (rows, cols))), shape[ind:] + shape[:ind])
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """The X with ``tensordot(A, X, X.ndim) = B`` (``dims`` of A are moved to the end first)."""
+    if dims is not None:
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        nd = A._data.ndim
+        moved = [norm_dim(d, nd) for d in dims]
+        A = mov.permute(A, tuple([d for d in range(nd) if d not in moved] + moved))
+    shape = tuple(A._data.shape)
+    k = B._data.ndim
+    rows, cols = math.prod(shape[:k]), math.prod(shape[k:])
+    if rows != cols:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), "
+            f"but got {cols} != {rows}"
+        )
+    from ._decompositions import solve
+
+    x = solve(mov.reshape(A, (rows, cols)), mov.reshape(B, (rows,)))
+    return mov.reshape(x, shape[k:])
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    """Vandermonde matrices: columns ``x^0, x^1, ..., x^(N-1)`` for the vectors along x's last dim."""
+    n = x._data.shape[-1] if x._data.ndim else 1
+    N = n if N is None else N
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    from .. import ops
+
+    powers = ops.cumprod(mov.expand(mov.unsqueeze(x, -1), x._data.shape + (N - 1,)), -1)
+    ones = Tensor._make(np.ones(x._data.shape + (1,), dtype=x._data.dtype))
+    return ops.cat([ones, powers], -1)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """``chainrule.diagonal`` with the matrix dims last by default."""
+    from .. import ops
+
+    return ops.diagonal(A, offset, dim1, dim2)
+
+
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """Dot products of the vectors along ``dim`` (batches broadcast)."""
     return red.sum(x * y, dim)
