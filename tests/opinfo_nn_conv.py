@@ -945,6 +945,51 @@ register(
 )
 
 
+# -- spatial transformers ---------------------------------------------------------------------------
+
+
+def _grid_sample_samples(make):
+    out = []
+    for mode in ("bilinear", "nearest"):
+        for padding_mode in ("zeros", "border"):
+            kw = {"mode": mode, "padding_mode": padding_mode}
+            out += [
+                Sample(
+                    (make((1, 1, 2, 2)), make((1, 1, 2, 2), -1.3, 1.3)),
+                    kw,
+                    desc=f"{mode} {padding_mode} tiny",
+                ),
+                Sample(
+                    (make((2, 3, 4, 5)), make((2, 3, 2, 2), -1.3, 1.3)),
+                    dict(kw, align_corners=True),
+                    desc=f"{mode} {padding_mode} align_corners",
+                ),
+            ]
+    return out
+
+
+register(
+    OpInfo(
+        "nn.functional.grid_sample",
+        _fn("grid_sample"),
+        _grid_sample_samples,
+        prims=("_grid_sampler_2d",),
+        rtol={"float32": 1e-4, "float64": 1e-9},
+        atol={"float32": 1e-5, "float64": 1e-10},
+    ),
+    OpInfo(
+        "nn.functional.affine_grid",
+        _fn("affine_grid"),
+        lambda make: [
+            Sample((make((1, 2, 3)), (1, 1, 2, 2)), desc="tiny"),
+            Sample((make((2, 2, 3)), (2, 3, 4, 5)), {"align_corners": True}, desc="align_corners"),
+            Sample((make((1, 2, 3)), (1, 1, 1, 3)), {"align_corners": True}, desc="one row"),
+        ],
+        prims=("_affine_grid",),
+    ),
+)
+
+
 # -- errors -----------------------------------------------------------------------------------------
 
 
@@ -1057,6 +1102,11 @@ ERRORS += [
         lambda mod: _F(mod).max_unpool2d(
             mod.ones(1, 1, 2, 2), mod.full((1, 1, 2, 2), 30, dtype=mod.int64), 2
         ),
+    ),
+    ErrorCase("affine_grid theta shape", lambda mod: _F(mod).affine_grid(mod.ones(1, 3, 3), (1, 1, 2, 2))),
+    ErrorCase(
+        "grid_sample bad mode",
+        lambda mod: _F(mod).grid_sample(mod.ones(1, 1, 2, 2), mod.zeros(1, 1, 1, 2), mode="cubic"),
     ),
     ErrorCase("fold wrong block count", lambda mod: _F(mod).fold(mod.ones(1, 4, 5), (3, 3), 2)),
 ]

@@ -6,3 +6,4 @@ from ._conv import *  # noqa: F401,F403
 from ._loss import *  # noqa: F401,F403
 from ._norm import *  # noqa: F401,F403
 from ._attention import *  # noqa: F401,F403
+from ._sampling import *  # noqa: F401,F403
