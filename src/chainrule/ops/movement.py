@@ -24,6 +24,7 @@ PyTorch, chainrule refuses in-place ops on them with grad mode on, and raises wh
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -481,6 +482,73 @@ def t(input: Tensor) -> Tensor:
 # -- indexing ----------------------------------------------------------------------------------
 
 
+def _torch_index(index):
+    """An index as PyTorch reads it, before NumPy sees it.
+
+    A list holding sequences, slices, None or Ellipsis is a tuple of indices (as NumPy
+    once read it, and PyTorch still does); a uint8 tensor is a mask (deprecated).
+    """
+    if isinstance(index, list) and any(
+        item is None or item is Ellipsis or isinstance(item, (list, tuple, slice, Tensor)) for item in index
+    ):
+        index = tuple(index)
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(item, Tensor) and item._data.dtype == np.uint8 for item in items):
+        warnings.warn(
+            "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+        items = tuple(
+            Tensor._make(item._data.astype(bool)) if isinstance(item, Tensor) and item._data.dtype == np.uint8 else item
+            for item in items
+        )
+        index = items if isinstance(index, tuple) else items[0]
+    return index
+
+
+def _is_int_item(item) -> bool:
+    if isinstance(item, Tensor):
+        return item._data.ndim == 0 and item._data.dtype.kind in "iu"
+    return isinstance(item, (int, np.integer)) and not isinstance(item, bool)
+
+
+def _is_advanced_item(item) -> bool:
+    if isinstance(item, Tensor):
+        return not _is_int_item(item)
+    return isinstance(item, (list, np.ndarray, bool))
+
+
+def _split_int_items(index):
+    """``(ints_first, rest)`` when ``index`` mixes integers with advanced items, else None.
+
+    PyTorch applies integer items as selects before it indexes with tensors, while NumPy
+    counts them among the advanced indices, which can move the result's dimensions
+    (``x[0, :, [0, 3]]`` is (3, 2) in PyTorch, (2, 3) in NumPy). Indexing in two steps,
+    the integers first, gives PyTorch's result.
+    """
+    if not isinstance(index, tuple):
+        return None
+    if not (any(_is_int_item(i) for i in index) and any(_is_advanced_item(i) for i in index)):
+        return None
+    first, rest = [], []
+    for item in index:
+        if _is_int_item(item):
+            first.append(item)
+            continue
+        rest.append(item)
+        if item is None:
+            continue
+        if item is Ellipsis:
+            first.append(Ellipsis)
+        elif _is_advanced_item(item):
+            arr = item._data if isinstance(item, Tensor) else np.asarray(item)
+            first.extend([slice(None)] * (arr.ndim if arr.dtype == bool else 1))
+        else:
+            first.append(slice(None))
+    return tuple(first), tuple(rest)
+
+
 def _convert_index(index):
     """A PyTorch index as a NumPy index, and whether it is basic (so the result is a view)."""
     if not isinstance(index, tuple):
@@ -638,6 +706,10 @@ def getitem(input: Tensor, index) -> Tensor:
             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
             "to convert a 0-dim tensor to a number"
         )
+    index = _torch_index(index)
+    split = _split_int_items(index)
+    if split is not None:
+        return getitem(getitem(input, split[0]), split[1])
     np_index, basic = _convert_index(index)
     prim = _getitem_prims[_index_node_name(index, np_index, basic, input._data.shape)]
     out = record(prim, _take(input._data, index=np_index), (input,), {"index": np_index})
@@ -745,6 +817,11 @@ def setitem_(self: Tensor, index, value) -> None:
     CopySlices); advanced indexes are an index_put (IndexPutBackward0), through a view
     when they also hold ints, ``None`` or partial slices.
     """
+    index = _torch_index(index)
+    split = _split_int_items(index)
+    if split is not None:  # integers first, as PyTorch applies them (see _split_int_items)
+        setitem_(getitem(self, split[0]), split[1], value)
+        return
     np_index, basic = _convert_index(index)
     if self._extra is not None and self._extra.base is not None:
         check_inplace(self)
