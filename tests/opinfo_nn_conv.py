@@ -1110,3 +1110,60 @@ ERRORS += [
     ),
     ErrorCase("fold wrong block count", lambda mod: _F(mod).fold(mod.ones(1, 4, 5), (3, 3), 2)),
 ]
+
+
+# -- the same functions at top level (torch.conv2d, torch.layer_norm, ...) ---------------------------
+
+
+def _top(name):
+    def op(mod, *args, **kw):
+        return getattr(mod, name)(*args, **kw)
+
+    return op
+
+
+register(
+    OpInfo(
+        "conv2d (top level)",
+        _top("conv2d"),
+        lambda make: [Sample((make((1, 1, 2, 3)), make((1, 1, 2, 2)), make((1,))))],
+        prims=("_convolution",),
+    ),
+    OpInfo(
+        "conv_transpose1d (top level)",
+        _top("conv_transpose1d"),
+        lambda make: [Sample((make((1, 1, 3)), make((1, 1, 2))))],
+        prims=("_conv_input_grad_kernel[ConvolutionBackward0]",),
+    ),
+    OpInfo(
+        "max_pool2d (top level)",
+        _top("max_pool2d"),
+        lambda make: [Sample((make((1, 1, 2, 4)), 2))],
+        prims=("_gather_flat[MaxPool2DWithIndicesBackward0]",),
+    ),
+    OpInfo(
+        "avg_pool1d (top level)",
+        _top("avg_pool1d"),
+        lambda make: [Sample((make((1, 2, 4)), 2))],
+        prims=("_separable[AvgPool2DBackward0]",),
+    ),
+    OpInfo(
+        "layer_norm (top level)",
+        _top("layer_norm"),
+        lambda make: [Sample((make((2, 3)), (3,), make((3,)), make((3,))))],
+        prims=("_native_norm_kernel[NativeLayerNormBackward0]",),
+    ),
+    OpInfo(
+        "group_norm (top level)",
+        _top("group_norm"),
+        lambda make: [Sample((make((1, 4)), 2, make((4,)), make((4,))))],
+        prims=("_native_norm_kernel[NativeGroupNormBackward0]",),
+    ),
+    OpInfo(
+        "pixel_shuffle (top level)",
+        _top("pixel_shuffle"),
+        lambda make: [Sample((make((1, 4, 1, 2)), 2))],
+        prims=("_pixel_shuffle",),
+    ),
+    OpInfo("rms_norm (top level)", _top("rms_norm"), lambda make: [Sample((make((2, 3)), (3,), make((3,))))]),
+)

@@ -18,12 +18,17 @@ from ._creation import (  # noqa: F401
 )
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from . import autograd, nn  # noqa: F401
+from .nn.functional import (  # noqa: F401  (also at top level in PyTorch, with the same arguments)
+    avg_pool1d, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, group_norm,
+    layer_norm, max_pool1d, max_pool2d, max_pool3d, pixel_shuffle, pixel_unshuffle, rms_norm,
+)
 from . import linalg  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (every public op, family by family: see ops/__init__.py)
+from .nn.functional import log_softmax, softmax  # noqa: F401  (torch.softmax is F.softmax)
 
 # PyTorch's dtype aliases.
 half, float, double = float16, float32, float64
