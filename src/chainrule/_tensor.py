@@ -1088,6 +1088,11 @@ def _polygamma_method(self, n):
 Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _ops.polygamma_
 
 
+# -- nn.functional methods (nn/_activation.py) ----------------------------------------------------
+from .nn import functional as _F  # noqa: E402
+
+Tensor.softmax, Tensor.log_softmax = _F.softmax, _F.log_softmax
+
 
 def _where_method(self, condition, other):
     """``x.where(condition, y)`` is ``chainrule.where(condition, x, y)``."""
