@@ -17,6 +17,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..ops import expand, matmul, mul, reshape, sum, transpose, unsqueeze, where
 from ..ops._registry import defvjp, primitive
+from ._conv import _half_in_float
 from ._norm import _composite_grad
 
 __all__ = ["scaled_dot_product_attention"]
@@ -47,6 +48,7 @@ def _probs_array(q, k, *, mask, scale, causal):
 
 
 @primitive("ScaledDotProductFlashAttentionForCpuBackward0")
+@_half_in_float
 def _sdpa_fused(q, k, v, *, mask, scale, causal):
     return np.matmul(_probs_array(q, k, mask=mask, scale=scale, causal=causal), v).astype(q.dtype, copy=False)
 
@@ -118,6 +120,7 @@ def _weights_and_score_grad(g, q, k, v, mask, scale, causal):
 
 
 @primitive("ScaledDotProductFlashAttentionForCpuBackwardBackward0")
+@_half_in_float
 def _sdpa_grad(g, q, k, v, *, mask, scale, causal, which):
     p, ds = _weights_and_score_grad(g, q, k, v, mask, scale, causal)
     if which == 0:

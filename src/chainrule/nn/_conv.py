@@ -166,7 +166,23 @@ def _add_bias(y: np.ndarray, b) -> np.ndarray:
     return y
 
 
+def _half_in_float(kernel):
+    """Run ``kernel`` on float16 arrays in float32 and round the result back: NumPy has no
+    half-precision BLAS (its float16 matmul is ~100x slower), and PyTorch accumulates
+    half in float too."""
+
+    @functools.wraps(kernel)
+    def run(*arrays, **params):
+        if any(getattr(a, "dtype", None) == np.float16 for a in arrays):
+            up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a for a in arrays]
+            return kernel(*up, **params).astype(np.float16)
+        return kernel(*arrays, **params)
+
+    return run
+
+
 @primitive("ConvolutionBackward0")
+@_half_in_float
 def _convolution(x, w, b, *, stride, pads, dilation, groups):
     n = x.shape[0]
     o = w.shape[0]
@@ -196,6 +212,7 @@ defvjp(
 )
 
 
+@_half_in_float
 def _conv_input_grad_kernel(g, w, b, *, stride, pads, dilation, groups, spatial):
     """The adjoint of convolution in its input (a transposed convolution) to ``spatial`` size."""
     n, o = g.shape[:2]
@@ -246,6 +263,7 @@ for _p in (_conv_transpose_prim, _conv_input_grad):
 
 
 @primitive("ConvolutionBackwardBackward0")
+@_half_in_float
 def _conv_weight_grad(x, g, *, stride, pads, dilation, groups, kernel):
     o = g.shape[1]
     cols = _im2col_groups(x, g.shape[2:], kernel, stride, pads, dilation, groups)
@@ -870,6 +888,7 @@ class _Select:
         return m.T
 
 
+@_half_in_float
 def _separable(x, *, mats):
     """Apply ``mats[i]`` (out_i, in_i) along the i-th of the trailing ``len(mats)`` axes."""
     nd = len(mats)
