@@ -1108,6 +1108,31 @@ ERRORS += [
         "grid_sample bad mode",
         lambda mod: _F(mod).grid_sample(mod.ones(1, 1, 2, 2), mod.zeros(1, 1, 1, 2), mode="cubic"),
     ),
+    ErrorCase("conv2d of a vector", lambda mod: _F(mod).conv2d(mod.ones(3), mod.ones(1, 1, 2, 2))),
+    ErrorCase(
+        "conv2d zero groups", lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2, 2), groups=0)
+    ),
+    ErrorCase(
+        "conv2d zero stride", lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2, 2), stride=0)
+    ),
+    ErrorCase(
+        "conv2d negative padding",
+        lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2, 2), padding=-1),
+    ),
+    ErrorCase(
+        "conv2d bad padding string",
+        lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2, 2), padding="foo"),
+    ),
+    ErrorCase(
+        "conv2d bias size",
+        lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2, 2), mod.ones(2)),
+    ),
+    # torch words a weight of the wrong rank as a stride-length mismatch; chainrule names the weight.
+    ErrorCase(
+        "conv2d 3-d weight",
+        lambda mod: _F(mod).conv2d(mod.ones(1, 1, 3, 3), mod.ones(1, 1, 2)),
+        same_message=False,
+    ),
     ErrorCase("fold wrong block count", lambda mod: _F(mod).fold(mod.ones(1, 4, 5), (3, 3), 2)),
 ]
 

@@ -296,10 +296,9 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias, nd: int, groups: int, 
         )
     if weight._data.ndim != nd + 2:
         raise RuntimeError(
-            "weight should have at least three dimensions"
-            if weight._data.ndim < 3
-            else f"Expected {nd + 2}-dimensional input for {nd + 2}-dimensional weight {list(weight._data.shape)}, "
-            f"but got {input._data.ndim}-dimensional input of size {list(input._data.shape)} instead"
+            f"{'conv_transpose' if transposed else 'conv'}{nd}d expects a {nd + 2}-dimensional weight "
+            f"({'in_channels, out_channels / groups' if transposed else 'out_channels, in_channels / groups'}, "
+            f"*kernel_size), but got weight of size {list(weight._data.shape)}"
         )
     if input._data.ndim != nd + 2:
         raise RuntimeError(
@@ -367,7 +366,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
             total = tuple(d * (k - 1) for d, k in zip(dilation, kernel, strict=False))
             pads = tuple((t // 2, t - t // 2) for t in total)
         else:
-            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+            raise RuntimeError(f"Invalid padding string: {padding!r}")
     else:
         pads = tuple((p, p) for p in _tuple(padding, nd, "padding"))
     if any(s <= 0 for s in stride):
@@ -1174,7 +1173,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 f"The input size {d.shape[d.ndim - k]}, plus negative padding {pairs[0][0]} and {pairs[0][1]} resulted in a "
                 "negative output size, which is invalid. Check dimension 0 of your input."
             )
-        return _constant_pad(input, pads=((0, 0),) * 0 + pairs, value=0 if value is None else value)
+        return _constant_pad(input, pads=pairs, value=0 if value is None else value)
     if value is not None and value != 0:
         raise NotImplementedError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     if mode not in ("reflect", "replicate", "circular"):
