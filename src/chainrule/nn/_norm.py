@@ -18,7 +18,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import _inplace
 from ..ops import mean, reshape, sum_to_size, unsqueeze, expand
-from ..ops._registry import defvjp, primitive
+from ..ops._registry import defvjp, primitive, record
 from ._conv import _type_name, avg_pool2d, avg_pool3d, pad
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm", "rms_norm"]
@@ -324,11 +324,20 @@ def batch_norm(
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {_size(d.shape)}"
             )
-        out = _NORM_PRIMS["NativeBatchNormBackward0"](
-            input, weight, bias, stat_shape=d.shape, axes=axes, affine_shape=affine_shape, eps=eps
+        params = {"stat_shape": d.shape, "axes": axes, "affine_shape": affine_shape, "eps": eps}
+        # The kernel's work done here, so that its statistics also update the running ones.
+        y, mu, var = _normalized(d, d.shape, axes, eps)
+        if weight is not None:
+            y *= weight._data.reshape(affine_shape)
+        if bias is not None:
+            y += bias._data.reshape(affine_shape)
+        out = record(
+            _NORM_PRIMS["NativeBatchNormBackward0"],
+            y.astype(d.dtype, copy=False),
+            (input, weight, bias),
+            params,
         )
         if running_mean is not None or running_var is not None:
-            _, mu, var = _normalized(d, d.shape, axes, eps)
             _update_running(running_mean, mu.reshape(c), momentum)
             _update_running(running_var, var.reshape(c) * (count / (count - 1)), momentum)
         return out
