@@ -214,6 +214,7 @@ def _max_pool2d_samples(make):
         Sample((make((2, 3, 7, 6)), 2, 1, 0, 2), desc="dilation"),
         Sample((make((3, 5, 5)), 2), {"return_indices": True}, desc="unbatched with indices"),
         Sample((NC(make((1, 2, 4, 4))), 2), desc="non-contiguous"),
+        Sample((make((0, 2, 4, 4)), 2), desc="empty batch"),
     ]
 
 
@@ -725,6 +726,11 @@ def _batch_norm_train_samples(make):
         Sample(
             (make((4, 3, 3, 2)), make((3,)), make((3,))), {"momentum": 0.3, "eps": 1e-3}, desc="4-d momentum"
         ),
+        Sample(
+            (make((0, 3, 2)), make((3,)), make((3,))),
+            desc="empty batch: running statistics untouched (torch's node is its internal AddBackward0)",
+            grad_fn=False,
+        ),
     ]
 
 
@@ -744,6 +750,7 @@ def _group_norm_samples(make):
         Sample((make((1, 4, 3)), 2), desc="3-d"),
         Sample((make((2, 6, 3, 2)), 3, make((6,)), make((6,))), {"eps": 1e-3}, desc="4-d"),
         Sample((make((2, 4, 5)), 4, make((4,))), desc="instance-like, weight only"),
+        Sample((make((0, 4, 3)), 2, make((4,)), make((4,))), desc="empty batch"),
     ]
 
 

@@ -528,7 +528,9 @@ def _scatter_flat(g, *, indices, shape, nd):
     """The adjoint of ``_gather_flat``: ``g`` summed into zeros of ``shape`` at ``indices``."""
     rows = math.prod(shape[: len(shape) - nd])
     size = math.prod(shape[len(shape) - nd :])
-    flat = (np.arange(rows).reshape(rows, 1) * size + indices.reshape(rows, -1)).ravel()
+    flat = (
+        np.arange(rows).reshape(rows, 1) * size + indices.reshape(rows, indices.size // max(rows, 1))
+    ).ravel()
     out = np.bincount(flat, weights=np.ravel(g), minlength=rows * size)
     return out.astype(g.dtype, copy=False).reshape(shape)
 
@@ -625,7 +627,7 @@ def _max_pool_indices(x: np.ndarray, kernel, stride, padding, dilation, out):
     )
     xp = _pad_array(x, pads, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
     win = _windows(xp, out, kernel, stride, dilation)
-    flat = win.reshape(win.shape[: 2 + nd] + (-1,))
+    flat = win.reshape(win.shape[: 2 + nd] + (math.prod(kernel),))
     arg = np.argmax(flat, axis=-1)
     values = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
     origin, offset = _pool_index_tables(spatial, kernel, stride, padding, dilation, out)
@@ -764,7 +766,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         idx.append(np.minimum(start[:, None] + np.arange(k), end[:, None] - 1))
     ih, iw = idx
     win = x[:, :, ih[:, :, None, None], iw[None, None, :, :]]  # (N, C, oh, kh, ow, kw)
-    win = win.transpose(0, 1, 2, 4, 3, 5).reshape(x.shape[:2] + (oh, ow, -1))
+    win = win.transpose(0, 1, 2, 4, 3, 5).reshape(x.shape[:2] + (oh, ow, ih.shape[1] * iw.shape[1]))
     arg = np.argmax(win, axis=-1)
     kw = iw.shape[1]
     rows = ih[np.arange(oh)[:, None], arg // kw]
@@ -1180,7 +1182,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if k > 3 or d.ndim not in (k + 1, k + 2):
         raise NotImplementedError(
-            "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
+            f"Padding size {2 * k} is not supported for {d.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
     mats = []
     for dim, (size, (lo, hi)) in enumerate(zip(d.shape[d.ndim - k :], pairs, strict=False)):

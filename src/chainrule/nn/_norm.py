@@ -85,6 +85,8 @@ def _native_norm_vjp_bias(grad, result, x, w, b, *, stat_shape, axes, affine_sha
 
 
 def _norm_input_grad_kernel(g, x, w, *, stat_shape, axes, affine_shape, eps):
+    if x.size == 0:
+        return np.zeros(x.shape, dtype=x.dtype)
     xhat, _, var = _normalized(x, stat_shape, axes, eps)
     rstd = 1.0 / np.sqrt(var + eps)
     gw = (g if w is None else g * w.reshape(affine_shape)).reshape(stat_shape)
@@ -105,6 +107,8 @@ def _reduce_to(a: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _norm_weight_grad_kernel(g, x, *, stat_shape, axes, affine_shape, eps):
+    if x.size == 0:
+        return np.zeros(affine_shape, dtype=x.dtype)
     xhat, _, _ = _normalized(x, stat_shape, axes, eps)
     return _reduce_to(g * xhat, affine_shape).astype(x.dtype, copy=False)
 
@@ -239,7 +243,7 @@ def group_norm(
         input,
         weight,
         bias,
-        stat_shape=(n, num_groups, -1),
+        stat_shape=(n, num_groups, (c // num_groups) * math.prod(d.shape[2:])),
         axes=(2,),
         affine_shape=(c,) + (1,) * (d.ndim - 2),
         eps=eps,
@@ -320,12 +324,14 @@ def batch_norm(
     axes = (0,) + tuple(range(2, d.ndim))
     if training:
         count = d.size // c if c else 0
-        if count <= 1:
+        if count == 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {_size(d.shape)}"
             )
         params = {"stat_shape": d.shape, "axes": axes, "affine_shape": affine_shape, "eps": eps}
         # The kernel's work done here, so that its statistics also update the running ones.
+        if count == 0:  # an empty batch: nothing to normalise, running statistics untouched
+            return record(_NORM_PRIMS["NativeBatchNormBackward0"], d.copy(), (input, weight, bias), params)
         y, mu, var = _normalized(d, d.shape, axes, eps)
         if weight is not None:
             y *= weight._data.reshape(affine_shape)
