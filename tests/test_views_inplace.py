@@ -60,8 +60,8 @@ def same(program):
 
 
 def version(t) -> int:
-    """The version counter's value (chainrule keeps ``_version`` as a shared list)."""
-    return t._version if isinstance(t, torch.Tensor) else t._version[0]
+    """The version counter's value (an int in both libraries)."""
+    return t._version
 
 
 def leaf(m, arr=X):

@@ -101,7 +101,7 @@ class Tensor:
 
     # Every op result sets the hot slots; the rarely changed attributes below are class-level
     # defaults that an instance overrides only when needed (its __dict__ is created lazily).
-    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_version", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
     _output_nr = 0  # which output of its grad_fn this tensor is
     _grad = None
     _extra = None  # an _Extra once hooks, views or retain_grad need one
@@ -127,7 +127,7 @@ class Tensor:
         t._data = data
         t._grad_fn = None
         t._requires_grad = False
-        t._version = [0, None]
+        t._vc = [0, None]
         return t
 
     def _get_extra(self) -> _Extra:
@@ -286,7 +286,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A tensor sharing this one's data, outside the graph (it never requires grad)."""
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def detach_(self) -> "Tensor":
@@ -404,12 +404,13 @@ class Tensor:
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
 
-    def _version_count(self) -> int:
-        return self._version[0]
-
     @property
-    def _version_number(self) -> int:
-        return self._version[0]
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (shared with its views).
+
+        Internally ``_vc`` is ``[count, last_writer]`` (Note [Version counters]).
+        """
+        return self._vc[0]
 
     @property
     def name(self):

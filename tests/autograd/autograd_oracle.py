@@ -137,9 +137,8 @@ def raises_same(program, *, message=True) -> Raised:
 
 
 def version(t) -> int:
-    """A tensor's version counter: an int in torch, ``[count, last_writer]`` in chainrule."""
-    v = t._version
-    return v if isinstance(v, int) else v[0]
+    """A tensor's version counter (an int in both libraries)."""
+    return t._version
 
 
 def graph_shape(node):

@@ -1,7 +1,7 @@
 """Version counters and the error raised when a saved tensor was modified in place.
 
 # Note [Version counters]
-Every tensor carries ``_version``, a two-item list ``[count, last_writer]`` shared with
+Every tensor carries ``_vc``, a two-item list ``[count, last_writer]`` shared with
 all its views. An in-place op bumps ``count`` and records which op wrote and from which
 line of user code. A node that saves a tensor remembers ``count``; if it differs when
 backward unpacks the tensor, the gradient would be silently wrong, so we raise. PyTorch
@@ -73,7 +73,7 @@ def modified_error(
     ``dtype`` and the output's ``version`` counter describe it).
     """
     if t is not None:
-        version = t._version
+        version = t._vc
         shape, dtype = t._data.shape, t._data.dtype
         producer = (
             f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"

@@ -505,7 +505,7 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
             leaf._grad = g.detach().clone()
     elif not create_graph and grad._data.__class__ is _ndarray and grad._data.flags.writeable:
         grad._data += g._data  # in place, like PyTorch: references to .grad see it
-        grad._version[0] += 1
+        grad._vc[0] += 1
     else:
         d = grad._data
         if not create_graph and any(st == 0 and n > 1 for st, n in zip(d.strides, d.shape, strict=False)):

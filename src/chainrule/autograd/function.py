@@ -98,8 +98,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
                     raise modified_error(None, nr, self, version, counter[0], data.shape, data.dtype, counter)
                 t = _tensor.Tensor._make(data)
-                t._version, t._grad_fn, t._output_nr, t._requires_grad = counter, self, nr, True
-            elif t._version[0] != version:
+                t._vc, t._grad_fn, t._output_nr, t._requires_grad = counter, self, nr, True
+            elif t._vc[0] != version:
                 from ._inplace import modified_error
 
                 raise modified_error(t, i, self, version)
@@ -243,7 +243,7 @@ def _mark_dirty_without_graph(ctx) -> None:
     from ._inplace import bump
 
     for t in ctx._dirty:
-        bump(t._version, ctx.name())
+        bump(t._vc, ctx.name())
 
 
 def _connect(ctx: BackwardCFunction, args: tuple, outputs: Any) -> Any:
@@ -272,7 +272,7 @@ def _connect(ctx: BackwardCFunction, args: tuple, outputs: Any) -> Any:
                 raise RuntimeError(
                     "a leaf Variable that requires grad has been used in an in-place operation."
                 )
-            bump(out._version, ctx.name())
+            bump(out._vc, ctx.name())
         elif id(out) in inputs_by_id:
             # An input returned unchanged becomes a new tensor sharing its data.
             out = out.detach()
@@ -291,9 +291,9 @@ def _connect(ctx: BackwardCFunction, args: tuple, outputs: Any) -> Any:
         if t is None:
             saved.append(None)
         elif id(t) in out_ids:
-            saved.append(("output", (t._data, t._version, out_ids[id(t)]), t._version[0]))
+            saved.append(("output", (t._data, t._vc, out_ids[id(t)]), t._vc[0]))
         else:
-            saved.append(("input", t, t._version[0]))
+            saved.append(("input", t, t._vc[0]))
     ctx._saved = tuple(saved)
     ctx._to_save = ()
     return wrapped[0] if single else tuple(wrapped)

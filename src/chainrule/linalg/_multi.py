@@ -33,7 +33,7 @@ class MultiOutputNode(PrimitiveNode):
                 )
             t = Tensor._make(data)
             t._grad_fn, t._output_nr, t._requires_grad = self, i, True
-            t._version = version
+            t._vc = version
             out.append(t)
         return tuple(out)
 
@@ -73,7 +73,7 @@ def call_multi(prim, args: tuple, params: dict, n_differentiable: int | None = N
         for i, t in enumerate(rest[: n - 1], 1):
             t._grad_fn, t._output_nr, t._requires_grad = node, i, True
         # Arrays and version counters, not Tensors: the Tensors point at this node.
-        node._result = [(t._data, t._version, t._version[0]) for t in [first, *rest]]
+        node._result = [(t._data, t._vc, t._vc[0]) for t in [first, *rest]]
     return (first, *rest)
 
 

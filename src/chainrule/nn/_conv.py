@@ -1610,4 +1610,4 @@ def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: f
         big = norms > max_norm
         scale = max_norm / (norms[big] + 1e-7)
         w[rows[big]] *= scale[:, None].astype(w.dtype)
-        _inplace.bump(weight._version, "embedding_renorm_")
+        _inplace.bump(weight._vc, "embedding_renorm_")

@@ -291,7 +291,7 @@ def _update_running(running: Tensor | None, value: np.ndarray, momentum: float) 
     r = running._data
     r *= 1 - momentum
     r += (momentum * value).astype(r.dtype, copy=False)
-    _inplace.bump(running._version, "batch_norm")
+    _inplace.bump(running._vc, "batch_norm")
 
 
 def batch_norm(

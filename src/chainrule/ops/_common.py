@@ -162,7 +162,7 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
         np.copyto(self._data, rd, casting="unsafe")
     else:
         raise RuntimeError("cannot write into a read-only tensor (it shares memory with a read-only array)")
-    _inplace.bump(self._version, op_name)
+    _inplace.bump(self._vc, op_name)
     if recording and result._grad_fn is not None:
         if self._extra is not None and self._extra.base is not None:
             from .movement import rebase_view

@@ -115,7 +115,7 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
     result._data = out
     result._grad_fn = None
     result._requires_grad = False
-    result._version = [0, None]
+    result._vc = [0, None]
     if not _grad_enabled() or out.dtype.kind not in _DIFFERENTIABLE_KINDS:
         return result
     for a in args:
@@ -148,7 +148,7 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
             else:
                 edges.append(_NO_EDGE)
             if versions is not None:
-                versions.append(a._version[0])
+                versions.append(a._vc[0])
         else:
             edges.append(_NO_EDGE)
             if versions is not None:
@@ -162,7 +162,7 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
     node._args = args if versions is not None else None
     node._versions = versions
     # Keep the result's array, not the Tensor: the Tensor points at this node (a cycle).
-    node._result = (out, result._version, 0) if prim.save_result else None
+    node._result = (out, result._vc, 0) if prim.save_result else None
     result._grad_fn = node
     result._requires_grad = True
     return result
@@ -192,7 +192,7 @@ class PrimitiveNode(Node):
                 return [Meta(grad._data.shape, grad._data.dtype)] * len(self._edges)
             return [Meta(*m) if m is not None else None for m in meta]
         for i, (a, v) in enumerate(zip(args, self._versions)):
-            if v is not None and a._version[0] != v:
+            if v is not None and a._vc[0] != v:
                 raise _modified_error(a, i, self, v)
         return args
 
@@ -204,7 +204,7 @@ class PrimitiveNode(Node):
         t._data = data
         t._grad_fn = self
         t._requires_grad = True
-        t._version = version
+        t._vc = version
         return t
 
     def apply(self, grads, needs):

@@ -1306,7 +1306,7 @@ def _broadcastable(src: tuple, dst: tuple) -> bool:
 def _bumped(self: Tensor, op_name: str) -> Tensor:
     from ..autograd import _inplace
 
-    _inplace.bump(self._version, op_name)
+    _inplace.bump(self._vc, op_name)
     return self
 
 

@@ -54,7 +54,7 @@ class _FrozenView:
     __slots__ = ("version", "name", "index", "no_grad", "base_fn")
 
     def __init__(self, out: Tensor, index: int, no_grad: bool, base_fn) -> None:
-        self.version = out._version[0]
+        self.version = out._vc[0]
         self.name = _short_node_name(out._grad_fn)
         self.index = index
         self.no_grad = no_grad
@@ -96,7 +96,7 @@ def _view_of(out: Tensor, input: Tensor, fn, multi_output: int | None = None) ->
 
     ``multi_output``: the index of ``out`` among the views one call returns (split, unbind).
     """
-    out._version = input._version
+    out._vc = input._vc
     parent = input._extra
     if parent is not None and parent.base is None:
         parent = None
@@ -135,12 +135,12 @@ def refresh_view(view: Tensor) -> None:
     if type(marker) is _FrozenView:
         if marker.no_grad:
             # As PyTorch: any in-place change since the view was made (even under no_grad) counts.
-            if (base._grad_fn is not marker.base_fn or view._version[0] != marker.version) and _grad_enabled():
+            if (base._grad_fn is not marker.base_fn or view._vc[0] != marker.version) and _grad_enabled():
                 raise RuntimeError(
                     "A view was created in no_grad mode and its base or another view of its base has been modified "
                     f"inplace {_NO_GRAD_TAIL}"
                 )
-        elif view._version[0] != marker.version and (view._requires_grad or base._requires_grad):
+        elif view._vc[0] != marker.version and (view._requires_grad or base._requires_grad):
             raise RuntimeError(
                 f"Output {marker.index} of {marker.name} is a view and its base or another view of its base has "
                 f"been modified inplace. {_MULTI_OUTPUT_TAIL}"
@@ -844,7 +844,7 @@ def setitem_(self: Tensor, index, value) -> None:
             raise _index_put_error(self, np_index, value) from None
         from ..autograd import _inplace
 
-        _inplace.bump(self._version, "__setitem__")
+        _inplace.bump(self._vc, "__setitem__")
         return
     from .elementwise import copy_, fill_
 
