@@ -269,6 +269,9 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
     return captured
 
 
+_ONLY_INPUT = (True,)
+
+
 def _execute(ready, buffers, needed, captures, captured, retain_graph, create_graph, accumulate) -> None:
     """The hot loop: run the latest-created node that has a gradient (Note [Execution order])."""
     pop, push = heappop, heappush  # locals: this loop runs once per node
@@ -306,6 +309,10 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
         edges = node._edges
         if pruned:
             needs = [c is not None and c in needed for c, _ in edges]
+        elif len(edges) == 1:
+            needs = _ONLY_INPUT  # a node exists only when one of its inputs needs a gradient
+        elif len(edges) == 2:
+            needs = (edges[0][0] is not None, edges[1][0] is not None)
         else:
             needs = [c is not None for c, _ in edges]
         if (grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)) and (
