@@ -36,7 +36,7 @@ def per_op_chain(mod, n_ops: int = 1000):
 
     def run():
         y = x
-        for i in range(n_ops // 4):
+        for _ in range(n_ops // 4):
             y = y * a
             y = y + b
             y = y.sin()

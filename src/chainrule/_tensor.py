@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as _dtype_cls
-from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, RemovableHandle, _add_hook
 
 __all__ = ["Tensor", "Size"]
@@ -460,7 +459,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
                 if self._data.size > 1
                 else "Boolean value of Tensor with no values is ambiguous"
             )

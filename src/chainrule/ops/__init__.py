@@ -16,6 +16,8 @@ from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .movement import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
+from .elementwise import bitwise_and, bitwise_or, bitwise_xor, copy_
+
 
 def bitwise_and_(self, other):
     """In-place bitwise AND."""

@@ -191,7 +191,7 @@ class PrimitiveNode(Node):
             if meta is None:  # inputs look like the output, hence like its gradient
                 return [Meta(grad._data.shape, grad._data.dtype)] * len(self._edges)
             return [Meta(*m) if m is not None else None for m in meta]
-        for i, (a, v) in enumerate(zip(args, self._versions)):
+        for i, (a, v) in enumerate(zip(args, self._versions, strict=True)):
             if v is not None and a._vc[0] != v:
                 raise _modified_error(a, i, self, v)
         return args
@@ -221,8 +221,8 @@ class PrimitiveNode(Node):
                 return [None]
             return [vjps[0](grad, result, *args, **params) if params else vjps[0](grad, result, *args)]
         if params:
-            return [rule(grad, result, *args, **params) if need else None for rule, need in zip(vjps, needs)]
-        return [rule(grad, result, *args) if need else None for rule, need in zip(vjps, needs)]
+            return [rule(grad, result, *args, **params) if need else None for rule, need in zip(vjps, needs, strict=False)]
+        return [rule(grad, result, *args) if need else None for rule, need in zip(vjps, needs, strict=False)]
 
     def _release(self) -> None:
         self._freed = True

@@ -459,9 +459,6 @@ def pow(input, exponent) -> Tensor:
     return record(prim, out, (a if prim is _pow_scalar_base else input, exponent), None)
 
 
-float_power = None  # defined by the op library issue
-
-
 # -- unary math --------------------------------------------------------------------------------
 
 
@@ -2410,7 +2407,7 @@ def _to_double(x):
     return complex(x) if isinstance(x, complex) else float(x)
 
 
-def float_power(input, exponent) -> Tensor:  # noqa: F811 - replaces the placeholder above
+def float_power(input, exponent) -> Tensor:
     """``input ** exponent`` computed in double precision (float64, or complex128)."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError(
