@@ -938,10 +938,7 @@ _C_TYPE_NAMES = {
     "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
     "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
 }
-_SCALAR_TYPE_NAMES = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
-    "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-}
+_SCALAR_TYPE_NAMES = _dtype._SCALAR_TYPE_NAMES
 
 _dtype_type_names = {
     "float32": "FloatTensor",

@@ -184,11 +184,8 @@ _TYPE_WORD = {"f": "Float", "c": "ComplexFloat", "i": "Long", "u": "Byte", "b": 
 
 
 def _dtype_word(np_dtype) -> str:
-    return {
-        "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-        "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-        "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-    }[np_dtype.name]
+    """PyTorch's name of a NumPy dtype in its messages (``Float``, ``Long``, ...)."""
+    return _dtype.scalar_type_name(_dtype.from_numpy_dtype(np_dtype))
 
 
 __all__ += ["Primitive", "record", "is_scalar"]
