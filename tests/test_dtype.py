@@ -250,12 +250,9 @@ def test_reflected_division_rounds_like_torch():
     assert_same(lambda m: tuple((200 / m.tensor([3.0, -7.0], dtype=m.float32)).tolist()))
 
 
-# Mismatches in the ops (reported to their owner): kept here, strict, so a fix shows up.
+# Mismatches once found in the ops, now fixed.
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ops: a Python int out of the tensor dtype's range raises instead of wrapping"
-)
 def test_python_int_wraps_into_small_int_dtypes():
     assert_same(lambda m: (m.tensor([3, -7], dtype=m.int8) + 200).tolist())
 
@@ -265,7 +262,6 @@ def test_subtraction_with_bool_raises_like_torch(a, b):
     assert_same(lambda m: operand(m, *a) - operand(m, *b))
 
 
-@pytest.mark.xfail(strict=True, reason="ops: ordering comparisons of complex tensors must raise")
 def test_complex_ordering_raises():
     assert_same(lambda m: m.ones(2, dtype=m.complex64) < 1)
 

@@ -74,7 +74,12 @@ def _cast(x, rt):
     if rt.category == _dtype.BOOL:
         return bool(x)
     if rt.category == _dtype.INT:
-        return int(x)
+        x = int(x)
+        info = np.iinfo(rt.np)
+        if not info.min <= x <= info.max and -(2**63) <= x < 2**64:
+            # PyTorch wraps a number that does not fit (int8 + 200); NumPy 2 would raise.
+            return np.array(x, dtype=np.uint64 if x >= 2**63 else np.int64).astype(rt.np)
+        return x
     if rt.category == _dtype.FLOAT:
         return float(x) if not isinstance(x, complex) else x
     return complex(x)

@@ -886,6 +886,9 @@ def _compare(ufunc, name: str, input, other) -> Tensor:
             f"{type(other).__name__}): argument 'input' must be a Tensor"
         )
     a, b, _ = promote_operands(input, other)
+    if name in ("lt", "le", "gt", "ge") and np.result_type(a, b).kind == "c":
+        word = _dtype_word(np.result_type(a, b))
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{word}'")
     try:
         return Tensor._make(_nd(ufunc(a, b)))
     except ValueError:
