@@ -1,6 +1,7 @@
 """chainrule.autograd: reverse-mode automatic differentiation, as ``torch.autograd``."""
 
 from . import graph  # noqa: F401
+from . import functional  # noqa: F401
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -29,4 +30,5 @@ __all__ = [
     "gradgradcheck",
     "GradcheckError",
     "graph",
+    "functional",
 ]
