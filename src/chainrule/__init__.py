@@ -23,6 +23,7 @@ from .nn.functional import (  # noqa: F401  (also at top level in PyTorch, with 
     layer_norm, max_pool1d, max_pool2d, max_pool3d, pixel_shuffle, pixel_unshuffle, rms_norm,
 )
 from . import linalg  # noqa: F401
+from . import viz  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
