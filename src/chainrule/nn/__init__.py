@@ -1,3 +1,8 @@
 """chainrule.nn: neural-network building blocks, as ``torch.nn``."""
 
 from . import functional  # noqa: F401
+from . import init  # noqa: F401
+from . import utils  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module  # noqa: F401
+from .parameter import Parameter  # noqa: F401

@@ -1,0 +1,64 @@
+"""Dropout layers: active in training mode, the identity in eval mode."""
+
+from __future__ import annotations
+
+from ..._tensor import Tensor
+from .. import functional as F
+from .module import Module
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+
+
+class _DropoutNd(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability ``p`` in training, scaling the rest by ``1/(1-p)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class _ChannelDropout(_DropoutNd):
+    """Zero whole channels: one Bernoulli draw per (sample, channel)."""
+
+    _spatial = 2
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return input
+        from ... import _creation
+
+        batched = input.dim() == self._spatial + 2
+        mask_shape = input.shape[: 2 if batched else 1] + (1,) * self._spatial
+        keep = (_creation.rand(*mask_shape) >= self.p).to(input.dtype)
+        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
+        return input * (keep * scale)
+
+
+class Dropout1d(_ChannelDropout):
+    _spatial = 1
+
+
+class Dropout2d(_ChannelDropout):
+    _spatial = 2
+
+
+class Dropout3d(_ChannelDropout):
+    _spatial = 3
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps SELU's zero mean and unit variance."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)
