@@ -24,12 +24,17 @@ from .nn.functional import (  # noqa: F401  (also at top level in PyTorch, with 
 )
 from . import linalg  # noqa: F401
 from . import viz  # noqa: F401
+from .autograd.anomaly_mode import (  # noqa: F401
+    is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+)
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (every public op, family by family: see ops/__init__.py)
 from .nn.functional import log_softmax, softmax  # noqa: F401  (torch.softmax is F.softmax)
+from . import optim, utils  # noqa: F401
+from .serialization import load, save  # noqa: F401
 
 # PyTorch's dtype aliases.
 half, float, double = float16, float32, float64

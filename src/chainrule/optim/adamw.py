@@ -1,0 +1,16 @@
+"""AdamW: Adam with weight decay applied to the weights, not the gradient."""
+
+from __future__ import annotations
+
+from .adam import Adam
+
+
+class AdamW(Adam):
+    """``torch.optim.AdamW``: ``p *= 1 - lr * weight_decay`` before Adam's update."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach=None, capturable: bool = False, differentiable: bool = False, fused=None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
