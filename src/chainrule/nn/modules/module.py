@@ -120,7 +120,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__module__}.{type(param).__name__}' object to parameter "
+                f"cannot assign '{_typename(param)}' object to parameter "
                 f"'{name}' (torch.nn.Parameter or None required)"
             )
         self._parameters[name] = param
@@ -134,7 +134,7 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__module__}.{type(tensor).__name__}' object to buffer "
+                f"cannot assign '{_typename(tensor)}' object to buffer "
                 f"'{name}' (torch Tensor or None required)"
             )
         self._buffers[name] = tensor
@@ -174,7 +174,7 @@ class Module:
         if params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__module__}.{type(value).__name__}' as parameter "
+                    f"cannot assign '{_typename(value)}' as parameter "
                     f"'{name}' (torch.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, value)
@@ -189,7 +189,7 @@ class Module:
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__module__}.{type(value).__name__}' as child module "
+                    f"cannot assign '{_typename(value)}' as child module "
                     f"'{name}' (torch.nn.Module or None expected)"
                 )
             modules[name] = value
@@ -198,8 +198,8 @@ class Module:
         if buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__module__}.{type(value).__name__}' as buffer "
-                    f"'{name}' (torch.Tensor or None expected)"
+                    f"cannot assign '{_typename(value)}' as buffer "
+                    f"'{name}' (torch.nn.Buffer, torch.Tensor or None expected)"
                 )
             buffers[name] = value
             return
@@ -353,22 +353,25 @@ class Module:
         return self
 
     def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
-        """Replace every parameter and buffer by ``fn(tensor)``, keeping Parameters as Parameters."""
+        """Replace every parameter's and buffer's data by ``fn(tensor)``.
+
+        Parameters keep their identity (only their data changes, as PyTorch does by default), so
+        an optimizer built before ``model.double()`` still holds the model's parameters."""
         for m in self.children():
             m._apply(fn)
-        for key, p in self._parameters.items():
+        for p in self._parameters.values():
             if p is None:
                 continue
             with no_grad():
                 new = fn(p)
-            if new is p:
-                continue
-            # A new Parameter object, as PyTorch does when the dtype changes.
-            new_p = Parameter(new, p.requires_grad)
+            if new is not p:
+                p.data = new
+                p._vc = [0, None]  # new memory, so a fresh version counter
             if p.grad is not None:
                 with no_grad():
-                    new_p.grad = fn(p.grad)
-            self._parameters[key] = new_p
+                    g = fn(p.grad)
+                if g is not p.grad:
+                    p.grad.data = g
         for key, b in self._buffers.items():
             if b is not None:
                 self._buffers[key] = fn(b)
@@ -496,6 +499,7 @@ class Module:
         returns ``_IncompatibleKeys(missing_keys, unexpected_keys)``."""
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = OrderedDict(state_dict)  # subclasses may fill in keys; the caller's dict stays as it is
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
@@ -615,6 +619,15 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _typename(value) -> str:
+    """How PyTorch names a value's type in messages ('torch.FloatTensor' for a tensor)."""
+    if isinstance(value, Tensor):
+        return value.type()
+    module = type(value).__module__
+    name = type(value).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
 
 
 def _size_str(shape) -> str:

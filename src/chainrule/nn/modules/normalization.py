@@ -69,6 +69,15 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        # Old checkpoints have no num_batches_tracked: PyTorch keeps the module's own, not a missing key.
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and self.num_batches_tracked is not None and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
