@@ -168,3 +168,13 @@ def test_corrupted_headers_raise_a_clear_error():
 def test_unsupported_objects_are_refused_when_saving():
     with pytest.raises(TypeError, match="cannot store an object of type object"):
         chainrule.save({"x": object()}, io.BytesIO())
+
+
+def test_parameters_load_as_parameters_and_module_state_dicts_round_trip():
+    layer = chainrule.nn.Linear(3, 2)
+    back = _roundtrip({"param": layer.weight, "state": layer.state_dict()})
+    assert type(back["param"]) is type(layer.weight) and back["param"].requires_grad
+    assert list(back["state"]) == ["weight", "bias"] and type(back["state"]).__name__ == "OrderedDict"
+    fresh = chainrule.nn.Linear(3, 2)
+    fresh.load_state_dict(back["state"])
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(), layer.weight.detach().numpy())
