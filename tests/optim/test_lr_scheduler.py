@@ -24,6 +24,12 @@ SCHEDULES = {
     "OneCycleLR": lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=25),
     "OneCycleLR-linear-3phase": lambda m, o: m.OneCycleLR(
         o, max_lr=[1.0, 2.0], epochs=5, steps_per_epoch=5, anneal_strategy="linear", three_phase=True),
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lr_lambda=lambda e: 0.95),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=9, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler([m.ExponentialLR(o, gamma=0.9), m.StepLR(o, 4)]),
+    "SequentialLR-poly": lambda m, o: m.SequentialLR(
+        o, [m.ExponentialLR(o, gamma=0.9), m.PolynomialLR(o, total_iters=6)], milestones=[4]),
     "SequentialLR": lambda m, o: m.SequentialLR(
         o, [m.LinearLR(o, start_factor=0.1, total_iters=4), m.CosineAnnealingLR(o, T_max=8)], milestones=[5]),
     "SequentialLR-3": lambda m, o: m.SequentialLR(
@@ -117,3 +123,33 @@ def test_scheduler_rejects_non_optimizers_like_pytorch():
     for lib in (chainrule, torch):
         with pytest.raises(TypeError, match="list is not an Optimizer"):
             lib.optim.lr_scheduler.StepLR([], step_size=1)
+
+
+def test_cosine_warm_restarts_with_fractional_epochs_matches_pytorch():
+    seqs = []
+    for lib in (chainrule, torch):
+        opt = _optimizer(lib)
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3)
+        seq = []
+        for epoch in [0.0, 0.5, 1.25, 2.0, 4.5, 7.9, 8.0, 30.0]:
+            opt.step()
+            sched.step(epoch)
+            seq.append(sched.get_last_lr()[0])
+        seqs.append(seq)
+    assert seqs[0] == pytest.approx(seqs[1], rel=1e-12, abs=1e-15)
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects_state_like_pytorch():
+    class Warmup:
+        def __init__(self):
+            self.scale = 2.0
+
+        def __call__(self, epoch):
+            return self.scale * epoch
+
+    states = []
+    for lib in (chainrule, torch):
+        opt = _optimizer(lib, groups=2)
+        sched = lib.optim.lr_scheduler.LambdaLR(opt, [lambda e: 1.0, Warmup()])
+        states.append(sched.state_dict()["lr_lambdas"])
+    assert states[0] == states[1] == [None, {"scale": 2.0}]

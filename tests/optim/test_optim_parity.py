@@ -91,7 +91,7 @@ def test_lbfgs_matches_pytorch(line_search_fn):
             loss.backward()
             return loss
 
-        losses = [float(opt.step(closure)) for _ in range(2)]
+        losses = [float(opt.step(closure).detach()) for _ in range(2)]
         return w.detach().numpy(), b.detach().numpy(), losses, opt.state[w]["func_evals"]
 
     w_c, b_c, l_c, n_c = run(chainrule)
