@@ -472,6 +472,7 @@ def _public_ops() -> set:
         name for name in dir(chainrule.ops)
         if not name.startswith("_") and callable(getattr(chainrule.ops, name))
         and not isinstance(getattr(chainrule.ops, name), (types.ModuleType, type))
+        and name != "capabilities"  # the table of what ops support, not an op
     }
 
 

@@ -13,6 +13,9 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .trace import trace  # noqa: F401  (not in torch.autograd: chainrule's own)
+from .verify import verify_gradients  # noqa: F401  (chainrule's own)
+from .explain import explain  # noqa: F401  (chainrule's own)
 
 __all__ = [
     "backward",

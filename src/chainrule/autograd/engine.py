@@ -271,6 +271,11 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
 
 _ONLY_INPUT = (True,)
 
+# Set by autograd.trace / autograd.verify_gradients while one is active: called as
+# ``node_hook(node, grads_out, needs)`` in place of ``node.apply`` (and with ``needs=None``
+# after a leaf accumulated). None when off: then each node costs one ``is None`` test.
+node_hook = None
+
 
 def _execute(ready, buffers, needed, captures, captured, retain_graph, create_graph, accumulate) -> None:
     """The hot loop: run the latest-created node that has a gradient (Note [Execution order])."""
@@ -278,6 +283,7 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
     pop_buffer = buffers.pop
     accumulator_cls = AccumulateGrad
     pruned = needed is not None
+    hook = node_hook
     while ready:
         node = pop(ready)[1]
         grads_out = pop_buffer(node)
@@ -292,6 +298,8 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
                     _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=True)
             elif accumulate:
                 _accumulate_leaf(node, hooks, grads_out, create_graph, tensor_hooks_done=False)
+            if hook is not None:
+                hook(node, grads_out, None)
             continue
         if hooks is not None:
             grads_out = _run_tensor_hooks(node, hooks, grads_out)
@@ -318,7 +326,7 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
         if (grads_out[0] is not None if len(grads_out) == 1 else any(g is not None for g in grads_out)) and (
             True in needs
         ):
-            grads_in = node.apply(grads_out, needs)
+            grads_in = node.apply(grads_out, needs) if hook is None else hook(node, grads_out, needs)
             if hooks is not None:
                 post = hooks.get("post")
                 if post:

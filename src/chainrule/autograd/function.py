@@ -233,7 +233,13 @@ class Function(metaclass=_FunctionMeta):
         if not any(ctx.needs_input_grad):
             _mark_dirty_without_graph(ctx)
             return outputs
+        if apply_hook is not None:  # autograd.verify_gradients keeps the inputs to check backward on
+            apply_hook(ctx, args, kwargs)
         return _connect(ctx, args, outputs)
+
+
+# Set by autograd.verify_gradients while active: called as apply_hook(ctx, args, kwargs).
+apply_hook = None
 
 
 _SETUP_CONTEXT_NOT_OVERRIDDEN = object()

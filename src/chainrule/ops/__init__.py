@@ -17,6 +17,7 @@ from .linalg import *  # noqa: F401,F403
 from .movement import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .elementwise import bitwise_and, bitwise_or, bitwise_xor, copy_
+from .capabilities import capabilities  # noqa: F401  (a table about the ops, not an op: not in __all__)
 
 
 def bitwise_and_(self, other):
