@@ -107,6 +107,7 @@ def test_scheduler_state_dict_round_trip_resumes_the_sequence():
     opt = _optimizer(chainrule)
     sched = chainrule.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
     for _ in range(3):
+        opt.step()
         sched.step()
     state = sched.state_dict()
     assert "optimizer" not in state and state["last_epoch"] == 3
@@ -153,3 +154,21 @@ def test_lambda_lr_state_dict_keeps_callable_objects_state_like_pytorch():
         sched = lib.optim.lr_scheduler.LambdaLR(opt, [lambda e: 1.0, Warmup()])
         states.append(sched.state_dict()["lr_lambdas"])
     assert states[0] == states[1] == [None, {"scale": 2.0}]
+
+
+@pytest.mark.parametrize("optimizer_first", [True, False])
+def test_stepping_the_scheduler_first_warns_like_pytorch(optimizer_first, recwarn):
+    import warnings
+
+    messages = []
+    for lib in (chainrule, torch):
+        opt = _optimizer(lib)
+        sched = lib.optim.lr_scheduler.StepLR(opt, 2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if optimizer_first:
+                opt.step()
+            sched.step()
+        messages.append([str(w.message) for w in caught if "lr_scheduler.step()" in str(w.message)])
+    assert messages[0] == messages[1]
+    assert bool(messages[0]) is not optimizer_first

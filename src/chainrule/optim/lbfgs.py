@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor
 from .optimizer import Optimizer, _bump, _use_grad
 
 
@@ -168,9 +169,11 @@ class LBFGS(Optimizer):
         if np.abs(g).max() <= tol_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-        h_diag, prev_g, prev_loss = state.get("H_diag"), state.get("prev_flat_grad"), state.get("prev_loss")
+        # The state keeps tensors, as PyTorch's does (so state_dict and save see tensors).
+        d, t = _arr(state.get("d")), _num(state.get("t"))
+        old_dirs, old_stps = _arrs(state.get("old_dirs")), _arrs(state.get("old_stps"))
+        ro, h_diag = _nums(state.get("ro")), _num(state.get("H_diag"))
+        prev_g, prev_loss = _arr(state.get("prev_flat_grad")), state.get("prev_loss")
 
         n_iter = 0
         while n_iter < max_iter:
@@ -196,6 +199,8 @@ class LBFGS(Optimizer):
                 for i in range(len(old_dirs) - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
                     q = q - al[i] * old_dirs[i]
+                # Kept in the state only so that it has PyTorch's keys; nothing reads it back.
+                state["al"] = [_scalar(a) for a in al] + [None] * (history_size - len(al))
                 d = q * h_diag
                 for i in range(len(old_dirs)):
                     be_i = old_dirs[i].dot(d) * ro[i]
@@ -238,9 +243,35 @@ class LBFGS(Optimizer):
             if np.abs(d * t).max() <= tol_change or abs(loss - prev_loss) < tol_change:
                 break
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
-                     prev_flat_grad=prev_g, prev_loss=prev_loss)
+        state.update(d=_tensor(d), t=_scalar(t), old_dirs=[_tensor(y) for y in old_dirs],
+                     old_stps=[_tensor(s) for s in old_stps], ro=[_scalar(r) for r in ro], H_diag=_scalar(h_diag),
+                     prev_flat_grad=_tensor(prev_g), prev_loss=prev_loss)
         return orig_loss
+
+
+def _tensor(a):
+    return None if a is None else Tensor._make(a)
+
+
+def _scalar(x):
+    # PyTorch's t, ro and H_diag are 0-d tensors once computed from tensors, plain numbers before.
+    return Tensor._make(np.asarray(x)) if isinstance(x, np.generic) else x
+
+
+def _arr(t):
+    return None if t is None else t._data
+
+
+def _arrs(ts):
+    return None if ts is None else [t._data for t in ts]
+
+
+def _num(x):
+    return x._data[()] if isinstance(x, Tensor) else x
+
+
+def _nums(xs):
+    return None if xs is None else [_num(x) for x in xs]
 
 
 def _enable():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..._creation import Generator
+import numpy as np
+
+from ..._creation import Generator, as_tensor
 from ._collate import default_collate, default_convert
-from .dataset import Dataset, IterableDataset
+from .dataset import Dataset, IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 
@@ -66,8 +68,18 @@ class DataLoader:
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is not None:
+            if (type(self.dataset) is TensorDataset and self.collate_fn is default_collate
+                    and not any(t.requires_grad for t in self.dataset.tensors)):
+                return self._iter_tensor_batches()
             return (self.collate_fn([self.dataset[i] for i in batch]) for batch in self.batch_sampler)
         return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+
+    def _iter_tensor_batches(self) -> Iterator:
+        # The same batches default_collate would stack from single rows, gathered with one index
+        # per tensor: about 50x fewer ops per batch.
+        for batch in self.batch_sampler:
+            index = as_tensor(np.asarray(batch, dtype=np.int64))
+            yield [t[index] for t in self.dataset.tensors]
 
     def _iter_stream(self) -> Iterator:
         if self.batch_size is None:
