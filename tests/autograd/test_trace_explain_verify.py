@@ -141,6 +141,16 @@ def test_trace_record_forward_gives_file_and_line_of_the_forward_call():
     assert sys.getprofile() is None
 
 
+def test_trace_reads_forward_locations_that_anomaly_mode_kept():
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning), chainrule.autograd.detect_anomaly():
+        y = chainrule.exp(x).sum()
+        line = sys._getframe().f_lineno - 1
+    with chainrule.autograd.trace() as t:
+        y.backward()
+    assert [r["forward"] for r in t.records[:2]] == [f"{__file__}:{line}"] * 2
+
+
 def test_trace_table_prints_one_line_per_record():
     x = chainrule.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     loss, _ = _chain(chainrule, x)

@@ -15,7 +15,8 @@ NaN or an infinity, the seconds the node's rule took, and ``forward``: the
 
 # Note [Forward locations]
 A node does not remember where it was made: that would cost every op call. The place is
-recorded only while ``trace(record_forward=True)`` is active during the *forward* pass
+known only for nodes made while anomaly mode (``detect_anomaly``) was on, or while
+``trace(record_forward=True)`` is active during the *forward* pass
 (it watches function returns with ``sys.setprofile``, which slows the forward a few
 times); otherwise ``forward`` is None. So, to get them::
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
 import weakref
@@ -164,7 +166,7 @@ class trace:
                 "nan": out_nan or in_nan,
                 "inf": out_inf or in_inf,
                 "time_s": elapsed,
-                "forward": _FORWARD_SITES.get(node),
+                "forward": _FORWARD_SITES.get(node) or _anomaly_site(node),
             }
         )
         return grads_in
@@ -201,6 +203,17 @@ class trace:
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         lines.insert(1, "-" * len(lines[0]))
         return "\n".join(lines)
+
+
+def _anomaly_site(node) -> str | None:
+    """``file:line`` from the creation stack anomaly mode keeps (``metadata["traceback_"]``)."""
+    hooks = node._hooks
+    meta = hooks.get("metadata") if hooks else None
+    stack = meta.get("traceback_") if meta else None
+    if not stack:
+        return None
+    m = re.match(r'\s*File "(.*)", line (\d+)', stack[-1])
+    return f"{m.group(1)}:{m.group(2)}" if m else None
 
 
 def _short(site: str | None) -> str:
