@@ -78,7 +78,7 @@ def _check(roots, **kw):
         dx, dy, dw, dh = svg_nodes[d][2]
         assert pts[0][1] == pytest.approx(sy + sh) and pts[-1][1] == pytest.approx(dy)
         p = np.array(pts)
-        samples = np.concatenate([a + t * (b - a) for a, b in zip(p[:-1], p[1:])])  # (k, 2)
+        samples = np.concatenate([a + t * (b - a) for a, b in zip(p[:-1], p[1:], strict=True)])  # (k, 2)
         px, py = samples[:, :1], samples[:, 1:]
         inside = (x + 1 < px) & (px < x + w - 1) & (y + 1 < py) & (py < y + h - 1)
         hit = {ids[j] for j in np.nonzero(inside.any(axis=0))[0]} - {s, d}

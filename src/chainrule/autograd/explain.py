@@ -3,10 +3,13 @@
     >>> x = chainrule.tensor(2.0, requires_grad=True)
     >>> chainrule.autograd.explain(chainrule.sin(x ** 2), x)
     y = sin(x^2)
-    step 1: SinBackward0   y = sin(u)   with u = x^2 = 4
-            local derivative  dy/du = cos(u) = cos(4) = -0.6536
-            gradient  1 * -0.6536 = -0.6536  ->  to u
-    ...
+    step 1: SinBackward0   sin(u)   with u = x^2 = 4
+            local derivative  d(sin(u))/du = cos(u) = cos(4) = -0.6536
+            gradient  1 * cos(4) = -0.6536  -> u
+    step 2: PowBackward0   u^p   with u = x = 2
+            local derivative  d(u^p)/du = 2 * u = 2 * 2 = 4
+            gradient  -0.6536 * 2 * 2 = -2.6146  -> u
+    d y/dx = -2.6146
     chain rule: d sin(x^2)/dx = cos(4) * 2 * 2 = -2.6146 at x = 2
 
 It runs ``autograd.grad(y, inputs)`` (nothing is accumulated into ``.grad``) and, for
@@ -27,6 +30,7 @@ import numpy as np
 
 from .graph import AccumulateGrad
 from .trace import _install, _uninstall
+from .verify import _sum_to
 
 __all__ = ["explain"]
 
@@ -266,9 +270,3 @@ def _paren(s: str, product: bool = False) -> str:
         return s
     return f"({s})"
 
-
-def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
-    lead = a.ndim - len(shape)
-    a = a.sum(axis=tuple(range(lead))) if lead > 0 else a
-    axes = tuple(k for k, n in enumerate(shape) if n == 1 and a.shape[k] != 1)
-    return a.sum(axis=axes, keepdims=True) if axes else a

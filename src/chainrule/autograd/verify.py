@@ -157,6 +157,7 @@ def _dot(outputs, cotangents) -> float:
 
 
 def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast gradient back to ``shape``, as the engine does (on arrays, for reports)."""
     lead = a.ndim - len(shape)
     a = a.sum(axis=tuple(range(lead))) if lead > 0 else a
     axes = tuple(k for k, n in enumerate(shape) if n == 1 and a.shape[k] != 1)
