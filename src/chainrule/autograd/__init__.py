@@ -2,6 +2,7 @@
 
 from . import graph  # noqa: F401
 from . import functional  # noqa: F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -34,4 +35,6 @@ __all__ = [
     "GradcheckError",
     "graph",
     "functional",
+    "detect_anomaly",
+    "set_detect_anomaly",
 ]

@@ -54,7 +54,7 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
 
 
 class detect_anomaly:
-    """Context manager (or decorator) that turns anomaly detection on for its body.
+    """Context manager that turns anomaly detection on for its body.
 
     >>> with chainrule.autograd.detect_anomaly():
     ...     out = model(x)
@@ -76,16 +76,6 @@ class detect_anomaly:
 
     def __exit__(self, *exc: object) -> None:
         set_anomaly_enabled(self.prev, self.prev_check_nan)
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(self.check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapper
 
 
 class set_detect_anomaly:

@@ -26,7 +26,7 @@ import warnings
 from typing import Any, Callable
 
 from .. import _tensor
-from . import grad_mode
+from . import grad_mode, saved_hooks
 from .graph import Node, saved_tensors_freed_error
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -91,7 +91,9 @@ class BackwardCFunction(Node, FunctionCtx):
                 out.append(None)
                 continue
             kind, t, version = item
-            if kind == "output":
+            if kind == "packed":  # saved through saved_tensors_hooks: no version check, as in PyTorch
+                t = saved_hooks.unpack_function_saved(self, t)
+            elif kind == "output":
                 data, counter, nr = t
                 if counter[0] != version:
                     from ._inplace import modified_error
@@ -301,6 +303,8 @@ def _connect(ctx: BackwardCFunction, args: tuple, outputs: Any) -> Any:
         else:
             saved.append(("input", t, t._vc[0]))
     ctx._saved = tuple(saved)
+    if saved_hooks.extras_on:  # saved-tensor hooks or anomaly mode (Note [Extras on the recording path])
+        ctx._saved = saved_hooks.pack_function_saved(ctx, ctx._saved, wrapped)
     ctx._to_save = ()
     return wrapped[0] if single else tuple(wrapped)
 

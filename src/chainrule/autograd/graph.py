@@ -13,7 +13,15 @@ import itertools
 import weakref
 from typing import Any, Callable
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "saved_tensors_freed_error"]
+__all__ = [
+    "Node",
+    "AccumulateGrad",
+    "RemovableHandle",
+    "saved_tensors_freed_error",
+    "saved_tensors_hooks",
+    "save_on_cpu",
+    "disable_saved_tensors_hooks",
+]
 
 # Creation order of nodes: the engine runs later nodes first, as PyTorch does.
 _sequence = itertools.count()
@@ -176,3 +184,7 @@ class AccumulateGrad(Node):
 
     def apply(self, grads, needs):  # the engine accumulates; see engine._accumulate
         return ()
+
+
+# Saved-tensor hooks live in their own module; PyTorch users reach them here.
+from .saved_hooks import disable_saved_tensors_hooks, save_on_cpu, saved_tensors_hooks  # noqa: E402

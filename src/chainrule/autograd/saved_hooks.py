@@ -13,8 +13,9 @@ check, ``_registry._extras_on``, which is True only while one of them is in use.
 saved tensors become ``("packed", ...)`` entries.
 
 An unpacked tensor keeps the autograd identity of the tensor that was saved (its
-grad_fn, output number and version counter), so in-place checks and double backward
-work as without hooks. A saved leaf that requires grad is kept itself (it is a
+grad_fn, output number and version counter), so double backward works as without
+hooks. As in PyTorch, the hooks own the saved value: it is not checked for in-place
+changes. A saved leaf that requires grad is kept itself (it is a
 parameter the caller holds anyway); it is replaced by the unpacked tensor only when
 unpack returns different data, which then carries no gradient back to the leaf.
 """
@@ -143,12 +144,8 @@ class Packed:
         return [_unpack_tensor(unpack, it) if kind else it for kind, it in self.items]
 
     def unpack_result(self, node) -> Any:
-        packed, vc, saved_version = self.items
+        packed, vc, _ = self.items
         t = _unpack_tensor(self.unpack, (packed, None, 0, True, vc, None))
-        if vc[0] != saved_version:
-            from ._inplace import modified_error
-
-            raise modified_error(None, 0, node, saved_version, vc[0], t._data.shape, t._data.dtype, vc)
         t._grad_fn, t._requires_grad = node, True
         return t
 

@@ -27,6 +27,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import Node, saved_tensors_freed_error
+from ..autograd.saved_hooks import Packed
+from ..autograd.saved_hooks import on_record as _on_record
 
 __all__ = ["primitive", "defvjp", "Primitive", "PRIMITIVES", "Meta"]
 
@@ -35,6 +37,7 @@ _grad_enabled = GRAD_ENABLED.get
 Tensor = None  # set by chainrule._tensor once the class exists (breaks the import cycle)
 _refresh_view = None  # set by chainrule._tensor: ops.movement.refresh_view
 _DIFFERENTIABLE_KINDS = frozenset("fc")  # float and complex arrays carry gradients
+_extras_on = False  # set by autograd.saved_hooks.refresh_extras
 
 
 class Meta:
@@ -165,6 +168,8 @@ def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
     node._result = (out, result._vc, 0) if prim.save_result else None
     result._grad_fn = node
     result._requires_grad = True
+    if _extras_on:  # saved-tensor hooks or anomaly mode (Note [Extras on the recording path] in autograd/saved_hooks.py)
+        _on_record(node, result)
     return result
 
 
@@ -191,12 +196,16 @@ class PrimitiveNode(Node):
             if meta is None:  # inputs look like the output, hence like its gradient
                 return [Meta(grad._data.shape, grad._data.dtype)] * len(self._edges)
             return [Meta(*m) if m is not None else None for m in meta]
+        if args.__class__ is Packed:  # saved through saved_tensors_hooks: no version check, as in PyTorch
+            return args.unpack_args()
         for i, (a, v) in enumerate(zip(args, self._versions, strict=True)):
             if v is not None and a._vc[0] != v:
                 raise _modified_error(a, i, self, v)
         return args
 
     def _unpack_result(self):
+        if self._result.__class__ is Packed:  # saved through saved_tensors_hooks
+            return self._result.unpack_result(self)
         data, version, saved = self._result
         if version[0] != saved:
             raise _modified_error(None, 0, self, saved, current=version[0], shape=data.shape, dtype=data.dtype)
