@@ -2,7 +2,8 @@
 
 Runs the five examples of the article chainrule began from, printing each program and
 what it prints (the same as PyTorch prints), then a higher-order derivative, and ends by
-training a small neural network with nothing but tensors, ``backward()`` and ``no_grad``.
+training a small convolutional network on the bundled handwritten digits with ``nn``,
+``optim`` and ``utils.data``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import math
+import os
 import textwrap
 import time
+
+import numpy as np
 
 import chainrule as torch
 
@@ -103,43 +106,69 @@ def run_example(title: str, code: str) -> None:
     print()
 
 
-def train(steps: int = 3000, hidden: int = 16, lr: float = 0.03, seed: int = 0) -> float:
-    """Fit y = sin(x) on [-pi, pi] with a 1-hidden-layer tanh network and plain SGD."""
-    torch.manual_seed(seed)
-    x = torch.linspace(-math.pi, math.pi, 128).reshape(128, 1)
-    y = torch.sin(x)
-    w1 = (torch.randn(1, hidden) * 1.0).requires_grad_()
-    b1 = torch.zeros(hidden, requires_grad=True)
-    w2 = (torch.randn(hidden, 1) / math.sqrt(hidden)).requires_grad_()
-    b2 = torch.zeros(1, requires_grad=True)
-    params = [w1, b1, w2, b2]
-    print(f"== 7. Training: a 1-{hidden}-1 tanh network learns sin(x), {steps} steps of SGD")
+def load_digits(torch_module=torch):
+    """The bundled 8x8 handwritten digits (see chainrule/_data/README.md for the source)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_data", "digits.npz")
+    with np.load(path, allow_pickle=False) as data:
+        images = data["images"].astype(np.float32)[:, None] / 16.0  # (N, 1, 8, 8) in [0, 1]
+        labels = data["labels"].astype(np.int64)
+    return torch_module.from_numpy(images), torch_module.from_numpy(labels)
+
+
+def train_digits(torch_module=torch, epochs: int = 12, seed: int = 0, verbose: bool = True) -> float:
+    """Train a small CNN on the digits with nn, optim and DataLoader; return the test accuracy.
+
+    Written against the torch API: ``train_digits(torch)`` runs the same code under PyTorch.
+    """
+    t = torch_module
+    nn = t.nn
+    t.manual_seed(seed)
+    images, labels = load_digits(t)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    test_idx, train_idx = t.from_numpy(order[:360]), t.from_numpy(order[360:])
+    train_set = t.utils.data.TensorDataset(images[train_idx], labels[train_idx])
+    loader = t.utils.data.DataLoader(train_set, batch_size=64, shuffle=True)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 16 x 4 x 4
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 2 x 2
+        nn.Flatten(), nn.Linear(128, 10),
+    )
+    optimizer = t.optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    if verbose:
+        print(f"== 7. Training a CNN on {len(labels)} handwritten digits ({len(train_idx)} to train, "
+              f"{len(test_idx)} to test)")
+        print(textwrap.indent(repr(model), "    "))
     start = time.perf_counter()
-    loss = None
-    for step in range(steps + 1):
-        pred = torch.tanh(x @ w1 + b1) @ w2 + b2
-        loss = ((pred - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-                p.grad = None
-        if step % (steps // 5) == 0:
-            print(f"   step {step:5d}   loss {loss.item():.6f}")
-    elapsed = time.perf_counter() - start
-    print(f"   trained in {elapsed:.2f} s ({elapsed / (steps + 1) * 1e3:.2f} ms per step)")
-    return loss.item()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, count = 0.0, 0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            count += len(y)
+        model.eval()
+        with t.no_grad():
+            accuracy = (model(images[test_idx]).argmax(1) == labels[test_idx]).float().mean().item()
+        if verbose:
+            print(f"    epoch {epoch:2d}   train loss {total / count:.4f}   test accuracy {accuracy:.2%}")
+    if verbose:
+        print(f"    trained in {time.perf_counter() - start:.1f} s")
+    return accuracy
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="A tour of chainrule.")
-    parser.add_argument("--steps", type=int, default=3000, help="training steps (default 3000)")
+    parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
     args = parser.parse_args(argv)
     print(f"chainrule {torch.__version__}: PyTorch's autograd on NumPy. `import chainrule as torch`.\n")
     for title, code in EXAMPLES:
         run_example(title, code)
-    final = train(steps=args.steps)
-    print(f"\nFinal loss {final:.6f}: the network has learned sin(x).")
+    accuracy = train_digits(epochs=args.epochs)
+    print(f"\nTest accuracy {accuracy:.2%} on digits the network never saw.")
     return 0
 
 
