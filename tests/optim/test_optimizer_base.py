@@ -1,5 +1,7 @@
 """Optimizer base class: param groups, zero_grad, state_dict layout and errors, as PyTorch."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -127,3 +129,38 @@ def test_construction_errors_match_pytorch(make, error):
             make(lib, a, b)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_step_hooks_run_in_order_like_pytorch():
+    logs = []
+    for lib in (chainrule, torch):
+        log = []
+        a, b = _params(lib)
+        opt = lib.optim.Adam([a, b], lr=0.1)
+        h1 = opt.register_step_pre_hook(
+            lambda o, args, kwargs, log=log: log.append(("pre", type(o).__name__, [type(x).__name__ for x in args]))
+        )
+        opt.register_step_post_hook(lambda o, args, kwargs, log=log: log.append(("post", len(o.state))))
+        module = importlib.import_module(lib.__name__ + ".optim.optimizer")
+        g = module.register_optimizer_step_pre_hook(lambda o, args, kwargs, log=log: log.append(("global",)))
+        (a.sum() + b.sum()).backward()
+        opt.step()
+        h1.remove()
+        g.remove()
+        opt.step()
+        logs.append(log)
+    assert logs[0] == logs[1]
+
+
+def test_a_subclass_calling_super_step_runs_hooks_once():
+    class Clipped(chainrule.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    a, _ = _params(chainrule)
+    opt = Clipped([a], lr=0.1)
+    calls = []
+    opt.register_step_post_hook(lambda *args: calls.append(1))
+    a.sum().backward()
+    opt.step()
+    assert calls == [1] and a.tolist() == pytest.approx([0.9, 1.9])

@@ -7,6 +7,7 @@ from .adamax import Adamax
 from .adamw import AdamW
 from .lbfgs import LBFGS
 from .nadam import NAdam
+from . import optimizer  # noqa: F401  (register_optimizer_step_*_hook live there, as in PyTorch)
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop

@@ -49,6 +49,58 @@ def _typename(obj) -> str:
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
+_global_step_pre_hooks: dict = {}
+_global_step_post_hooks: dict = {}
+
+
+def _handle(hooks: dict, hook: Callable):
+    from ..nn.modules.module import RemovableHandle  # the one handle type of the library
+
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook: Callable):
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``; returns a handle."""
+    return _handle(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable):
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``; returns a handle."""
+    return _handle(_global_step_post_hooks, hook)
+
+
+def _with_step_hooks(step: Callable) -> Callable:
+    """Wrap a subclass's ``step`` so that step hooks run around it (once, even through super())."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_in_step"):
+            return step(self, *args, **kwargs)  # a subclass's step calling super().step()
+        args = (self, *args)  # hooks see the optimizer among the arguments, as in PyTorch
+        pre = [*_global_step_pre_hooks.values(), *self.__dict__.get("_step_pre_hooks", {}).values()]
+        for hook in pre:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                    )
+                args, kwargs = result
+        self._in_step = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        post = [*_global_step_post_hooks.values(), *self.__dict__.get("_step_post_hooks", {}).values()]
+        for hook in post:
+            hook(self, args, kwargs)
+        return out
+
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers, like ``torch.optim.Optimizer``.
 
@@ -72,6 +124,19 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook: Callable):
+        """Run ``hook(optimizer, args, kwargs)`` before this optimizer's ``step``; it may return new ``(args, kwargs)``."""
+        return _handle(self.__dict__.setdefault("_step_pre_hooks", {}), hook)
+
+    def register_step_post_hook(self, hook: Callable):
+        """Run ``hook(optimizer, args, kwargs)`` after this optimizer's ``step``."""
+        return _handle(self.__dict__.setdefault("_step_post_hooks", {}), hook)
 
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
