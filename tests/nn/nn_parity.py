@@ -22,23 +22,30 @@ def assert_close(ours, theirs, atol=1e-5, rtol=1e-4, what=""):
     np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what)
 
 
-def check_parity(torch_module, cr_module, inputs, atol=1e-5, rtol=1e-4, seed=0):
+def check_parity(torch_module, cr_module, inputs, atol=1e-5, rtol=1e-4, seed=0, **kwargs):
     """Same weights in, same outputs, input gradients and parameter gradients out.
 
-    ``inputs`` are NumPy arrays; float arrays require grad. A random cotangent is used so that
-    a rule that ignores its incoming gradient cannot pass."""
+    ``inputs`` are NumPy arrays; float arrays require grad; ``kwargs`` go to both forwards (NumPy
+    arrays as each library's tensors). Every output gets a random cotangent, so that a rule that ignores its incoming gradient
+    cannot pass."""
     copy_weights(torch_module, cr_module)
     t_in = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
     c_in = [chainrule.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
-    t_out = torch_module(*t_in)
-    c_out = cr_module(*c_in)
-    if isinstance(t_out, tuple):
-        t_out, c_out = t_out[0], c_out[0]
-    assert_close(c_out, t_out, atol, rtol, "output")
+    t_kw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    c_kw = {k: chainrule.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    t_out = _flatten(torch_module(*t_in, **t_kw))
+    c_out = _flatten(cr_module(*c_in, **c_kw))
+    assert len(c_out) == len(t_out)
     rng = np.random.default_rng(seed)
-    cot = rng.standard_normal(tuple(t_out.shape)).astype(t_out.detach().numpy().dtype)
-    t_out.backward(torch.tensor(cot))
-    c_out.backward(chainrule.tensor(cot))
+    t_loss, c_loss = 0, 0
+    for i, (c, t) in enumerate(zip(c_out, t_out, strict=True)):
+        assert_close(c, t, atol, rtol, f"output {i}")
+        if t.requires_grad:
+            cot = rng.standard_normal(tuple(t.shape)).astype(t.detach().numpy().dtype)
+            t_loss = t_loss + (t * torch.tensor(cot)).sum()
+            c_loss = c_loss + (c * chainrule.tensor(cot)).sum()
+    t_loss.backward()
+    c_loss.backward()
     for i, (ct, tt) in enumerate(zip(c_in, t_in, strict=True)):
         if tt.requires_grad:
             assert_close(ct.grad, tt.grad, atol, rtol, f"grad of input {i}")
@@ -51,3 +58,10 @@ def check_parity(torch_module, cr_module, inputs, atol=1e-5, rtol=1e-4, seed=0):
         else:
             assert_close(c_params[name].grad, tp.grad, atol, rtol, f"grad of {name}")
     return c_out, t_out
+
+
+def _flatten(out) -> list:
+    """The tensors of a (nested) output, in order; None entries dropped."""
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flatten(o)]
+    return [] if out is None else [out]

@@ -51,6 +51,7 @@ SAMPLERS = [
 @pytest.mark.parametrize("name,kwargs", SAMPLERS, ids=[f"{n}{k}" for n, k in SAMPLERS])
 def test_random_init_has_torchs_distribution(name, kwargs):
     torch.manual_seed(0)
+    chainrule.manual_seed(0)
     t = getattr(torch.nn.init, name)(torch.empty(200, 300), **kwargs)
     c = getattr(cnn.init, name)(chainrule.empty(200, 300), **kwargs)
     tn, cn = t.numpy(), c.numpy()
@@ -91,8 +92,8 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
 
 
 LAYER_INIT = [
-    ("nn.Linear(50, 40)", "weight"), ("nn.Linear(50, 40)", "bias"),
-    ("nn.Conv2d(8, 16, 3)", "weight"), ("nn.Conv2d(8, 16, 3)", "bias"),
+    ("nn.Linear(50, 40)", "weight"), ("nn.Linear(50, 2000)", "bias"),
+    ("nn.Conv2d(8, 16, 3)", "weight"), ("nn.Conv2d(8, 2000, 3)", "bias"),
     ("nn.ConvTranspose2d(16, 8, 3)", "weight"), ("nn.Conv1d(4, 32, 5)", "weight"),
     ("nn.Bilinear(20, 30, 40)", "weight"), ("nn.Embedding(100, 64)", "weight"),
 ]
@@ -100,7 +101,9 @@ LAYER_INIT = [
 
 @pytest.mark.parametrize("expr,name", LAYER_INIT)
 def test_default_layer_init_has_torchs_bounds_and_spread(expr, name):
+    # Every sample has at least 640 values, so the spread of uniform draws is within a few percent.
     torch.manual_seed(0)
+    chainrule.manual_seed(0)
     t = getattr(eval(expr, {"nn": torch.nn}), name).detach().numpy()
     c = getattr(eval(expr, {"nn": cnn}), name).detach().numpy()
     assert c.shape == t.shape and c.dtype == t.dtype
@@ -109,7 +112,7 @@ def test_default_layer_init_has_torchs_bounds_and_spread(expr, name):
         return
     bound = np.abs(t).max()
     assert np.abs(c).max() <= bound * 1.05
-    assert abs(c.std() - t.std()) / t.std() < 0.25
+    assert abs(c.std() - t.std()) / t.std() < 0.15
 
 
 def test_norm_layers_start_at_ones_and_zeros():
