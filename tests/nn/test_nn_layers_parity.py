@@ -63,6 +63,22 @@ LAYERS = [
     ("nn.PReLU(4)", lambda: [randn(3, 4, 2)]),
     ("nn.Softmax2d()", lambda: [randn(2, 3, 2, 2)]),
     ("nn.RReLU().eval()", lambda: [randn(3, 4)]),
+    ("nn.ZeroPad2d(1)", lambda: [randn(1, 2, 3, 3)]),
+    ("nn.ZeroPad2d((1, 2, 0, 3))", lambda: [randn(1, 2, 3, 3)]),
+    ("nn.ConstantPad1d(2, 3.5)", lambda: [randn(2, 3, 4)]),
+    ("nn.ReflectionPad2d(1)", lambda: [randn(1, 2, 3, 4)]),
+    ("nn.ReplicationPad1d((1, 2))", lambda: [randn(1, 2, 4)]),
+    ("nn.CircularPad2d(1)", lambda: [randn(1, 2, 3, 4)]),
+    ("nn.Upsample(scale_factor=2)", lambda: [randn(1, 2, 3, 3)]),
+    ("nn.Upsample(size=(5, 4), mode='bilinear')", lambda: [randn(1, 2, 3, 3)]),
+    ("nn.UpsamplingBilinear2d(scale_factor=2)", lambda: [randn(1, 2, 3, 3)]),
+    ("nn.PixelShuffle(2)", lambda: [randn(1, 8, 2, 3)]),
+    ("nn.PixelUnshuffle(2)", lambda: [randn(1, 2, 4, 6)]),
+    ("nn.ChannelShuffle(2)", lambda: [randn(2, 6, 2, 2)]),
+    ("nn.Unfold(2, padding=1)", lambda: [randn(2, 3, 4, 4)]),
+    ("nn.Fold((4, 5), 2)", lambda: [randn(2, 12, 12)]),
+    ("nn.CosineSimilarity(dim=1)", lambda: [randn(4, 5), randn(4, 5)]),
+    ("nn.PairwiseDistance(p=1.0)", lambda: [randn(4, 5), randn(4, 5)]),
 ]
 
 ACTIVATIONS = [
