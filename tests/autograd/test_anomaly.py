@@ -131,3 +131,20 @@ def test_detect_anomaly_is_not_a_decorator_like_torch():
             warnings.simplefilter("ignore")
             with pytest.raises(TypeError):
                 m.autograd.detect_anomaly()(lambda: None)
+
+
+def test_node_created_outside_anomaly_mode_is_checked_in_backward():
+    def program(m):
+        x = m.zeros(2, requires_grad=True)
+        y = (x / x).sum()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with m.autograd.detect_anomaly():
+                    y.backward()
+            except RuntimeError as exc:
+                detected = [str(w.message) for w in caught if "Error detected" in str(w.message)]
+                return str(exc).splitlines()[0], "No forward pass information" in detected[0]
+        return None
+
+    same(program)

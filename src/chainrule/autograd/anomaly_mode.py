@@ -9,8 +9,9 @@ While the mode is on, every node records its creation stack in ``node.metadata["
 (``check_nan``). An error in a node's backward is reported with a warning that shows
 that stack. The mode is process-wide, like PyTorch's; while it is off, ops pay one
 global check (Note [Extras on the recording path] in saved_hooks.py) and the engine
-nothing: a node created in anomaly mode gets a same-named subclass whose ``apply`` does
-the checks. Unlike PyTorch, a node created while the mode was off is not checked.
+nothing: the checks run through the engine's node hook (autograd/trace.py), installed
+only while the mode is on. As in PyTorch, a node is checked if the mode is on during
+backward, wherever it was created; without a recorded stack the message says so.
 """
 
 from __future__ import annotations
@@ -47,9 +48,15 @@ def is_anomaly_check_nan_enabled() -> bool:
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     """Turn anomaly detection on or off (the function behind both context managers)."""
     global _enabled, _check_nan
-    _enabled, _check_nan = bool(enabled), bool(check_nan)
     from .saved_hooks import refresh_extras
+    from .trace import _install, _uninstall  # the engine's node hook, shared with trace/verify
 
+    was = _enabled
+    _enabled, _check_nan = bool(enabled), bool(check_nan)
+    if _enabled and not was:
+        _install(_check_node)
+    elif was and not _enabled:
+        _uninstall(_check_node)
     refresh_extras()
 
 
@@ -97,33 +104,11 @@ class set_detect_anomaly:
 
 
 def remember_creation(node) -> None:
-    """Store the user's stack at the creation of ``node`` and make its backward checked.
-
-    The node's class is swapped for a same-named subclass whose ``apply`` checks (see
-    ``_checked_class``), so the engine's loop needs no test of its own.
-    """
+    """Store the user's stack at the creation of ``node`` (chainrule's own frames trimmed)."""
     frames = traceback.extract_stack()
     while frames and frames[-1].filename.startswith(_PACKAGE_DIR):
         frames.pop()
     node.metadata["traceback_"] = traceback.format_list(frames)
-    node.__class__ = _checked_class(node.__class__)
-
-
-_CHECKED: dict = {}
-
-
-def _checked_class(cls: type) -> type:
-    """``cls`` with an ``apply`` that reports where the node was created if it fails or gives NaN."""
-    if getattr(cls, "_anomaly_checked", False):
-        return cls
-    sub = _CHECKED.get(cls)
-    if sub is None:
-        attrs = {"apply": _checked_apply, "_anomaly_checked": True, "__qualname__": cls.__qualname__}
-        if "__slots__" in cls.__dict__:
-            attrs["__slots__"] = ()  # same layout, so that ``__class__`` may be assigned
-        sub = _CHECKED[cls] = type(cls.__name__, (cls,), attrs)
-        sub.__module__ = cls.__module__
-    return sub
 
 
 def _creation_trace(node) -> str:
@@ -138,12 +123,16 @@ def _creation_trace(node) -> str:
     return "".join(lines)
 
 
-def _checked_apply(node, grads_out, needs):
-    apply = super(node.__class__, node).apply
-    if not _enabled:  # turned off since the forward pass: PyTorch checks only while it is on
-        return apply(grads_out, needs)
+def _check_node(node, grads_out, needs, call):
+    """Run ``node`` through ``call``, reporting where it was created if it fails or gives NaN.
+
+    An observer of the engine's node hook (see autograd/trace.py), installed only while
+    the mode is on.
+    """
+    if needs is None:  # a leaf's accumulator ran: nothing to check
+        return call(node, grads_out, needs)
     try:
-        grads_in = apply(grads_out, needs)
+        grads_in = call(node, grads_out, needs)
         if _check_nan:
             for i, g in enumerate(grads_in):
                 if g is not None and np.isnan(g._data).any():
