@@ -364,3 +364,54 @@ def test_extra_repr_of_a_user_module_is_used():
 
     t, c = both(run)
     assert c == t
+
+
+def test_deepcopy_gives_independent_parameters_and_buffers():
+    def run(lib):
+        import copy
+
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+        m2 = copy.deepcopy(m)
+        with lib.no_grad():
+            m2[0].weight.add_(1)
+        m2(lib.ones(3, 2))
+        return (m2[0].weight is m[0].weight, type(m2[0].weight).__name__, m2[0].weight.requires_grad,
+                bool(((m2[0].weight - m[0].weight) - 1).abs().max() < 1e-6), m[1].num_batches_tracked.item(),
+                m2[1].num_batches_tracked.item(), repr(m2) == repr(m))
+
+    t, c = both(run)
+    assert c == t
+
+
+def test_train_with_non_bool_raises_like_torch():
+    def run(lib):
+        try:
+            lib.nn.Linear(1, 1).train(1)
+        except ValueError as e:
+            return str(e)
+
+    t, c = both(run)
+    assert c == t
+
+
+def test_manual_sgd_training_loop_tracks_torch_for_several_steps():
+    """A whole training step (forward, loss, backward, update, zero_grad) agrees with torch."""
+    expr = "nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Dropout(0.0), nn.Linear(8, 3))"
+    tm, cm = eval(expr, {"nn": torch.nn}), eval(expr, {"nn": chainrule.nn})
+    copy_weights(tm, cm)
+    rng = np.random.default_rng(3)
+    t_loss_fn, c_loss_fn = torch.nn.CrossEntropyLoss(), chainrule.nn.CrossEntropyLoss()
+    for _ in range(5):
+        x = rng.standard_normal((6, 4)).astype(np.float32)
+        y = rng.integers(0, 3, 6)
+        for lib, model, loss_fn in ((torch, tm, t_loss_fn), (chainrule, cm, c_loss_fn)):
+            loss = loss_fn(model(lib.tensor(x)), lib.tensor(y))
+            model.zero_grad()
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+        assert_close(c_loss_fn(cm(chainrule.tensor(x)), chainrule.tensor(y)),
+                     t_loss_fn(tm(torch.tensor(x)), torch.tensor(y)))
+    for (k, t), c in zip(tm.state_dict().items(), cm.state_dict().values(), strict=True):
+        assert_close(c, t, what=k)
