@@ -415,3 +415,27 @@ def test_manual_sgd_training_loop_tracks_torch_for_several_steps():
                      t_loss_fn(tm(torch.tensor(x)), torch.tensor(y)))
     for (k, t), c in zip(tm.state_dict().items(), cm.state_dict().values(), strict=True):
         assert_close(c, t, what=k)
+
+
+def test_buffer_marker_registers_on_assignment_like_torch():
+    def run(lib):
+        m = lib.nn.Module()
+        m.a = lib.nn.Buffer(lib.ones(2))
+        m.b = lib.nn.Buffer(lib.zeros(1), persistent=False)
+        return (list(m._buffers), list(m.state_dict()), isinstance(m.a, lib.nn.Buffer),
+                isinstance(lib.ones(1), lib.nn.Buffer), type(m.a).__name__)
+
+    t, c = both(run)
+    assert c == t
+
+
+def test_load_state_dict_assign_takes_the_checkpoint_tensors():
+    def run(lib):
+        m = lib.nn.Linear(2, 2)
+        w = lib.ones(2, 2)
+        m.load_state_dict({"weight": w, "bias": lib.zeros(2)}, assign=True)
+        return (type(m.weight).__name__, m.weight.requires_grad, m.weight.data_ptr() == w.data_ptr(),
+                m.weight.sum().item())
+
+    t, c = both(run)
+    assert c == t

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "Buffer"]
 
 
 class Parameter(Tensor):
@@ -52,3 +52,25 @@ class Parameter(Tensor):
 
     def __copy__(self):
         return Parameter(Tensor._make(self._data), self.requires_grad)
+
+
+class _BufferMeta(type):
+    # A Buffer is a plain Tensor marked as one (as in PyTorch), so isinstance checks the mark.
+    def __instancecheck__(cls, instance) -> bool:
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+
+
+class Buffer(metaclass=_BufferMeta):
+    """Marks a tensor as a buffer: assigned to a Module attribute, it is registered as one.
+
+    ``Buffer(t)`` returns ``t`` detached (keeping ``requires_grad``), with ``persistent`` saying
+    whether it goes into ``state_dict``.
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+        if data is None:
+            data = Tensor._make(np.empty((0,), dtype=np.float32))
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t

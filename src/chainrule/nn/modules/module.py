@@ -16,7 +16,7 @@ from typing import Any
 from ... import _dtype
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
@@ -195,6 +195,12 @@ class Module:
             modules[name] = value
             return
         buffers = self.__dict__.get("_buffers")
+        if isinstance(value, Buffer):
+            if buffers is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            self._drop(name)
+            self.register_buffer(name, value, value.persistent)
+            return
         if buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -477,6 +483,14 @@ class Module:
                 )
                 continue
             try:
+                if local_metadata.get("assign_to_params_buffers", False):
+                    # assign=True: take the checkpoint's tensor itself (keeping Parameter-ness).
+                    if isinstance(param, Parameter):
+                        value = Parameter(value, requires_grad=param.requires_grad)
+                        self._parameters[name] = value
+                    else:
+                        self._buffers[name] = value
+                    continue
                 with no_grad():
                     param.copy_(value)
             except Exception as ex:  # report like PyTorch and keep loading the rest
@@ -505,7 +519,8 @@ class Module:
         errors: list[str] = []
 
         def load(module: Module, prefix: str = "") -> None:
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors)
+            metadata = {"assign_to_params_buffers": assign}
+            module._load_from_state_dict(state_dict, prefix, metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
