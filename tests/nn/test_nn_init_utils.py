@@ -178,3 +178,20 @@ def test_parameters_to_vector_and_back_match_torch():
     cv = cnn.utils.parameters_to_vector(cm.parameters())
     (cv * chainrule.arange(float(cv.numel()))).sum().backward()
     assert cm[0].weight.grad.flatten().tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+@pytest.mark.parametrize("batch_first,side", [(False, "right"), (True, "right"), (True, "left")])
+def test_pad_sequence_matches_torch_with_gradients(batch_first, side):
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal((n, 3)).astype(np.float32) for n in (4, 2, 3)]
+    outs, grads = [], []
+    for lib, pad in ((torch, torch.nn.utils.rnn.pad_sequence), (chainrule, cnn.utils.rnn.pad_sequence)):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = pad(xs, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+        cot = np.arange(out.numel(), dtype=np.float32).reshape(tuple(out.shape))
+        (out * lib.tensor(cot)).sum().backward()
+        outs.append(out)
+        grads.append([x.grad for x in xs])
+    assert_close(outs[1], outs[0])
+    for c, t in zip(grads[1], grads[0], strict=True):
+        assert_close(c, t)
