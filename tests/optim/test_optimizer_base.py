@@ -164,3 +164,17 @@ def test_a_subclass_calling_super_step_runs_hooks_once():
     a.sum().backward()
     opt.step()
     assert calls == [1] and a.tolist() == pytest.approx([0.9, 1.9])
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_a_tensor_learning_rate_works_like_pytorch(name):
+    results = []
+    for lib in (chainrule, torch):
+        a, b = _params(lib)
+        opt = getattr(lib.optim, name)([a, b], lr=lib.tensor(0.05))
+        for _ in range(3):
+            opt.zero_grad()
+            ((a**2).sum() + (b**3).sum()).backward()
+            opt.step()
+        results.append(a.tolist() + b.flatten().tolist())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-6)

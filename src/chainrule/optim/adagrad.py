@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad
+from .optimizer import _number, Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad
 
 
 class Adagrad(Optimizer):
@@ -33,7 +33,7 @@ class Adagrad(Optimizer):
         """One Adagrad step; returns the closure's loss if a closure is given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
+            lr, lr_decay, eps, wd = _number(group["lr"]), group["lr_decay"], group["eps"], group["weight_decay"]
             for p in group["params"]:
                 if p._grad is None:
                     continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _bump, _use_grad
+from .optimizer import _number, Optimizer, _bump, _use_grad
 
 
 def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
@@ -150,7 +150,7 @@ class LBFGS(Optimizer):
     def step(self, closure):  # type: ignore[override]
         """Run L-BFGS iterations; ``closure`` clears the gradients, computes the loss, calls backward."""
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = _number(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         line_search, history_size = group["line_search_fn"], group["history_size"]
 

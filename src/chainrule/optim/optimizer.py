@@ -282,6 +282,11 @@ def _grad_array(p: Tensor, maximize: bool) -> np.ndarray:
     return -g if maximize else g
 
 
+def _number(value) -> float:
+    """A hyper-parameter as a Python number (PyTorch also accepts a one-element tensor ``lr``)."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
 def _new_step(value: float = 0.0) -> Tensor:
     """A scalar float32 ``step`` counter, as PyTorch keeps it in the state."""
     return Tensor._make(np.array(value, dtype=np.float32))

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .optimizer import (
+    _number,
     Optimizer, _bump, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
 )
 
@@ -28,7 +29,7 @@ class RAdam(Optimizer):
         """One RAdam step; returns the closure's loss if a closure is given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            lr, (beta1, beta2), eps, wd = _number(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
             for p in group["params"]:
                 if p._grad is None:
                     continue

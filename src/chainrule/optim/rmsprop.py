@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .optimizer import (
+    _number,
     Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
 )
 
@@ -29,7 +30,7 @@ class RMSprop(Optimizer):
         """One RMSprop step; returns the closure's loss if a closure is given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            lr, alpha, eps = _number(group["lr"]), group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
             for p in group["params"]:
                 if p._grad is None:

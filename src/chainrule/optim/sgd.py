@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _bump, _check, _check_common, _grad_array, _use_grad
+from .optimizer import _number, Optimizer, _bump, _check, _check_common, _grad_array, _use_grad
 
 
 class SGD(Optimizer):
@@ -31,7 +31,7 @@ class SGD(Optimizer):
         """One SGD step; ``closure`` re-evaluates the loss and is returned's value."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            lr, momentum, dampening = _number(group["lr"]), group["momentum"], group["dampening"]
             wd, nesterov = group["weight_decay"], group["nesterov"]
             for p in group["params"]:
                 if p._grad is None:
