@@ -439,3 +439,22 @@ def test_load_state_dict_assign_takes_the_checkpoint_tensors():
 
     t, c = both(run)
     assert c == t
+
+
+@pytest.mark.parametrize("expr,shape", [("Dropout1d(0.5)", (20, 30, 7)), ("Dropout2d(0.5)", (20, 30, 3, 3)),
+                                        ("Dropout2d(0.5)", (20, 30, 7)), ("Dropout1d(0.5)", (40, 7))])
+def test_channel_dropout_zeroes_whole_channels_like_torch(expr, shape):
+    import warnings
+
+    def run(lib):
+        m = eval(f"lib.nn.{expr}", {"lib": lib})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = m(lib.ones(*shape)).numpy()
+        keep = 2 if len(shape) > 2 else 1
+        per_channel = y.reshape(*shape[:keep], -1)
+        whole = bool(np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1)))
+        return whole, per_channel.shape, repr(m), bool(np.all(m.eval()(lib.ones(*shape)).numpy() == 1))
+
+    t, c = both(run)
+    assert c == t

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
@@ -38,8 +40,24 @@ class _ChannelDropout(_DropoutNd):
             return input
         from ... import _creation
 
+        if input.dim() not in (self._spatial + 1, self._spatial + 2):
+            raise ValueError(
+                f"{type(self).__name__.lower()}: Expected {self._spatial + 1}D or {self._spatial + 2}D input, "
+                f"but received a {input.dim()}D input"
+            )
         batched = input.dim() == self._spatial + 2
-        mask_shape = input.shape[: 2 if batched else 1] + (1,) * self._spatial
+        if self._spatial == 2 and not batched:
+            # PyTorch reads a 3-D input to Dropout2d as (N, C, L), for backward compatibility.
+            warnings.warn(
+                "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                "dropout1d instead.", stacklevel=2,
+            )
+            batched = True
+        keep_dims = 2 if batched else 1
+        mask_shape = tuple(input.shape[:keep_dims]) + (1,) * (input.dim() - keep_dims)
         keep = (_creation.rand(*mask_shape) >= self.p).to(input.dtype)
         scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
         return input * (keep * scale)
