@@ -327,3 +327,45 @@ def test_checkpoint_sequential_on_list_of_callables(segments):
         return y, x.grad, w1.grad, w2.grad
 
     same(program)
+
+
+@pytest.mark.parametrize("use_reentrant", [False, True])
+def test_checkpoint_sequential_on_nn_sequential_matches_torch(use_reentrant):
+    def program(m):
+        model = m.nn.Sequential(m.nn.Linear(3, 5), m.nn.Tanh(), m.nn.Linear(5, 2), m.nn.Sigmoid())
+        with m.no_grad():  # the same weights in both libraries
+            model[0].weight.copy_(m.tensor(W1).T)
+            model[0].bias.fill_(0.1)
+            model[2].weight.copy_(m.tensor(W2).T)
+            model[2].bias.fill_(-0.2)
+        x = m.tensor(X, requires_grad=True)
+        y = _checkpoint_mod(m).checkpoint_sequential(model, 2, x, use_reentrant=use_reentrant)
+        y.sum().backward()
+        return y, x.grad, [p.grad for p in model.parameters()]
+
+    same(program)
+
+
+def test_custom_function_saved_output_is_packed_and_double_backward_works():
+    def program(m):
+        class Exp(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                result = x.exp()
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, g):
+                (result,) = ctx.saved_tensors
+                return g * result
+
+        x = m.tensor([0.5, -1.0], dtype=m.float64, requires_grad=True)
+        log = []
+        with m.autograd.graph.saved_tensors_hooks(lambda t: log.append(t.requires_grad) or t, lambda p: p):
+            y = Exp.apply(x)
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        (gg,) = m.autograd.grad(g.sum(), x)
+        return log, g, gg
+
+    same(program)
