@@ -37,6 +37,10 @@ CASES = [
     ("RAdam", dict(lr=0.05)),
     ("RAdam", dict(lr=0.05, weight_decay=0.1)),
     ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-4, 0.2), maximize=True)),
 ]
 
 
@@ -48,7 +52,7 @@ def _loss(lib, w, b):
 def _train(lib, name, kwargs, steps=20, groups=False):
     w = lib.tensor(W0.copy(), requires_grad=True)
     b = lib.tensor(B0.copy(), requires_grad=True)
-    params = [{"params": [w]}, {"params": [b], "lr": kwargs["lr"] / 2}] if groups else [w, b]
+    params = [{"params": [w]}, {"params": [b], "lr": kwargs.get("lr", 1.0) / 2}] if groups else [w, b]
     opt = getattr(lib.optim, name)(params, **kwargs)
     for _ in range(steps):
         opt.zero_grad()

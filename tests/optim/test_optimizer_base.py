@@ -28,7 +28,7 @@ def _to_plain(obj):
     ("name", "kwargs"),
     [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.1, amsgrad=True)), ("AdamW", dict(lr=0.1)),
      ("RMSprop", dict(lr=0.1, momentum=0.5, centered=True)), ("Adagrad", dict(lr=0.1)), ("Adamax", dict(lr=0.1)),
-     ("NAdam", dict(lr=0.1)), ("RAdam", dict(lr=0.1))],
+     ("NAdam", dict(lr=0.1)), ("RAdam", dict(lr=0.1)), ("Adadelta", dict(lr=0.1)), ("Rprop", dict(lr=0.1))],
 )
 def test_state_dict_layout_and_values_match_pytorch(name, kwargs):
     dicts = []

@@ -138,9 +138,6 @@ class Optimizer:
         """Run ``hook(optimizer, args, kwargs)`` after this optimizer's ``step``."""
         return _handle(self.__dict__.setdefault("_step_post_hooks", {}), hook)
 
-    def __getstate__(self) -> dict:
-        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
-
     def __repr__(self) -> str:
         lines = [self.__class__.__name__ + " ("]
         for i, group in enumerate(self.param_groups):
