@@ -369,3 +369,20 @@ def test_custom_function_saved_output_is_packed_and_double_backward_works():
         return log, g, gg
 
     same(program)
+
+
+def test_checkpointed_graph_is_freed_by_reference_counting():
+    x = chainrule.randn(4, 3, requires_grad=True)
+
+    def block(a):
+        return (a.exp() * a).tanh().sigmoid()  # exp, tanh and sigmoid save their results
+
+    gc.collect()
+    gc.disable()
+    try:
+        y = chainrule.utils.checkpoint.checkpoint(block, x, use_reentrant=False)
+        y.sum().backward()
+        del y
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -65,8 +65,10 @@ class _Recomputation:
         saved: list = []
 
         def keep(t):
-            saved.append(t)
-            return t
+            # Only the data is used (the graph keeps the original's identity); detached, the
+            # recomputed graph is no reference cycle and dies with this frame.
+            saved.append(t.detach())
+            return None
 
         with _rng_restored(self.rng_state), grad_mode.enable_grad(), saved_tensors_hooks(keep, lambda t: t):
             with self.recompute_context:
