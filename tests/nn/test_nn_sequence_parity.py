@@ -123,3 +123,41 @@ def test_lstm_with_initial_state_matches_torch():
             return self.m(x, (h, c))
 
     check_parity(WithState(tm), WithState(cm), [randn(5, 2, 3), randn(2, 2, 4), randn(2, 2, 4)], atol=1e-5)
+
+
+class _TwoInputs:
+    """Adapts a module so that check_parity's positional inputs map to (src/tgt, memory) and masks."""
+
+    def __init__(self, m, **masks):
+        self.m = m
+        self.masks = masks
+        self.named_parameters = m.named_parameters
+        self.state_dict = m.state_dict
+        self.load_state_dict = m.load_state_dict
+
+    def __call__(self, a, b):
+        return self.m(a, b, **self.masks)
+
+
+@pytest.mark.parametrize("expr", [
+    "nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0)",
+    "nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=True, activation='gelu')",
+    "nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0), 2, norm=nn.LayerNorm(8))",
+    "nn.Transformer(8, 2, 1, 2, 16, dropout=0.0)",
+])
+def test_transformer_decoder_and_full_transformer_match_torch(expr):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tm, cm = build(expr)
+    assert repr(cm) == repr(tm)
+    assert list(cm.state_dict()) == list(tm.state_dict())
+    t_mask = torch.nn.Transformer.generate_square_subsequent_mask(4)
+    c_mask = cnn.Transformer.generate_square_subsequent_mask(4)
+    assert c_mask.tolist() == t_mask.tolist()
+    if expr.startswith("nn.Transformer("):
+        inputs = [randn(5, 2, 8), randn(4, 2, 8)]  # src, tgt
+    else:
+        inputs = [randn(4, 2, 8), randn(5, 2, 8)]  # tgt, memory
+    check_parity(_TwoInputs(tm, tgt_mask=t_mask), _TwoInputs(cm, tgt_mask=c_mask), inputs, atol=3e-5)
