@@ -19,7 +19,7 @@ from .module import Module, _addindent
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _normalise_index(idx, length: int, kind: str) -> int:
+def _normalise_index(idx, length: int) -> int:
     idx = operator.index(idx)
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range")
@@ -44,7 +44,7 @@ class Sequential(Module):
                 self.add_module(str(idx), module)
 
     def _item_by_idx(self, iterator: Iterator, idx: int):
-        idx = _normalise_index(idx, len(self), "Sequential")
+        idx = _normalise_index(idx, len(self))
         return next(itertools.islice(iterator, idx, None))
 
     def __getitem__(self, idx):
@@ -128,17 +128,17 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[str(_normalise_index(idx, len(self), "ModuleList"))]
+        return self._modules[str(_normalise_index(idx, len(self)))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, str(_normalise_index(idx, len(self), "ModuleList")), module)
+        setattr(self, str(_normalise_index(idx, len(self))), module)
 
     def __delitem__(self, idx) -> None:
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
                 delattr(self, str(k))
         else:
-            delattr(self, str(_normalise_index(idx, len(self), "ModuleList")))
+            delattr(self, str(_normalise_index(idx, len(self))))
         modules = list(self._modules.values())
         self._modules.clear()
         self._modules.update((str(i), m) for i, m in enumerate(modules))
@@ -265,10 +265,10 @@ class ParameterList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__([self[i] for i in range(len(self))[idx]])
-        return getattr(self, str(_normalise_index(idx, len(self), "ParameterList")))
+        return getattr(self, str(_normalise_index(idx, len(self))))
 
     def __setitem__(self, idx: int, param: Any) -> None:
-        idx = _normalise_index(idx, len(self), "ParameterList")
+        idx = _normalise_index(idx, len(self))
         if isinstance(param, Tensor) and not isinstance(param, Parameter):
             param = Parameter(param)
         setattr(self, str(idx), param)

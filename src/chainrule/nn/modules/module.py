@@ -63,14 +63,6 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
 
 
-def _flat_tensors(obj) -> list:
-    if isinstance(obj, Tensor):
-        return [obj]
-    if isinstance(obj, (tuple, list)):
-        return [t for o in obj for t in _flat_tensors(o)]
-    return []
-
-
 class Module:
     """Base class for all neural-network modules; subclass it and define ``forward``.
 
