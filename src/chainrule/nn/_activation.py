@@ -92,7 +92,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.dim() == 2:
         return _addmm(bias, input, t(weight))
     batch = input.shape[:-1]
-    flat = view(input, (-1, input.shape[-1])) if input.dim() > 1 else view(input, (1, -1))
+    flat = _ops.reshape(input, (-1, input.shape[-1])) if input.dim() > 1 else view(input, (1, -1))  # a copy only when input is not contiguous
     out = _addmm(bias, flat, t(weight))
     return view(out, (*batch, weight.shape[0]))
 
