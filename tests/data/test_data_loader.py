@@ -159,3 +159,25 @@ def test_tensor_dataset_size_mismatch_raises_like_pytorch():
     for lib in (chainrule, torch):
         with pytest.raises(AssertionError, match="Size mismatch between tensors"):
             lib.utils.data.TensorDataset(lib.zeros(3), lib.zeros(4))
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    g = chainrule.Generator().manual_seed(0)
+    sampler = chainrule.utils.data.WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=4000, generator=g)
+    counts = np.bincount(list(sampler), minlength=3)
+    assert len(sampler) == 4000 and counts[0] == 0 and 2.6 < counts[2] / counts[1] < 3.4
+    unique = list(chainrule.utils.data.WeightedRandomSampler(chainrule.ones(5), 5, replacement=False, generator=g))
+    assert sorted(unique) == [0, 1, 2, 3, 4]
+    for lib in (chainrule, torch):
+        with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
+            lib.utils.data.WeightedRandomSampler([1.0], 0)
+
+
+def test_batch_sampler_and_subset_random_sampler_drive_a_loader():
+    g = chainrule.Generator().manual_seed(0)
+    sampler = chainrule.utils.data.SubsetRandomSampler([1, 3, 5, 7], generator=g)
+    batches = chainrule.utils.data.BatchSampler(sampler, batch_size=3, drop_last=False)
+    loader = chainrule.utils.data.DataLoader(_dataset(chainrule), batch_sampler=batches)
+    ys = [y.tolist() for _, y in loader]
+    assert len(loader) == 2 and [len(y) for y in ys] == [3, 1] and sorted(sum(ys, [])) == [1, 3, 5, 7]
+    assert list(chainrule.utils.data.BatchSampler(range(5), 2, True)) == list(torch.utils.data.BatchSampler(range(5), 2, True))
