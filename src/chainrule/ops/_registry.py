@@ -198,9 +198,11 @@ class PrimitiveNode(Node):
             return [Meta(*m) if m is not None else None for m in meta]
         if args.__class__ is Packed:  # saved through saved_tensors_hooks: no version check, as in PyTorch
             return args.unpack_args()
-        for i, (a, v) in enumerate(zip(args, self._versions, strict=True)):
-            if v is not None and a._vc[0] != v:
-                raise _modified_error(a, i, self, v)
+        i = 0
+        for v in self._versions:
+            if v is not None and args[i]._vc[0] != v:
+                raise _modified_error(args[i], i, self, v)
+            i += 1
         return args
 
     def _unpack_result(self):
@@ -225,10 +227,16 @@ class PrimitiveNode(Node):
         result = None if self._result is None else self._unpack_result()
         params = self._params
         vjps = prim.vjps
-        if len(vjps) == 1:  # unary ops: the common case, without the loop
+        n = len(vjps)
+        if n == 1:  # unary and binary ops, the common cases, without a loop
             if not needs[0]:
                 return [None]
             return [vjps[0](grad, result, *args, **params) if params else vjps[0](grad, result, *args)]
+        if n == 2 and not params:
+            return [
+                vjps[0](grad, result, *args) if needs[0] else None,
+                vjps[1](grad, result, *args) if needs[1] else None,
+            ]
         if params:
             return [rule(grad, result, *args, **params) if need else None for rule, need in zip(vjps, needs, strict=False)]
         return [rule(grad, result, *args) if need else None for rule, need in zip(vjps, needs, strict=False)]
