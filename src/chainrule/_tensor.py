@@ -79,7 +79,10 @@ def _size(shape: tuple) -> Size:
 class _Extra:
     """Rarely used per-tensor state, kept out of the hot slots."""
 
-    __slots__ = ("hooks", "post_accumulate_hooks", "retains_grad", "accumulator", "base", "view_fn", "base_fn", "name")
+    __slots__ = (
+        "hooks", "post_accumulate_hooks", "retains_grad", "accumulator", "base", "view_fn", "base_fn", "name",
+        "tangent",
+    )
 
     def __init__(self) -> None:
         self.hooks = None
@@ -90,6 +93,7 @@ class _Extra:
         self.view_fn = None
         self.base_fn = None  # the base's grad_fn when this view's grad_fn was made (Note [Views])
         self.name = None
+        self.tangent = None  # the forward-mode gradient at the active dual level (autograd/forward_ad.py)
 
 
 class Tensor:

@@ -38,6 +38,9 @@ Tensor = None  # set by chainrule._tensor once the class exists (breaks the impo
 _refresh_view = None  # set by chainrule._tensor: ops.movement.refresh_view
 _DIFFERENTIABLE_KINDS = frozenset("fc")  # float and complex arrays carry gradients
 _extras_on = False  # set by autograd.saved_hooks.refresh_extras
+# While vmap or forward-mode AD is active, every recorded call detours through this
+# function (chainrule._transforms.record_transformed; Note [Transforms] there).
+_transform: Callable | None = None
 
 
 class Meta:
@@ -109,11 +112,14 @@ _NO_EDGE = (None, 0)
 _sequence = Node._sequence
 
 
-def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None):
+def record(prim: Primitive, out: np.ndarray, args: tuple, params: dict | None, plain: bool = False):
     """Wrap ``out`` in a Tensor and, when some input needs a gradient, attach a node.
 
     This runs once per op call, so it is written flat: no helper calls on the way.
+    ``plain=True`` skips the vmap / forward-AD detour (the detour itself passes it).
     """
+    if _transform is not None and not plain:
+        return _transform(prim, out, args, params)
     result = _new(Tensor)
     result._data = out
     result._grad_fn = None
