@@ -33,7 +33,7 @@ from .autograd.grad_mode import (  # noqa: F401
 )
 from .ops import *  # noqa: F401,F403  (every public op, family by family: see ops/__init__.py)
 from .nn.functional import log_softmax, softmax  # noqa: F401  (torch.softmax is F.softmax)
-from . import optim, utils  # noqa: F401
+from . import func, optim, utils  # noqa: F401
 from .serialization import load, save  # noqa: F401
 
 # PyTorch's dtype aliases.

@@ -1,0 +1,684 @@
+"""``vmap``: run a function written for one sample on a whole batch, batched.
+
+# Note [How vmap works]
+Inside ``vmap(f)(x)``, ``f`` receives a ``BatchedTensor``: a tensor that looks like one
+sample (its ``shape`` has no batch dimension) and holds the whole batch in ``_phys``, a
+plain tensor with the batch dimension in front. Ops run unchanged on it:
+
+1. The op's Python code validates arguments and computes parameters from the logical
+   (one-sample) shapes. It reads the BatchedTensor's ``_data``, which is sample 0 (a
+   view), so its kernel computes sample 0's result: cheap, and its shape is checked below.
+2. The primitive reaches ``ops._registry.record``, which, while vmap is active, hands it to
+   ``chainrule._transforms.record_transformed`` and so to ``batch_record`` here.
+3. ``batch_record`` runs the primitive's *batching rule* on the physical tensors: most
+   rules are free (elementwise ops broadcast once the batch dimension is in front; ops
+   with a ``dim`` shift it by one; reshapes prepend the batch size). The rule calls
+   chainrule ops on the physical tensors, so autograd records them as usual (``grad``
+   inside ``vmap`` differentiates the physical graph) and nested ``vmap`` recurses.
+4. A primitive without a rule runs once per sample (a Python loop over ``stack``) with a
+   one-time warning naming it.
+
+Sample 0 is how an op's own Python code sees a BatchedTensor. If an op reads a batched
+tensor's values into its parameters (an index tensor passed as a NumPy array, say), the
+primitive would see only sample 0: reading ``_data`` therefore registers the tensor, and
+when a primitive's parameters hold arrays, ``batch_record`` checks that every batched
+tensor read since the last op is among its inputs. If one is not, the batch cannot be
+trusted, so vmap runs the whole function once per sample instead (with a one-time
+warning naming the op): slow but not silently wrong. (A batched value turned into a
+Python number, as in ``int(x.max())``, is outside this check; ``.item()`` and ``bool()``
+on a BatchedTensor raise, as in PyTorch.)
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _transforms
+from .._tensor import Tensor, _size
+
+__all__ = ["vmap", "BatchedTensor"]
+
+_levels: list[int] = []  # active vmap levels, innermost last
+level_sizes: dict[int, int] = {}  # the batch size of each active level
+_next_level = [1]
+_touched: list = []  # BatchedTensors whose _data an op read since the last recorded op
+_warned: set = set()
+
+
+class _Unbatchable(Exception):
+    """An op read a batched tensor it did not receive as an input: vmap falls back to a loop."""
+
+    def __init__(self, op: str) -> None:
+        super().__init__(op)
+        self.op = op
+
+
+def _vmap_error(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"vmap: It looks like you're calling {what} on a Tensor. We don't support vmap over calling {what} on a "
+        "Tensor, please try to rewrite what you're doing with other operations (a value that differs per sample "
+        "cannot become one Python value)."
+    )
+
+
+class BatchedTensor(Tensor):
+    """One sample's view of a batch inside ``vmap`` (Note [How vmap works])."""
+
+    __slots__ = ("_phys", "_level", "_rep")
+
+    @property
+    def _data(self):  # what ops compute with: sample 0, registered (Note [How vmap works])
+        _touched.append(self)
+        return self._rep
+
+    @_data.setter
+    def _data(self, value):
+        raise _Unbatchable("an in-place write")
+
+    # -- what a user may look at ---------------------------------------------------------------
+    @property
+    def shape(self):
+        return _size(self._rep.shape)
+
+    def size(self, dim: int | None = None):
+        """The logical (one-sample) shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return _size(self._rep.shape)
+        return self._rep.shape[dim]
+
+    def dim(self) -> int:
+        """The logical number of dimensions."""
+        return self._rep.ndim
+
+    @property
+    def ndim(self) -> int:
+        return self._rep.ndim
+
+    def numel(self) -> int:
+        """The logical number of elements."""
+        return int(self._rep.size)
+
+    @property
+    def dtype(self):
+        return self._phys.dtype
+
+    def __len__(self) -> int:
+        if self._rep.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._rep.shape[0]
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._phys.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._phys.requires_grad = value
+
+    @property
+    def grad_fn(self):
+        return self._phys.grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._phys.is_leaf
+
+    def requires_grad_(self, requires_grad: bool = True) -> "BatchedTensor":
+        """Set requires_grad on the batch this tensor stands for."""
+        self._phys.requires_grad_(requires_grad)
+        return self
+
+    def detach(self) -> "BatchedTensor":
+        """The same batch, outside the graph."""
+        return _wrap(self._phys.detach(), self._level)
+
+    @property
+    def data(self) -> "BatchedTensor":
+        return self.detach()
+
+    def item(self):
+        raise _vmap_error(".item()")
+
+    def tolist(self):
+        raise _vmap_error(".tolist()")
+
+    def numpy(self, *, force: bool = False):
+        raise _vmap_error(".numpy()")
+
+    def __array__(self, dtype=None, copy=None):
+        raise _vmap_error("numpy.asarray()")
+
+    def __bool__(self):
+        raise RuntimeError(
+            "vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. We don't "
+            "support that yet, please shout over at https://github.com/pytorch/functorch/issues/257 ."
+        )
+
+    def _python_scalar(self, kind: str):
+        raise _vmap_error(f"{kind}()")
+
+    def backward(self, *args, **kwargs):
+        raise RuntimeError(
+            "vmap: .backward() is not supported inside vmap; use chainrule.func.grad (or vjp) inside the vmapped "
+            "function instead."
+        )
+
+    def __repr__(self) -> str:
+        return f"BatchedTensor(lvl={self._level}, bdim=0, value=\n{_indent(repr(self._phys))}\n)"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _rep_of(t):
+    return t._rep if type(t) is BatchedTensor else t._data
+
+
+def _wrap(phys: Tensor, level: int) -> BatchedTensor:
+    rep = _rep_of(phys)
+    if rep.ndim == 0 or rep.shape[0] == 0:
+        raise ValueError("vmap: the batch must have at least one sample")
+    bt = object.__new__(BatchedTensor)
+    bt._grad_fn = None
+    bt._requires_grad = False
+    bt._vc = [0, None]
+    bt._phys = phys
+    bt._level = level
+    bt._rep = rep[0]
+    return bt
+
+
+def is_batched(t, level: int | None = None) -> bool:
+    """Whether ``t`` is a BatchedTensor (at ``level``, when given)."""
+    return type(t) is BatchedTensor and (level is None or t._level == level)
+
+
+def batch_size(t: BatchedTensor) -> int:
+    """The number of samples ``t`` stands for."""
+    return _rep_of(t._phys).shape[0]
+
+
+# -- the detour from record (Note [Transforms]) ---------------------------------------------------
+
+
+def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
+    """Run ``prim`` batched when an input is a BatchedTensor; None when none is (record as usual)."""
+    level = 0
+    for a in args:
+        if type(a) is BatchedTensor and a._level > level:
+            level = a._level
+    if _touched:
+        touched = _touched[:]
+        _touched.clear()
+        if params and _holds_arrays(params):
+            ids = {id(a) for a in args}
+            for t in touched:
+                if id(t) not in ids:
+                    raise _Unbatchable(_op_name(prim))
+    if level == 0:
+        return None
+    phys = [a._phys if type(a) is BatchedTensor and a._level == level else None for a in args]
+    n = batch_size(next(a for a in args if type(a) is BatchedTensor and a._level == level))
+    if getattr(prim, "n_outputs", 1) != 1:
+        raise _Unbatchable(_op_name(prim))  # several outputs: the whole function runs per sample
+    rule = rule_for(prim)
+    params = params or {}
+    result = rule(prim, out, args, params, phys, n) if rule is not None else None
+    if result is None:
+        _warn_once(prim)
+        result = _loop(prim, args, params, phys, n)
+    rshape = tuple(_rep_of(result).shape)
+    if rshape != (n, *out.shape) or _rep_of(result).dtype != out.dtype:
+        raise RuntimeError(
+            f"chainrule internal error: the batching rule of {_op_name(prim)} gave shape {rshape[1:]} "
+            f"({_rep_of(result).dtype}) for one sample, but the op gives {out.shape} ({out.dtype}). Please report it."
+        )
+    return _wrap(result, level)
+
+
+def _holds_arrays(value) -> bool:
+    """Whether op parameters hold arrays or tensors (where a batched tensor's values could hide)."""
+    if isinstance(value, (np.ndarray, Tensor)):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_arrays(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return any(_holds_arrays(v) for v in value)
+    return False
+
+
+def _op_name(prim) -> str:
+    return prim.node_cls.__name__ if prim.node_cls.__name__ != "NotImplemented" else prim.name
+
+
+def _warn_once(prim) -> None:
+    name = _op_name(prim)
+    if name not in _warned:
+        _warned.add(name)
+        warnings.warn(
+            f"vmap: {name} ({prim.name}) has no batching rule, so it runs once per sample in a Python loop. "
+            "The result is right, only slower.",
+            stacklevel=4,
+        )
+
+
+def _loop(prim, args, params, phys, n):
+    from ..ops.movement import select, stack
+
+    outs = []
+    for b in range(n):
+        sample = [select(p, 0, b) if p is not None else a for a, p in zip(args, phys, strict=True)]
+        outs.append(prim(*sample, **params))
+    return stack(outs, 0)
+
+
+# -- batching rules ---------------------------------------------------------------------------------
+# A rule is ``rule(prim, out, args, params, phys, n) -> physical result`` (batch dimension in
+# front), or None to fall back to the loop. ``phys[i]`` is input i's physical tensor when it
+# is batched at this level, else None (the input is the same for every sample).
+
+_RULES: dict[str, Callable] = {}
+
+
+def defbatch(*names: str):
+    """Register a batching rule for the primitives called ``names``."""
+
+    def register(rule):
+        for name in names:
+            _RULES[name] = rule
+        return rule
+
+    return register
+
+
+def rule_for(prim) -> Callable | None:
+    """The batching rule ``vmap`` uses for ``prim`` (None: a per-sample loop)."""
+    rule = _RULES.get(prim.name)
+    if rule is None:
+        from ..autograd.forward_ad import ELEMENTWISE, ELEMENTWISE_MODULES
+
+        if prim.kernel.__module__ in ELEMENTWISE_MODULES or prim.name in ELEMENTWISE:
+            return _elementwise
+    return rule
+
+
+def _pad(p: Tensor, logical_ndim: int, ndim: int) -> Tensor:
+    """Physical ``p`` (batch in front) with size-1 dims inserted after the batch dim to logical rank ``ndim``."""
+    if logical_ndim >= ndim:
+        return p
+    from ..ops.movement import reshape
+
+    shape = tuple(_rep_of(p).shape)
+    return reshape(p, (shape[0],) + (1,) * (ndim - logical_ndim) + shape[1:])
+
+
+def _elementwise(prim, out, args, params, phys, n):
+    nd = out.ndim
+    inputs = [
+        _pad(p, a.ndim, nd) if p is not None else a for a, p in zip(args, phys, strict=True)
+    ]
+    return prim(*inputs, **params)
+
+
+def _shift(d):
+    if d is None:
+        return None
+    if isinstance(d, (tuple, list)):
+        return type(d)(_shift(x) for x in d)
+    return d + 1 if d >= 0 else d
+
+
+def _dims_rule(*names: str):
+    def rule(prim, out, args, params, phys, n):
+        if any(p is not None for p in phys[1:]):
+            return None
+        new = dict(params)
+        for name in names:
+            if name in new:
+                new[name] = _shift(new[name])
+        return prim(phys[0], *args[1:], **new)
+
+    return rule
+
+
+for _names, _params in [
+    (("_sum_dims", "_mean_dims", "_nansum", "_amax", "_amin", "_var", "_std", "_logsumexp", "_vector_pnorm",
+      "_squeeze_kernel", "_flip"), ("dims",)),
+    (("_unsqueeze", "_cumsum", "_cumprod", "_logcumsumexp", "_softmax", "_log_softmax", "_glu", "_prod_dim",
+      "_flip_along"), ("dim",)),
+    (("_transpose",), ("dim0", "dim1")),
+    (("_diagonal", "_diagonal_copy", "_diag_embed"), ("dim1", "dim2")),
+]:
+    defbatch(*_names)(_dims_rule(*_params))
+
+
+@defbatch("_permute")
+def _permute_rule(prim, out, args, params, phys, n):
+    return prim(phys[0], dims=(0, *(_shift(d) for d in params["dims"])))
+
+
+@defbatch("_t")
+def _t_rule(prim, out, args, params, phys, n):
+    from ..ops.movement import transpose
+
+    return phys[0] if args[0].ndim < 2 else transpose(phys[0], 1, 2)
+
+
+@defbatch("_view", "_reshape_alias", "_reshape_copy")
+def _reshape_rule(prim, out, args, params, phys, n):
+    from ..ops.movement import reshape
+
+    return reshape(phys[0], (n, *out.shape))
+
+
+@defbatch("_expand")
+def _expand_rule(prim, out, args, params, phys, n):
+    p = _pad(phys[0], args[0].ndim, len(params["shape"]))
+    return prim(p, shape=(n, *params["shape"]))
+
+
+@defbatch("_sum_to_size_kernel")
+def _sum_to_size_rule(prim, out, args, params, phys, n):
+    from ..ops.movement import reshape
+
+    shape = tuple(params["shape"])
+    full = (n,) + (1,) * (args[0].ndim - len(shape)) + shape
+    return reshape(prim(phys[0], shape=full), (n, *shape))
+
+
+@defbatch("_sum_all", "_mean_all")
+def _reduce_all_rule(prim, out, args, params, phys, n):
+    from ..ops import reduction
+
+    dims_prim = reduction._sum_dims if prim.name == "_sum_all" else reduction._mean_dims
+    if args[0].ndim == 0:
+        from ..ops.elementwise import to_dtype
+        from .._dtype import from_numpy_dtype
+
+        return to_dtype(phys[0], from_numpy_dtype(out.dtype))
+    return dims_prim(phys[0], dims=tuple(range(1, args[0].ndim + 1)), keepdim=False, dtype=params["dtype"])
+
+
+@defbatch("_contiguous", "_clone")
+def _same_rule(prim, out, args, params, phys, n):
+    return prim(phys[0], **params)
+
+
+def _as_matrix(a, p, left: bool):
+    """Logical 1-d operands of a matrix product as a row (left) or column (right) matrix."""
+    from ..ops.movement import unsqueeze
+
+    if a.ndim != 1:
+        return a, p, a.ndim
+    if p is None:
+        return (unsqueeze(a, 0) if left else unsqueeze(a, 1)), None, 2
+    return a, (unsqueeze(p, 1) if left else unsqueeze(p, 2)), 2
+
+
+@defbatch("_dot", "_mv", "_mm", "_matmul_kernel")
+def _matmul_rule(prim, out, args, params, phys, n):
+    from ..ops.linalg import matmul
+    from ..ops.movement import reshape
+
+    (x, px, nx), (y, py, ny) = _as_matrix(args[0], phys[0], True), _as_matrix(args[1], phys[1], False)
+    nd = max(nx, ny)
+    left = _pad(px, nx, nd) if px is not None else x
+    right = _pad(py, ny, nd) if py is not None else y
+    return reshape(matmul(left, right), (n, *out.shape))
+
+
+@defbatch("_linear_addmm")
+def _linear_rule(prim, out, args, params, phys, n):
+    from ..ops.linalg import matmul
+
+    bias, x, w_t = args
+    pb, px, pw = phys
+    prod = matmul(_pad(px, 2, 2) if px is not None else x, pw if pw is not None else w_t)
+    if px is None and pw is None:
+        from ..ops.movement import expand
+
+        prod = expand(prod, (n, *out.shape))
+    if pb is None:
+        return prod + bias
+    return prod + _pad(pb, bias.ndim, 2)
+
+
+# -- vmap itself ------------------------------------------------------------------------------------
+
+
+def _flatten(tree, is_leaf=None) -> tuple[list, Callable]:
+    """Leaves of nested tuples/lists/dicts and a function that rebuilds the structure."""
+    if isinstance(tree, (tuple, list)) and not isinstance(tree, Tensor):
+        parts = [_flatten(x) for x in tree]
+        leaves = [leaf for p in parts for leaf in p[0]]
+        sizes = [len(p[0]) for p in parts]
+        kind = type(tree)
+
+        def build(values):
+            out, i = [], 0
+            for (_, b), s in zip(parts, sizes, strict=True):
+                out.append(b(values[i:i + s]))
+                i += s
+            if kind is tuple or kind is list:
+                return kind(out)
+            return kind(*out)  # named tuples
+
+        return leaves, build
+    if isinstance(tree, dict):
+        keys = list(tree)
+        parts = [_flatten(tree[k]) for k in keys]
+        sizes = [len(p[0]) for p in parts]
+
+        def build_dict(values):
+            out, i = {}, 0
+            for k, (_, b), s in zip(keys, parts, sizes, strict=True):
+                out[k] = b(values[i:i + s])
+                i += s
+            return type(tree)(out) if type(tree) is not dict else out
+
+        return [leaf for p in parts for leaf in p[0]], build_dict
+    return [tree], lambda values: values[0]
+
+
+def _broadcast_dims(dims, tree, what: str) -> list:
+    """One in/out dim per leaf of ``tree``, from an int/None or a structure matching it."""
+    leaves, _ = _flatten(tree)
+    if dims is None or isinstance(dims, int):
+        return [dims] * len(leaves)
+    if isinstance(tree, (tuple, list)) and isinstance(dims, (tuple, list)):
+        if len(dims) != len(tree):
+            raise ValueError(
+                f"vmap: {what} is not compatible with the structure of the inputs: expected {len(tree)} entries, "
+                f"got {len(dims)}."
+            )
+        return [d for sub, t in zip(dims, tree, strict=True) for d in _broadcast_dims(sub, t, what)]
+    if isinstance(tree, dict) and isinstance(dims, dict):
+        return [d for k in tree for d in _broadcast_dims(dims.get(k), tree[k], what)]
+    raise ValueError(f"vmap: {what}={dims!r} is not compatible with the structure of the inputs.")
+
+
+def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable:
+    """Vectorize ``func`` over a dimension of its inputs, as ``torch.func.vmap``.
+
+    ``in_dims``: per argument (nested like the arguments), the dimension to map over or None.
+    ``out_dims``: where the batch dimension goes in each output. ``chunk_size``: run the batch
+    in chunks of this many samples. ``randomness``: 'error', 'different' or 'same'.
+    """
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(
+            f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}"
+        )
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        if not isinstance(in_dims, (int, tuple, list)) and in_dims is not None:
+            raise ValueError(f"vmap(in_dims={in_dims!r}): expected `in_dims` to be int or a (potentially nested) "
+                             "tuple matching the structure of inputs")
+        if isinstance(in_dims, (tuple, list)) and len(in_dims) != len(args):
+            raise ValueError(
+                f"vmap(in_dims={tuple(in_dims)!r}, ...)(<inputs>): in_dims is not compatible with the structure "
+                f"of `inputs`. in_dims has structure {len(in_dims)} but inputs has structure {len(args)}."
+            )
+        leaves, build = _flatten(list(args))
+        dims = _broadcast_dims(list(in_dims) if isinstance(in_dims, (tuple, list)) else in_dims, list(args), "in_dims")
+        sizes = set()
+        for x, d in zip(leaves, dims, strict=True):
+            if d is None:
+                continue
+            if not isinstance(x, Tensor):
+                raise ValueError(
+                    f"vmap(in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for an input but the input is of type "
+                    f"{type(x)}. We cannot vmap over non-Tensor arguments, please use None as the respective in_dim"
+                )
+            nd = x.dim()
+            if not -nd <= d < nd:
+                raise ValueError(
+                    f"vmap(in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for some input, but that input is a "
+                    f"Tensor of dimensionality {nd} so expected in_dim to satisfy -{nd} <= in_dim < {nd}."
+                )
+            sizes.add(x.shape[d])
+        if not sizes:
+            raise ValueError(
+                f"vmap(in_dims={in_dims!r}, ...)(<inputs>): at least one input must be a Tensor with an in_dim "
+                "that is not None"
+            )
+        if len(sizes) > 1:
+            raise ValueError(
+                "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+                f"{sorted(sizes)} for the mapped dimension"
+            )
+        (n,) = sizes
+        if chunk_size is not None and chunk_size < n:
+            return _chunked(func, leaves, dims, build, kwargs, n, out_dims, randomness, chunk_size)
+        return _run(func, leaves, dims, build, kwargs, n, out_dims, randomness)
+
+    return wrapped
+
+
+def _chunked(func, leaves, dims, build, kwargs, n, out_dims, randomness, chunk_size):
+    from ..ops.movement import cat, narrow
+
+    pieces = []
+    for start in range(0, n, chunk_size):
+        size = min(chunk_size, n - start)
+        part = [narrow(x, d, start, size) if d is not None else x for x, d in zip(leaves, dims, strict=True)]
+        pieces.append(_run(func, part, dims, build, kwargs, size, out_dims, randomness))
+    first = pieces[0]
+    outs, rebuild = _flatten(first)
+    odims = _broadcast_dims(out_dims, first, "out_dims")
+    joined = [cat([_flatten(p)[0][i] for p in pieces], d) if d is not None else outs[i]
+              for i, d in enumerate(odims)]
+    return rebuild(joined)
+
+
+_randomness: list[str] = []  # per active level
+
+
+def randomness() -> str | None:
+    """The innermost active vmap's ``randomness`` setting, or None outside vmap."""
+    return _randomness[-1] if _randomness else None
+
+
+def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
+    from ..ops.movement import movedim
+
+    level = _next_level[0]
+    _next_level[0] += 1
+    _levels.append(level)
+    level_sizes[level] = n
+    _randomness.append(randomness)
+    _transforms._vmap_depth += 1
+    _transforms.refresh()
+    try:
+        inputs = [_wrap(movedim(x, d, 0) if d != 0 else x, level) if d is not None else x
+                  for x, d in zip(leaves, dims, strict=True)]
+        try:
+            out = func(*build(inputs), **kwargs)
+        except _Unbatchable as e:
+            _touched.clear()
+            return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
+        _touched.clear()
+        return _unwrap_outputs(out, out_dims, level, n)
+    finally:
+        _levels.pop()
+        level_sizes.pop(level, None)
+        _randomness.pop()
+        _transforms._vmap_depth -= 1
+        _transforms.refresh()
+
+
+def _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, op, level):
+    """The whole function once per sample (Note [How vmap works], last paragraph)."""
+    from ..ops.movement import select, stack
+
+    if op not in _warned:
+        _warned.add(op)
+        warnings.warn(
+            f"vmap: {op} cannot run batched here (it reads a batched tensor it does not take as an input), so "
+            "vmap runs the function once per sample. The result is right, only slower.",
+            stacklevel=4,
+        )
+    # The loop runs outside this level: the samples are plain tensors.
+    _levels.pop()
+    _randomness.pop()
+    _transforms._vmap_depth -= 1
+    _transforms.refresh()
+    try:
+        results = []
+        for b in range(n):
+            sample = [select(x, d, b) if d is not None else x for x, d in zip(leaves, dims, strict=True)]
+            results.append(func(*build(sample), **kwargs))
+    finally:
+        _levels.append(level)
+        _randomness.append(randomness)
+        _transforms._vmap_depth += 1
+        _transforms.refresh()
+    outs, rebuild = _flatten(results[0])
+    odims = _broadcast_dims(out_dims, results[0], "out_dims")
+    stacked = []
+    for i, d in enumerate(odims):
+        column = [_flatten(r)[0][i] for r in results]
+        _check_output(column[0])
+        stacked.append(stack(column, d) if d is not None else column[0])
+    return rebuild(stacked)
+
+
+def _check_output(x) -> None:
+    if not isinstance(x, Tensor):
+        raise ValueError(
+            f"vmap: `func` must only return Tensors, got type {type(x)}. Did you mean to set out_dims= to None for "
+            "output?"
+        )
+
+
+def _unwrap_outputs(out, out_dims, level: int, n: int):
+    from ..ops.movement import expand, movedim, unsqueeze
+
+    leaves, build = _flatten(out)
+    odims = _broadcast_dims(out_dims, out, "out_dims")
+    result = []
+    for x, d in zip(leaves, odims, strict=True):
+        if d is None:
+            if type(x) is BatchedTensor and x._level == level:
+                raise ValueError(
+                    "vmap: out_dim is None for an output that varies over the batch; it can only be None for "
+                    "outputs that are the same for every sample."
+                )
+            result.append(x)
+            continue
+        _check_output(x)
+        if type(x) is BatchedTensor and x._level == level:
+            p = x._phys
+            result.append(movedim(p, 0, d) if d != 0 else p)
+        else:
+            e = expand(unsqueeze(x, 0), (n, *x.shape))
+            result.append(movedim(e, 0, d) if d != 0 else e)
+    return build(result)
