@@ -4,6 +4,11 @@ Runs the five examples of the article chainrule began from, printing each progra
 what it prints (the same as PyTorch prints), then a higher-order derivative, and ends by
 training a small convolutional network on the bundled handwritten digits with ``nn``,
 ``optim`` and ``utils.data``.
+
+Two optional extras (``pip install chainrule[examples]``) make the training part nicer: with
+tqdm installed a progress bar runs during training, and with matplotlib installed the loss and
+accuracy curves are written to a PNG (``--plot PATH``, or ``--no-plot``). Without them the tour
+prints the same text.
 """
 
 from __future__ import annotations
@@ -115,10 +120,30 @@ def load_digits(torch_module=torch):
     return torch_module.from_numpy(images), torch_module.from_numpy(labels)
 
 
-def train_digits(torch_module=torch, epochs: int = 12, seed: int = 0, verbose: bool = True) -> float:
+def _progress_bar(total: int, enabled: bool):
+    """A tqdm bar over ``total`` batches, or None when it is off or tqdm is not installed."""
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="batch", leave=False, dynamic_ncols=True, disable=None)  # off when not a terminal
+
+
+def train_digits(
+    torch_module=torch,
+    epochs: int = 12,
+    seed: int = 0,
+    verbose: bool = True,
+    progress: bool = False,
+    history: list[tuple[int, float, float]] | None = None,
+) -> float:
     """Train a small CNN on the digits with nn, optim and DataLoader; return the test accuracy.
 
     Written against the torch API: ``train_digits(torch)`` runs the same code under PyTorch.
+    ``progress=True`` shows a tqdm bar when tqdm is installed; ``history``, if given, receives
+    one ``(epoch, train_loss, test_accuracy)`` tuple per epoch.
     """
     t = torch_module
     nn = t.nn
@@ -139,6 +164,8 @@ def train_digits(torch_module=torch, epochs: int = 12, seed: int = 0, verbose: b
         print(f"== 7. Training a CNN on {len(labels)} handwritten digits ({len(train_idx)} to train, "
               f"{len(test_idx)} to test)")
         print(textwrap.indent(repr(model), "    "))
+    bar = _progress_bar(epochs * len(loader), progress)
+    say = print if bar is None else bar.write  # tqdm.write keeps the bar below the printed lines
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
@@ -150,25 +177,62 @@ def train_digits(torch_module=torch, epochs: int = 12, seed: int = 0, verbose: b
             optimizer.step()
             total += loss.item() * len(y)
             count += len(y)
+            if bar is not None:
+                bar.update()
         model.eval()
         with t.no_grad():
             accuracy = (model(images[test_idx]).argmax(1) == labels[test_idx]).float().mean().item()
+        if history is not None:
+            history.append((epoch, total / count, accuracy))
+        if bar is not None:
+            bar.set_postfix(loss=f"{total / count:.4f}", accuracy=f"{accuracy:.2%}")
         if verbose:
-            print(f"    epoch {epoch:2d}   train loss {total / count:.4f}   test accuracy {accuracy:.2%}")
+            say(f"    epoch {epoch:2d}   train loss {total / count:.4f}   test accuracy {accuracy:.2%}")
+    if bar is not None:
+        bar.close()
     if verbose:
         print(f"    trained in {time.perf_counter() - start:.1f} s")
     return accuracy
 
 
+def plot_history(history: list[tuple[int, float, float]], path: str) -> bool:
+    """Write the loss and accuracy curves to a PNG at ``path``; False if matplotlib is missing."""
+    try:
+        from matplotlib.figure import Figure  # no pyplot: needs no display or GUI backend
+    except ImportError:
+        return False
+    epochs, losses, accuracies = zip(*history, strict=True)
+    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    loss_ax.plot(epochs, losses, marker="o")
+    loss_ax.set(xlabel="epoch", ylabel="train loss (cross-entropy)", yscale="log", title="Training loss")
+    acc_ax.plot(epochs, [100 * a for a in accuracies], marker="o", color="tab:green")
+    acc_ax.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.grid(alpha=0.3)
+    fig.suptitle("chainrule: a small CNN learning the 8x8 digits")
+    fig.savefig(path, dpi=100)
+    return True
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="A tour of chainrule.")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    parser.add_argument(
+        "--plot", metavar="PATH", default="chainrule_tour.png",
+        help="where to write the training curves when matplotlib is installed (default %(default)s)",
+    )
+    parser.add_argument("--no-plot", action="store_true", help="do not write the training curves")
+    parser.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
     args = parser.parse_args(argv)
     print(f"chainrule {torch.__version__}: PyTorch's autograd on NumPy. `import chainrule as torch`.\n")
     for title, code in EXAMPLES:
         run_example(title, code)
-    accuracy = train_digits(epochs=args.epochs)
+    history: list[tuple[int, float, float]] = []
+    accuracy = train_digits(epochs=args.epochs, progress=not args.no_progress, history=history)
     print(f"\nTest accuracy {accuracy:.2%} on digits the network never saw.")
+    if not args.no_plot and plot_history(history, args.plot):
+        print(f"Training curves written to {os.path.abspath(args.plot)}")
     return 0
 
 
