@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _dtype
+from . import _tensor as _tensor_mod
 from ._tensor import Size, Tensor, _check_device
 from .ops._registry import Primitive, defvjp
 
@@ -143,6 +144,10 @@ def set_rng_state(new_state: Tensor) -> None:
 
 
 def _rng(generator) -> np.random.Generator:
+    if _tensor_mod._make_hook is not None:  # inside vmap: its `randomness` flag decides (func/_vmap.py)
+        from .func._vmap import check_random
+
+        check_random()
     if generator is None:
         return default_generator._rng
     if not isinstance(generator, Generator):

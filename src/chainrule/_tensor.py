@@ -18,6 +18,10 @@ from .autograd.graph import AccumulateGrad, RemovableHandle, _add_hook
 
 __all__ = ["Tensor", "Size"]
 
+# Set by func._vmap while vmap runs: a tensor made from plain arrays there may hold a batched
+# tensor's sample-0 values (Note [How vmap works] in func/_vmap.py).
+_make_hook: Callable | None = None
+
 
 class Size(tuple):
     """A tensor's shape: a tuple of ints printed as ``torch.Size([2, 3])``.
@@ -126,6 +130,10 @@ class Tensor:
     @classmethod
     def _make(cls, data: np.ndarray) -> "Tensor":
         """Wrap an array (no copy). Internal: the public constructor is ``chainrule.tensor``."""
+        if _make_hook is not None:
+            hit = _make_hook(data)
+            if hit is not None:
+                return hit
         t = object.__new__(cls)
         t._data = data
         t._grad_fn = None

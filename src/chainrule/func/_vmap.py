@@ -189,7 +189,8 @@ def _wrap(phys: Tensor, level: int) -> BatchedTensor:
     bt._vc = [0, None]
     bt._phys = phys
     bt._level = level
-    bt._rep = rep[0]
+    bt._rep = rep[0, ...]
+    bt._rep.flags.writeable = False  # an op writing into sample 0 alone fails (Note [How vmap works])
     return bt
 
 
@@ -206,39 +207,188 @@ def batch_size(t: BatchedTensor) -> int:
 # -- the detour from record (Note [Transforms]) ---------------------------------------------------
 
 
+def _note_reads(args: tuple, params: dict | None) -> dict | None:
+    """Account for the batched tensors read since the last op (Note [How vmap works]).
+
+    A read tensor that is among ``args`` is fine. One whose sample-0 array *is* a parameter
+    value is a batched parameter: returned as ``{name: BatchedTensor}``. Any other read stays
+    pending; while one is pending, parameters holding arrays cannot be trusted.
+    """
+    ids = {id(a) for a in args}
+    for t in _touched:
+        if id(t) not in ids:
+            _pending[id(t)] = t
+    _touched.clear()
+    for a in args:
+        if _pending and id(a) in _pending:
+            del _pending[id(a)]
+    if not _pending or not params or not _holds_arrays(params):
+        return None
+    by_rep = {id(t._rep): t for t in _pending.values()}
+    bparams = {}
+    for name, value in params.items():
+        if isinstance(value, np.ndarray) and id(value) in by_rep:
+            bparams[name] = by_rep[id(value)]
+    for t in bparams.values():
+        _pending.pop(id(t), None)
+    rest = {k: v for k, v in params.items() if k not in bparams}
+    if _pending and _holds_arrays(rest):
+        raise _Unbatchable(_op_name(_current[0]))
+    return bparams or None
+
+
+_pending: dict = {}  # id -> BatchedTensor read by an op but not (yet) handed to a primitive
+_current: list = [None]  # the primitive being recorded (for messages)
+_last_batched: list = [False]  # whether the last recorded primitive ran batched
+
+
+def _pending_names() -> str:
+    return "a value read from a batched tensor outside the primitives"
+
+
+def _make_hook(data):
+    """``Tensor._make`` while vmap runs: a plain tensor made right after a batched tensor was
+    read may hold that tensor's sample 0 (Note [How vmap works]). If ``data`` is that sample's
+    array itself, the batched tensor stands in for it; otherwise vmap cannot trust the batch."""
+    if not _touched and not _pending:
+        return None
+    for t in _touched:
+        if t._rep is data:
+            return t
+    for t in _pending.values():
+        if t._rep is data:
+            return t
+    raise _Unbatchable("an op that computes its result outside the primitives (" + _caller() + ")")
+
+
+def _caller() -> str:
+    import sys
+
+    f = sys._getframe(2)
+    return f"{f.f_code.co_name}" if f is not None else "?"
+
+
 def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
     """Run ``prim`` batched when an input is a BatchedTensor; None when none is (record as usual)."""
+    bparams = None
+    if _touched or _pending:
+        _current[0] = prim
+        bparams = _note_reads(args, params)
     level = 0
     for a in args:
         if type(a) is BatchedTensor and a._level > level:
             level = a._level
-    if _touched:
-        touched = _touched[:]
-        _touched.clear()
-        if params and _holds_arrays(params):
-            ids = {id(a) for a in args}
-            for t in touched:
-                if id(t) not in ids:
-                    raise _Unbatchable(_op_name(prim))
+    if bparams:
+        for t in bparams.values():
+            level = max(level, t._level)
     if level == 0:
+        _last_batched[0] = False
         return None
     phys = [a._phys if type(a) is BatchedTensor and a._level == level else None for a in args]
-    n = batch_size(next(a for a in args if type(a) is BatchedTensor and a._level == level))
+    first = next((a for a in args if type(a) is BatchedTensor and a._level == level), None)
+    if first is None:
+        first = next(t for t in bparams.values() if t._level == level)
+    n = batch_size(first)
+    bphys = {k: t._phys for k, t in bparams.items() if t._level == level} if bparams else {}
     if getattr(prim, "n_outputs", 1) != 1:
         raise _Unbatchable(_op_name(prim))  # several outputs: the whole function runs per sample
-    rule = rule_for(prim)
+    if prim.name in VALUE_PARAMS and rule_for(prim) is None:
+        # Its parameters were computed from sample 0's values (the positions of a max, a
+        # sort order): no other sample can use them.
+        raise _Unbatchable(_op_name(prim))
     params = params or {}
-    result = rule(prim, out, args, params, phys, n) if rule is not None else None
+    rule = rule_for(prim)
+    if bphys and rule is not None and not _takes_batched_params(rule, bphys):
+        rule = None
+    if rule is None:
+        result = None
+    elif bphys:
+        result = rule(prim, out, args, params, phys, n, bphys)
+    else:
+        result = rule(prim, out, args, params, phys, n)
     if result is None:
         _warn_once(prim)
-        result = _loop(prim, args, params, phys, n)
+        result = _loop(prim, args, params, phys, n, bphys)
     rshape = tuple(_rep_of(result).shape)
     if rshape != (n, *out.shape) or _rep_of(result).dtype != out.dtype:
         raise RuntimeError(
             f"chainrule internal error: the batching rule of {_op_name(prim)} gave shape {rshape[1:]} "
             f"({_rep_of(result).dtype}) for one sample, but the op gives {out.shape} ({out.dtype}). Please report it."
         )
+    _last_batched[0] = phys[0] is not None
     return _wrap(result, level)
+
+
+# Primitives whose parameters an op computes from the input's values (sample 0 under vmap).
+VALUE_PARAMS = frozenset({
+    "_max_pick", "_min_pick", "_median_pick", "_mode_pick", "_kthvalue_pick", "_sort_pick", "_topk_pick",
+    "_sort_stable_pick", "_cummax_pick", "_cummin_pick", "_aminmax_min", "_aminmax_max", "_unique", "_unique_dim",
+    "_as_strided_kernel", "_as_strided_backward", "_as_strided_gather", "_gather_flat", "_scatter_flat",
+})
+
+
+def _takes_batched_params(rule, bphys: dict) -> bool:
+    return set(bphys) <= getattr(rule, "batched_params", frozenset())
+
+
+def write_inplace(self: Tensor, result: Tensor) -> bool:
+    """``apply_inplace``'s write under vmap: the whole batch of ``result`` into ``self``.
+
+    False when neither is batched (write as usual). An unbatched ``self`` cannot take a
+    batched result (PyTorch's error); a nested batched ``self`` runs per sample.
+    """
+    rl = result._level if type(result) is BatchedTensor else 0
+    sl = self._level if type(self) is BatchedTensor else 0
+    if rl == 0 and sl == 0:
+        return False
+    _forget(result)
+    _forget(self)
+    if rl > sl:
+        raise RuntimeError(
+            "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor `other` in "
+            "extra_args that has more elements than `self`. This happened due to `other` being vmapped over but "
+            "`self` not being vmapped over in a vmap. Please try to use out-of-place operators instead of inplace "
+            "arithmetic. If said operator is being called inside the PyTorch framework, please file a bug report "
+            "instead."
+        )
+    phys = self._phys
+    if type(phys) is BatchedTensor:
+        raise _Unbatchable("an in-place write into a tensor batched by nested vmaps")
+    dst = phys._data
+    if rl == sl:
+        src = _rep_of(result._phys)
+        src = src.reshape((src.shape[0],) + (1,) * (self.ndim - (src.ndim - 1)) + src.shape[1:])
+    else:
+        src = _rep_of(result)
+    if not dst.flags.writeable:
+        raise RuntimeError("cannot write into a read-only tensor (it shares memory with a read-only array)")
+    np.copyto(dst, src, casting="unsafe")
+    from ..autograd import _inplace
+
+    _inplace.bump(phys._vc, "copy_")
+    return True
+
+
+def check_running_stats(running: Tensor) -> None:
+    """Batch norm's running statistics under vmap: PyTorch's error when they are not batched
+    (they would take sample 0's statistics); batched ones fall back to a per-sample loop."""
+    if not _levels or not _last_batched[0]:
+        return  # the statistics came from an unbatched input
+    if type(running) is not BatchedTensor:
+        raise RuntimeError(
+            "Batch norm got a batched tensor as input while the running_mean or running_var, which will be updated "
+            "in place, were not batched.\nIf you are using a module and do not need eval mode, please set "
+            "`track_running_stats` to be False.If you are using a prebuilt module and do not need eval mode, please "
+            "see the functorch website for resources on how to patch your module to work with vmap"
+        )
+    raise _Unbatchable("batch norm's running statistics")
+
+
+def _forget(t) -> None:
+    """``t`` was read by an in-place op that handled it: no longer pending."""
+    _pending.pop(id(t), None)
+    while t in _touched:
+        _touched.remove(t)
 
 
 def _holds_arrays(value) -> bool:
@@ -267,14 +417,24 @@ def _warn_once(prim) -> None:
         )
 
 
-def _loop(prim, args, params, phys, n):
+def _loop(prim, args, params, phys, n, bphys=None):
     from ..ops.movement import select, stack
 
     outs = []
     for b in range(n):
         sample = [select(p, 0, b) if p is not None else a for a, p in zip(args, phys, strict=True)]
-        outs.append(prim(*sample, **params))
+        ps = params
+        if bphys:  # batched parameters (index arrays): sample b's array
+            ps = dict(params)
+            for k, p in bphys.items():
+                ps[k] = _param_sample(select(p, 0, b))
+        outs.append(prim(*sample, **ps))
     return stack(outs, 0)
+
+
+def _param_sample(t):
+    """A parameter's array for one sample: plain, or (nested vmap) registered as read."""
+    return t._data
 
 
 # -- batching rules ---------------------------------------------------------------------------------
@@ -322,6 +482,15 @@ def _elementwise(prim, out, args, params, phys, n):
     inputs = [
         _pad(p, a.ndim, nd) if p is not None else a for a, p in zip(args, phys, strict=True)
     ]
+    if out.dtype.kind in "fc":
+        # Ops hand integer inputs to a float kernel already converted (exp of an int tensor
+        # computes in the default float): do the same to the physical inputs.
+        from .._dtype import from_numpy_dtype
+        from ..ops.elementwise import to_dtype
+
+        for i, x in enumerate(inputs):
+            if isinstance(x, Tensor) and _rep_of(x).dtype.kind in "biu" and not (prim.name == "_where" and i == 0):
+                inputs[i] = to_dtype(x, from_numpy_dtype(out.dtype))
     return prim(*inputs, **params)
 
 
@@ -335,11 +504,13 @@ def _shift(d):
 
 def _dims_rule(*names: str):
     def rule(prim, out, args, params, phys, n):
-        if any(p is not None for p in phys[1:]):
+        if any(p is not None for p in phys[1:]) or args[0].ndim == 0:
             return None
         new = dict(params)
         for name in names:
             if name in new:
+                if new[name] is None:  # every dim of one sample
+                    new[name] = tuple(range(args[0].ndim))
                 new[name] = _shift(new[name])
         return prim(phys[0], *args[1:], **new)
 
@@ -579,7 +750,56 @@ def _chunked(func, leaves, dims, build, kwargs, n, out_dims, randomness, chunk_s
     return rebuild(joined)
 
 
-_randomness: list[str] = []  # per active level
+_randomness: list[str] = []  # per active (batched) level
+_loop_modes: list[str] = []  # per level running its function once per sample
+
+_RANDOM_ERROR = (
+    "vmap: called random operation while in randomness error mode. Please either use the 'same' or 'different' "
+    "randomness flags on vmap or perform the randomness operation out of vmap"
+)
+
+
+def check_random() -> None:
+    """Called by every random draw (``_creation._rng``) while vmap runs.
+
+    'error' raises as PyTorch does. 'same': one draw serves every sample (a per-sample loop
+    replays the generator's state for each sample). 'different' on a batched level: the
+    function runs once per sample, so each sample draws its own values (dropout draws a
+    batched mask instead: ``dropout_noise``).
+    """
+    if "error" in _randomness or "error" in _loop_modes:
+        raise RuntimeError(_RANDOM_ERROR)
+    if "different" in _randomness:
+        raise _Unbatchable("a random operation with randomness='different'")
+
+
+def dropout_noise(input: Tensor, p: float, scale: float) -> Tensor:
+    """Dropout's scaled keep-mask under vmap, as its ``randomness`` flag says."""
+    from .._creation import _rng
+
+    mode = _randomness[-1] if _randomness else None
+    np_dtype = input.dtype.np
+    if p == 1.0:  # nothing is kept: no draw (PyTorch does not draw either)
+        return _plain(np.zeros((), dtype=np_dtype))
+    if mode == "different" and type(input) is BatchedTensor and len(_randomness) == 1 and not _loop_modes:
+        _randomness[-1] = "same"  # draw once, with the batch dimension in front
+        try:
+            keep = _rng(None).random((batch_size(input), *input.shape)) >= p
+        finally:
+            _randomness[-1] = "different"
+        return _wrap(_plain((keep * scale).astype(np_dtype)), input._level)
+    keep = _rng(None).random(tuple(input.shape)) >= p
+    return _plain((keep * scale).astype(np_dtype))
+
+
+def _plain(arr: np.ndarray) -> Tensor:
+    """A tensor from an array no batched tensor's values went into (bypasses ``_make_hook``)."""
+    t = object.__new__(Tensor)
+    t._data = arr
+    t._grad_fn = None
+    t._requires_grad = False
+    t._vc = [0, None]
+    return t
 
 
 def randomness() -> str | None:
@@ -596,23 +816,43 @@ def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
     level_sizes[level] = n
     _randomness.append(randomness)
     _transforms._vmap_depth += 1
-    _transforms.refresh()
+    _refresh()
     try:
         inputs = [_wrap(movedim(x, d, 0) if d != 0 else x, level) if d is not None else x
                   for x, d in zip(leaves, dims, strict=True)]
         try:
             out = func(*build(inputs), **kwargs)
+            if _touched or _pending:
+                # A batched tensor was read and never handed to a primitive: whatever was
+                # computed from its sample 0 cannot be trusted.
+                raise _Unbatchable(_pending_names())
         except _Unbatchable as e:
             _touched.clear()
+            _pending.clear()
             return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
+        except (RuntimeError, ValueError) as e:
+            if "read-only" not in str(e):
+                raise
+            _touched.clear()  # an op wrote into a batched tensor's sample 0 directly
+            _pending.clear()
+            return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, "an in-place write", level)
         _touched.clear()
+        _pending.clear()
         return _unwrap_outputs(out, out_dims, level, n)
     finally:
         _levels.pop()
         level_sizes.pop(level, None)
         _randomness.pop()
         _transforms._vmap_depth -= 1
-        _transforms.refresh()
+        _refresh()
+
+
+def _refresh() -> None:
+    """Hook record (Note [Transforms]) and ``Tensor._make`` exactly while vmap runs."""
+    from .. import _tensor
+
+    _transforms.refresh()
+    _tensor._make_hook = _make_hook if (_transforms._vmap_depth or _loop_modes) else None
 
 
 def _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, op, level):
@@ -622,25 +862,32 @@ def _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, op, 
     if op not in _warned:
         _warned.add(op)
         warnings.warn(
-            f"vmap: {op} cannot run batched here (it reads a batched tensor it does not take as an input), so "
+            f"vmap: {op} cannot run batched here (it computes with values read from a batched tensor), so "
             "vmap runs the function once per sample. The result is right, only slower.",
             stacklevel=4,
         )
     # The loop runs outside this level: the samples are plain tensors.
     _levels.pop()
     _randomness.pop()
+    _loop_modes.append(randomness)
     _transforms._vmap_depth -= 1
-    _transforms.refresh()
+    _refresh()
+    from .._creation import default_generator
+
+    start = default_generator._rng.bit_generator.state
     try:
         results = []
         for b in range(n):
+            if randomness == "same":  # every sample draws what the first one drew
+                default_generator._rng.bit_generator.state = start
             sample = [select(x, d, b) if d is not None else x for x, d in zip(leaves, dims, strict=True)]
             results.append(func(*build(sample), **kwargs))
     finally:
+        _loop_modes.pop()
         _levels.append(level)
         _randomness.append(randomness)
         _transforms._vmap_depth += 1
-        _transforms.refresh()
+        _refresh()
     outs, rebuild = _flatten(results[0])
     odims = _broadcast_dims(out_dims, results[0], "out_dims")
     stacked = []
@@ -682,3 +929,15 @@ def _unwrap_outputs(out, out_dims, level: int, n: int):
             e = expand(unsqueeze(x, 0), (n, *x.shape))
             result.append(movedim(e, 0, d) if d != 0 else e)
     return build(result)
+
+
+def batching_kind(prim) -> str:
+    """How ``vmap`` runs ``prim``: "rule" (its own batching rule), "elementwise" (broadcast
+    with the batch dim in front) or "loop" (once per sample)."""
+    rule = rule_for(prim)
+    if rule is None:
+        return "loop"
+    return "elementwise" if rule is _elementwise else "rule"
+
+
+from . import _batching_rules  # noqa: E402,F401  (registers more rules)

@@ -76,7 +76,8 @@ defvjp(
     _linear_addmm,
     lambda grad, result, bias, x, w_t: grad,
     lambda grad, result, bias, x, w_t: mm(grad, t(w_t)),
-    lambda grad, result, bias, x, w_t: mm(t(x), grad),
+    # As the transpose of grad.T @ x, so that the weight's gradient (its transpose) is contiguous.
+    lambda grad, result, bias, x, w_t: t(mm(t(grad), x)),
 )
 
 
@@ -762,9 +763,9 @@ def _check_p(p: float) -> None:
 
 
 def _keep_mask(input: Tensor, p: float) -> np.ndarray:
-    from .._creation import default_generator
+    from .._creation import _rng
 
-    return default_generator._rng.random(input.shape) >= p
+    return _rng(None).random(input.shape) >= p  # _rng: vmap's randomness check
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -772,9 +773,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     _check_p(p)
     if not training or p == 0.0:
         return input
-    keep = _keep_mask(input, p)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    noise = Tensor._make((keep * scale).astype(input._data.dtype))
+    from ..ops import _registry
+
+    if _registry._transform is not None:  # inside vmap: its `randomness` flag decides the mask
+        from ..func._vmap import dropout_noise
+
+        noise = dropout_noise(input, p, scale)
+    else:
+        keep = _keep_mask(input, p)
+        noise = Tensor._make((keep * scale).astype(input._data.dtype))
     return _maybe_inplace(input, inplace, "mul_", lambda x: x * noise)
 
 

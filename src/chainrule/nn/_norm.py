@@ -288,6 +288,12 @@ def _update_running(running: Tensor | None, value: np.ndarray, momentum: float) 
     """running = (1 - momentum) * running + momentum * value, in place, as PyTorch."""
     if running is None:
         return
+    from ..ops import _registry
+
+    if _registry._transform is not None:  # vmap: Note [How vmap works] in func/_vmap.py
+        from ..func._vmap import check_running_stats
+
+        check_running_stats(running)
     r = running._data
     r *= 1 - momentum
     r += (momentum * value).astype(r.dtype, copy=False)

@@ -163,7 +163,11 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(rd.shape)}"
             ) from None
-    if self._data.flags.writeable:
+    from . import _registry
+
+    if _registry._transform is not None and _write_batched(self, result):
+        pass  # vmap wrote the whole batch (Note [How vmap works] in func/_vmap.py)
+    elif self._data.flags.writeable:
         np.copyto(self._data, rd, casting="unsafe")
     else:
         raise RuntimeError("cannot write into a read-only tensor (it shares memory with a read-only array)")
@@ -183,6 +187,12 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
 
                 move_retain_grad(self, old_node, old_nr)
     return self
+
+
+def _write_batched(self: Tensor, result: Tensor) -> bool:
+    from ..func._vmap import write_inplace
+
+    return write_inplace(self, result)
 
 
 _TYPE_WORD = {"f": "Float", "c": "ComplexFloat", "i": "Long", "u": "Byte", "b": "Bool"}

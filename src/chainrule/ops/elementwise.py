@@ -1201,7 +1201,10 @@ defvjp(_copy, lambda grad, result, x, src: zeros_like(grad), lambda grad, result
 
 def _recording(self: Tensor, other=None) -> bool:
     from ..autograd.grad_mode import GRAD_ENABLED
+    from . import _registry
 
+    if _registry._transform is not None:
+        return True  # under vmap, writes go through apply_inplace (Note [How vmap works])
     return GRAD_ENABLED.get() and (
         self._requires_grad
         or (isinstance(other, Tensor) and other._requires_grad)
@@ -1277,7 +1280,10 @@ def _write_error(self: Tensor, other=None) -> RuntimeError:
 def _fast_inplace(self: Tensor, other) -> bool:
     """True when an in-place op needs no graph: nothing involved requires grad, or grad is off."""
     from ..autograd.grad_mode import GRAD_ENABLED
+    from . import _registry
 
+    if _registry._transform is not None:
+        return False  # under vmap, writes go through apply_inplace (Note [How vmap works])
     if not GRAD_ENABLED.get():
         return _castable(self, other)
     if self._requires_grad or (isinstance(other, Tensor) and other._requires_grad):

@@ -1,0 +1,220 @@
+"""Batching rules beyond the generic ones in ``_vmap.py``: the nn path, joins, reductions.
+
+A rule is ``rule(prim, out, args, params, phys, n) -> physical result`` (batch dimension in
+front), or None to fall back to the per-sample loop (Note [How vmap works] in ``_vmap.py``).
+``phys[i]`` is input i's physical tensor when it is batched at this level, else None. A rule
+registered with ``batched_params=(...)`` also accepts those parameters batched: they arrive
+as a seventh argument ``{name: physical tensor}`` (an index array an op read from a batched
+tensor, such as embedding's indices).
+
+Most rules fold the batch into a dimension the primitive already loops over (convolution's
+N, nll_loss's N) or compute the reduction over each sample's dims with chainrule ops, so
+autograd records them as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._vmap import _elementwise, _pad, _rep_of, _shift, defbatch
+
+
+def _full(a, p, n: int):
+    """Input ``a`` as a physical tensor: its batch, or (unbatched) expanded to ``n`` samples."""
+    from ..ops.movement import expand, unsqueeze
+
+    if p is not None:
+        return p
+    return expand(unsqueeze(a, 0), (n, *a.shape))
+
+
+def _fold(p: Tensor) -> Tensor:
+    """(B, N, ...) -> (B * N, ...)."""
+    from ..ops.movement import reshape
+
+    shape = tuple(_rep_of(p).shape)
+    return reshape(p, (shape[0] * shape[1], *shape[2:]))
+
+
+def _unfold(r: Tensor, n: int) -> Tensor:
+    from ..ops.movement import reshape
+
+    shape = tuple(_rep_of(r).shape)
+    return reshape(r, (n, shape[0] // n, *shape[1:]))
+
+
+def _sample_dims(r: Tensor) -> tuple:
+    return tuple(range(1, _rep_of(r).ndim))
+
+
+# -- elementwise-like primitives outside the elementwise modules --------------------------------
+
+defbatch("_div_by_number", "_gelu_backward", "_silu_backward")(_elementwise)
+
+
+@defbatch("_softmax_backward", "_log_softmax_backward")
+def _softmax_backward_rule(prim, out, args, params, phys, n):
+    nd = out.ndim
+    if nd == 0:
+        return None
+    inputs = [_pad(p, a.ndim, nd) if p is not None else a for a, p in zip(args, phys, strict=True)]
+    inputs = [_full(a, None, n) if p is None else a for a, p in zip(inputs, phys, strict=True)]
+    return prim(*inputs, dim=_shift(params["dim"]))
+
+
+# -- losses -------------------------------------------------------------------------------------
+
+
+@defbatch("_mse_loss", "_smooth_l1_loss", "_huber_loss", "_soft_margin_loss")
+def _pointwise_loss_rule(prim, out, args, params, phys, n):
+    """The unreduced loss (elementwise), then each sample's mean or sum."""
+    reduction = params["reduction"]
+    nd = max(a.ndim for a in args)
+    inputs = [_pad(p, a.ndim, nd) if p is not None else a for a, p in zip(args, phys, strict=True)]
+    r = prim(*inputs, **{**params, "reduction": "none"})
+    if reduction == "none":
+        return r
+    dims = _sample_dims(r)
+    if not dims:
+        return r
+    return r.mean(dim=dims) if reduction == "mean" else r.sum(dim=dims)
+
+
+@defbatch("_nll_loss", "_nll_loss2d")
+def _nll_rule(prim, out, args, params, phys, n):
+    """Fold the batch into N: the unreduced loss of all samples at once, then each sample's
+    sum, or its sum divided by its total target weight (the mean)."""
+    from .._creation import tensor as make_tensor
+
+    x, target, weight = args
+    px, pt, pw = phys
+    if pw is not None:
+        return None
+    reduction, ignore = params["reduction"], params["ignore_index"]
+    px, pt = _full(x, px, n), _full(target, pt, n)
+    if x.ndim == 1:  # one sample of class scores (C,): the batch becomes N
+        r = prim(px, pt, weight, **{**params, "reduction": "none"})
+        per = r
+        if reduction == "none":
+            return r
+    else:
+        r = prim(_fold(px), _fold(pt), weight, **{**params, "reduction": "none"})
+        per = _unfold(r, n)
+        if reduction == "none":
+            return per
+    dims = _sample_dims(per)
+    total = per.sum(dim=dims) if dims else per
+    if reduction == "sum":
+        return total
+    t = _rep_of(pt)
+    valid = t != ignore
+    w = np.where(valid, 1.0, 0.0) if weight is None else np.where(
+        valid, _rep_of(weight)[np.where(valid, t, 0)], 0.0)
+    denom = w.reshape(n, -1).sum(1) if w.ndim > 1 else w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / make_tensor(denom.astype(out.dtype))
+
+
+# -- convolution and normalisation ----------------------------------------------------------------
+
+
+@defbatch("_convolution")
+def _conv_rule(prim, out, args, params, phys, n):
+    """Only the input batched: the batch folds into N (one convolution for all samples)."""
+    x, w, b = args
+    px, pw, pb = phys
+    if px is None or pw is not None or pb is not None:
+        return None
+    return _unfold(prim(_fold(px), w, b, **params), n)
+
+
+@defbatch("_native_norm_kernel")
+def _norm_rule(prim, out, args, params, phys, n):
+    """Statistics over each sample's axes: the batch is one more leading dim."""
+    px, pw, pb = phys
+    if px is None or pw is not None or pb is not None:
+        return None
+    axes = params["axes"]
+    if any(a < 0 for a in axes):
+        return None
+    new = dict(params, stat_shape=(n, *params["stat_shape"]), axes=tuple(a + 1 for a in axes))
+    return prim(px, args[1], args[2], **new)
+
+
+# -- embedding (indices batched as a parameter) ---------------------------------------------------
+
+
+def _embedding_rule(prim, out, args, params, phys, n, bphys=None):
+    (pw,) = phys
+    if pw is not None:
+        return None
+    if bphys and "indices" in bphys:
+        idx = bphys["indices"]
+        if not isinstance(idx, Tensor) or type(idx) is not Tensor:
+            return None
+        return prim(args[0], **dict(params, indices=idx._data))
+    return None
+
+
+_embedding_rule.batched_params = frozenset({"indices"})
+defbatch("_embedding")(_embedding_rule)
+
+
+# -- joins ----------------------------------------------------------------------------------------
+
+
+@defbatch("_cat", "_stack")
+def _join_rule(prim, out, args, params, phys, n):
+    dim = params["dim"]
+    if prim.name == "_cat" and any(a.ndim == 1 and a.shape[0] == 0 for a in args):
+        return None  # legacy empty inputs are skipped by shape
+    inputs = [_full(a, p, n) for a, p in zip(args, phys, strict=True)]
+    bounds = params.get("bounds")
+    new = dict(params, dim=dim + 1 if dim >= 0 else dim)
+    if bounds is not None:
+        new["bounds"] = bounds
+    return prim(*inputs, **new)
+
+
+# -- whole-tensor reductions ----------------------------------------------------------------------
+
+
+@defbatch("_max_all", "_min_all")
+def _extreme_all_rule(prim, out, args, params, phys, n):
+    (p,) = phys
+    nd = args[0].ndim
+    if nd == 0 or args[0].numel() == 0:
+        return None
+    dims = tuple(range(1, nd + 1))
+    return p.amax(dim=dims) if prim.name == "_max_all" else p.amin(dim=dims)
+
+
+@defbatch("_prod_all")
+def _prod_all_rule(prim, out, args, params, phys, n):
+    from ..ops.movement import reshape
+
+    (p,) = phys
+    if args[0].ndim == 0:
+        return None
+    flat = reshape(p, (n, -1))
+    from .._dtype import from_numpy_dtype
+
+    return flat.prod(dim=1, dtype=from_numpy_dtype(out.dtype))
+
+
+@defbatch("_transpose")
+def _transpose_rule(prim, out, args, params, phys, n):
+    if args[0].ndim == 0:  # a 0-d transpose is the identity: swap the batch dim with itself
+        return prim(phys[0], dim0=0, dim1=0)
+    return prim(phys[0], dim0=_shift(params["dim0"]), dim1=_shift(params["dim1"]))
+
+
+@defbatch("_fill_tensor", "_copy")
+def _fill_rule(prim, out, args, params, phys, n):
+    """Kernels that write one operand into the other's shape: every input gets the batch."""
+    nd = out.ndim
+    inputs = [_full(a, None, n) if p is None else _pad(p, a.ndim, nd) for a, p in zip(args, phys, strict=True)]
+    if phys[0] is None:
+        inputs[0] = _full(args[0], None, n)
+    return prim(*inputs, **params)
