@@ -504,7 +504,7 @@ def _shift(d):
 
 def _dims_rule(*names: str):
     def rule(prim, out, args, params, phys, n):
-        if any(p is not None for p in phys[1:]) or args[0].ndim == 0:
+        if any(p is not None for p in phys[1:]) or (args[0].ndim == 0 and prim.name != "_unsqueeze"):
             return None
         new = dict(params)
         for name in names:
@@ -691,11 +691,11 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
         if not isinstance(in_dims, (int, tuple, list)) and in_dims is not None:
-            raise ValueError(f"vmap(in_dims={in_dims!r}): expected `in_dims` to be int or a (potentially nested) "
+            raise ValueError(f"vmap({_name(func)}, in_dims={in_dims!r}): expected `in_dims` to be int or a (potentially nested) "
                              "tuple matching the structure of inputs")
         if isinstance(in_dims, (tuple, list)) and len(in_dims) != len(args):
             raise ValueError(
-                f"vmap(in_dims={tuple(in_dims)!r}, ...)(<inputs>): in_dims is not compatible with the structure "
+                f"vmap({_name(func)}, in_dims={tuple(in_dims)!r}, ...)(<inputs>): in_dims is not compatible with the structure "
                 f"of `inputs`. in_dims has structure {len(in_dims)} but inputs has structure {len(args)}."
             )
         leaves, build = _flatten(list(args))
@@ -706,19 +706,19 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 continue
             if not isinstance(x, Tensor):
                 raise ValueError(
-                    f"vmap(in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for an input but the input is of type "
+                    f"vmap({_name(func)}, in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for an input but the input is of type "
                     f"{type(x)}. We cannot vmap over non-Tensor arguments, please use None as the respective in_dim"
                 )
             nd = x.dim()
             if not -nd <= d < nd:
                 raise ValueError(
-                    f"vmap(in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for some input, but that input is a "
+                    f"vmap({_name(func)}, in_dims={in_dims!r}, ...)(<inputs>): Got in_dim={d} for some input, but that input is a "
                     f"Tensor of dimensionality {nd} so expected in_dim to satisfy -{nd} <= in_dim < {nd}."
                 )
             sizes.add(x.shape[d])
         if not sizes:
             raise ValueError(
-                f"vmap(in_dims={in_dims!r}, ...)(<inputs>): at least one input must be a Tensor with an in_dim "
+                f"vmap({_name(func)}, in_dims={in_dims!r}, ...)(<inputs>): at least one input must be a Tensor with an in_dim "
                 "that is not None"
             )
         if len(sizes) > 1:
@@ -732,6 +732,10 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         return _run(func, leaves, dims, build, kwargs, n, out_dims, randomness)
 
     return wrapped
+
+
+def _name(func) -> str:
+    return getattr(func, "__name__", repr(func))
 
 
 def _chunked(func, leaves, dims, build, kwargs, n, out_dims, randomness, chunk_size):

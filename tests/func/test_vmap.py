@@ -1,0 +1,199 @@
+"""``chainrule.func.vmap``'s API against ``torch.func.vmap``: in_dims/out_dims structures,
+chunk_size, nested vmap, kwargs, randomness, in-place ops and the error messages."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import chainrule  # noqa: E402
+import chainrule.nn.functional as F  # noqa: E402
+from chainrule.func import _vmap, vmap  # noqa: E402
+
+from api_oracle import assert_same, cases  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:vmap:UserWarning")
+
+
+def _x(mod, *shape, seed=0):
+    return mod.tensor(np.random.default_rng(seed).standard_normal(shape))
+
+
+def _vm(mod):
+    return mod.func.vmap if mod is chainrule else torch.func.vmap
+
+
+SAME = {
+    "in_dims tuple with None": lambda m: _vm(m)(lambda x, y: x * y, in_dims=(0, None))(_x(m, 3, 4), _x(m, 4, seed=1)),
+    "in_dims 1": lambda m: _vm(m)(lambda x: x.sum(0), in_dims=1)(_x(m, 2, 5)),
+    "in_dims -1": lambda m: _vm(m)(lambda x: x * 2, in_dims=-1)(_x(m, 2, 3)),
+    "out_dims 1": lambda m: _vm(m)(lambda x: x.exp(), out_dims=1)(_x(m, 3, 4)),
+    "out_dims tuple": lambda m: _vm(m)(lambda x: (x, x.sum()), out_dims=(1, 0))(_x(m, 3, 4)),
+    "out_dims None for an unbatched output": lambda m: _vm(m)(lambda x, y: (x * 2, y), in_dims=(0, None),
+                                                             out_dims=(0, None))(_x(m, 3, 2), _x(m, 2)),
+    "nested tuple in_dims": lambda m: _vm(m)(lambda p: p[0] + p[1], in_dims=((0, None),))((_x(m, 3, 2), _x(m, 2))),
+    "dict input": lambda m: _vm(m)(lambda d: d["a"] * d["b"])({"a": _x(m, 3, 2), "b": _x(m, 3, 2, seed=1)}),
+    "dict in_dims": lambda m: _vm(m)(lambda d: d["a"] * d["b"], in_dims=({"a": 0, "b": None},))(
+        {"a": _x(m, 3, 2), "b": _x(m, 2, seed=1)}),
+    "kwargs are not batched": lambda m: _vm(m)(lambda x, scale=1.0: x * scale)(_x(m, 3, 2), scale=_x(m, 2)),
+    "chunk_size": lambda m: _vm(m)(lambda x: x @ x, chunk_size=2)(_x(m, 5, 3)),
+    "chunk_size 1 with out_dims": lambda m: _vm(m)(lambda x: x.outer(x), chunk_size=1, out_dims=2)(_x(m, 3, 2)),
+    "nested vmap": lambda m: _vm(m)(_vm(m)(lambda x, y: x * y + x.sum()))(_x(m, 2, 3, 4), _x(m, 2, 3, 4, seed=1)),
+    "nested vmap, inner in_dims None": lambda m: _vm(m)(_vm(m)(lambda x, w: x @ w, in_dims=(0, None)))(
+        _x(m, 2, 3, 4), _x(m, 2, 4, 5, seed=1)),
+    "matmul batched both": lambda m: _vm(m)(m.matmul)(_x(m, 3, 2, 4), _x(m, 3, 4, 5, seed=1)),
+    "softmax + cross_entropy, target batched": lambda m: _vm(m)(
+        lambda x, t: m.nn.functional.cross_entropy(x.unsqueeze(0), t.unsqueeze(0)))(
+        _x(m, 4, 5), m.tensor([0, 3, 1, 4])),
+    "embedding, indices batched": lambda m: _vm(m)(lambda i, w: m.nn.functional.embedding(i, w), in_dims=(0, None))(
+        m.tensor([[0, 2], [1, 1], [3, 0]]), _x(m, 4, 3)),
+    "conv2d, input batched": lambda m: _vm(m)(lambda x, w: m.nn.functional.conv2d(x, w), in_dims=(0, None))(
+        _x(m, 2, 1, 3, 5, 5), _x(m, 4, 3, 3, 3, seed=1)),
+    "layer_norm": lambda m: _vm(m)(lambda x: m.nn.functional.layer_norm(x, (4,)))(_x(m, 3, 2, 4)),
+    "in-place on a batched tensor": lambda m: _vm(m)(lambda x, y: x.mul_(y))(_x(m, 3, 2), _x(m, 3, 2, seed=1)),
+    "in-place into an unbatched tensor raises": lambda m: _vm(m)(lambda x, y: x.copy_(y), in_dims=(None, 0))(
+        _x(m, 2), _x(m, 3, 2, seed=1)),
+    "per-sample grads": lambda m: _vm(m)(m.func.grad(lambda w, x: (x @ w).tanh().sum()), in_dims=(None, 0))(
+        _x(m, 3), _x(m, 5, 3, seed=1)),
+}
+
+
+@pytest.mark.parametrize("fn", cases(SAME))
+def test_same_as_torch(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _outcome(fn, torch)
+        got = _outcome(fn, chainrule)
+    assert _close(got, expected), f"{got}\n!=\n{expected}"
+
+
+def _outcome(fn, mod):
+    try:
+        return _arrays(fn(mod))
+    except Exception as e:  # noqa: BLE001 - the exception type is the outcome
+        return ("raises", type(e).__name__)
+
+
+def _arrays(x):
+    if isinstance(x, (torch.Tensor, chainrule.Tensor)):
+        return ("tensor", str(x.dtype).split(".")[-1], tuple(x.shape), x.detach().numpy())
+    if isinstance(x, (tuple, list)):
+        return tuple(_arrays(y) for y in x)
+    return x
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, tuple) and a and a[0] == "tensor":
+        return (isinstance(b, tuple) and b[:3] == a[:3]
+                and np.allclose(a[3], b[3], rtol=1e-6, atol=1e-8))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+ERRORS = {
+    "in_dims out of range": lambda m: _vm(m)(lambda x: x, in_dims=2)(_x(m, 2, 3)),
+    "size mismatch": lambda m: _vm(m)(lambda x, y: x + y)(_x(m, 2, 3), _x(m, 3, 3)),
+    "in_dims structure": lambda m: _vm(m)(lambda x, y: x + y, in_dims=(0,))(_x(m, 2, 3), _x(m, 2, 3)),
+    "no batched input": lambda m: _vm(m)(lambda x: x, in_dims=None)(_x(m, 2, 3)),
+    "in_dim for a non-tensor": lambda m: _vm(m)(lambda x, n: x * n, in_dims=(0, 0))(_x(m, 2, 3), 2),
+    "non-tensor output": lambda m: _vm(m)(lambda x: 1.0)(_x(m, 2, 3)),
+    "bad randomness": lambda m: _vm(m)(lambda x: x, randomness="sometimes")(_x(m, 2)),
+    "item inside vmap": lambda m: _vm(m)(lambda x: x.sum().item())(_x(m, 2, 3)),
+    "random op in error mode": lambda m: _vm(m)(lambda x: x + m.randn(3))(_x(m, 2, 3)),
+    "dropout in error mode": lambda m: _vm(m)(lambda x: m.nn.functional.dropout(x, 0.5))(_x(m, 2, 3)),
+}
+
+
+@pytest.mark.parametrize("fn", cases(ERRORS))
+def test_errors_match_torch(fn):
+    """The exception type of each misuse, as torch's."""
+    assert_same(fn)
+
+
+def test_error_messages_match_torch():
+    for name in ("size mismatch", "random op in error mode", "in_dims out of range", "no batched input"):
+        t = c = None
+        try:
+            ERRORS[name](torch)
+        except Exception as e:  # noqa: BLE001
+            t = str(e)
+        try:
+            ERRORS[name](chainrule)
+        except Exception as e:  # noqa: BLE001
+            c = str(e)
+        assert t is not None and c is not None
+        if name == "random op in error mode":
+            assert c == t
+        else:
+            assert c.split(":")[0] == t.split(":")[0], (c, t)
+
+
+@pytest.mark.parametrize("mode", ["same", "different"])
+@pytest.mark.parametrize("kind", ["randn", "dropout", "rand_like", "after a fallback"])
+def test_randomness(mode, kind):
+    """'same': one draw for every sample; 'different': each sample its own."""
+    f = {
+        "randn": lambda x: x + chainrule.randn(6),
+        "dropout": lambda x: F.dropout(x, 0.5),
+        "rand_like": lambda x: x * chainrule.rand_like(x),
+        "after a fallback": lambda x: (x == 1) * chainrule.randn(6),  # the comparison runs per sample
+    }[kind]
+    r = vmap(f, randomness=mode)(chainrule.ones(4, 6)).numpy()
+    equal = [np.array_equal(r[0], r[i]) for i in range(1, 4)]
+    assert all(equal) if mode == "same" else not any(equal)
+    assert _vmap.randomness() is None
+
+
+def test_randomness_is_reported_inside():
+    seen = []
+    vmap(lambda x: seen.append(_vmap.randomness()) or x, randomness="same")(chainrule.ones(2))
+    assert seen == ["same"]
+
+
+def test_batching_kind():
+    from chainrule.ops import elementwise
+    from chainrule.ops._registry import PRIMITIVES
+
+    kinds = {p.name: _vmap.batching_kind(p) for p in PRIMITIVES}
+    assert kinds["_exp"] == "elementwise"
+    assert kinds["_nll_loss"] == "rule" and kinds["_convolution"] == "rule"
+    assert kinds["_lstsq"] == "loop"
+    assert _vmap.batching_kind(elementwise._exp) == "elementwise"
+
+
+def test_no_silent_sample_zero():
+    """Values an op computes outside the primitives (comparisons, argmax positions) are
+    never taken from sample 0 alone."""
+    x = _x(chainrule, 4, 5)
+    out = vmap(lambda x: (x > 0).float() * x.max(0)[0] + x.argmax().float())(x)
+    want = chainrule.stack([(s > 0).float() * s.max(0)[0] + s.argmax().float() for s in x])
+    np.testing.assert_allclose(out.numpy(), want.numpy())
+
+
+def test_per_sample_grads_match_torch_mlp():
+    """vmap(grad(loss)) over a batch: a 6-16-3 MLP with cross_entropy, against torch.func."""
+    rng = np.random.default_rng(0)
+    w1, b1 = rng.standard_normal((16, 6)) * 0.3, rng.standard_normal(16) * 0.1
+    w2, b2 = rng.standard_normal((3, 16)) * 0.3, rng.standard_normal(3) * 0.1
+    xs, ys = rng.standard_normal((8, 6)), rng.integers(0, 3, 8)
+
+    def run(m):
+        params = [m.tensor(a) for a in (w1, b1, w2, b2)]
+
+        def loss(params, x, y):
+            h = m.nn.functional.linear(x.unsqueeze(0), params[0], params[1]).relu()
+            return m.nn.functional.cross_entropy(m.nn.functional.linear(h, params[2], params[3]), y.unsqueeze(0))
+
+        g = _vm(m)(m.func.grad(loss), in_dims=(None, 0, 0))(params, m.tensor(xs), m.tensor(ys))
+        return [t.detach().numpy() for t in g]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no fallback may run
+        ours = run(chainrule)
+    for a, b in zip(ours, run(torch), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
