@@ -197,3 +197,26 @@ def test_per_sample_grads_match_torch_mlp():
         ours = run(chainrule)
     for a, b in zip(ours, run(torch), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_gradcheck_check_batched_grad(monkeypatch):
+    """gradcheck(check_batched_grad=True): the vjp of several cotangents under vmap agrees
+    with one by one; a wrong batching rule is caught."""
+    from chainrule.autograd import GradcheckError, gradcheck
+
+    x = chainrule.randn(3, 4, dtype=chainrule.float64, requires_grad=True)
+    w = chainrule.randn(4, 2, dtype=chainrule.float64, requires_grad=True)
+    assert gradcheck(lambda x, w: (x @ w).tanh().log_softmax(1), (x, w), check_batched_grad=True)
+    assert gradcheck(lambda x: F.cross_entropy(x, chainrule.tensor([0, 1, 3])), (x,), check_batched_grad=True)
+
+    def wrong(prim, out, args, params, phys, n):  # drops the batch: every sample gets sample 0's values
+        from chainrule.ops.movement import expand, select, unsqueeze
+
+        p = [select(q, 0, 0) if q is not None else a for a, q in zip(args, phys, strict=True)]
+        r = prim(*p, **params)
+        return expand(unsqueeze(r, 0), (n, *r.shape))
+
+    monkeypatch.setitem(_vmap._RULES, "_mul", wrong)
+    with pytest.raises(GradcheckError, match="Batched gradient mismatch"):
+        gradcheck(lambda x: x.sin(), (x,), check_batched_grad=True)
+    assert not gradcheck(lambda x: x.sin(), (x,), check_batched_grad=True, raise_exception=False)

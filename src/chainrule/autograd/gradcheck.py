@@ -114,7 +114,42 @@ def gradcheck(
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False
+    if check_batched_grad:
+        msg = _batched_grad_mismatch(func, inputs, diff_idx, rtol, atol)
+        if msg is not None:
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
     return True
+
+
+def _batched_grad_mismatch(func, inputs, diff_idx, rtol, atol) -> str | None:
+    """check_batched_grad: the vjp of several cotangents under ``vmap`` against one by one."""
+    from ..func import vmap
+    from ..ops.movement import stack
+
+    outs = [o for o in _outputs(func, inputs) if o._requires_grad]
+    if not outs:
+        return None
+    rng = np.random.default_rng(0)
+    cts = [_tensor.Tensor._make(rng.standard_normal((3, *o._data.shape)).astype(o._data.dtype)) for o in outs]
+    diff = [inputs[i] for i in diff_idx]
+
+    def vjp(*gs):
+        grads = engine.grad(outs, diff, list(gs), retain_graph=True, allow_unused=True)
+        return tuple(g if g is not None else _tensor.Tensor._make(np.zeros_like(x._data)) for g, x in zip(grads, diff, strict=True))
+
+    expected = [vjp(*[c[b] for c in cts]) for b in range(3)]
+    try:
+        got = vmap(vjp)(*cts)
+    except Exception as e:  # noqa: BLE001 - reported as the check's failure
+        return f"While computing batched gradients, got: {type(e).__name__}: {e}"
+    for n, i in enumerate(diff_idx):
+        want = stack([e[n] for e in expected])._data
+        if not np.allclose(got[n]._data, want, rtol=rtol, atol=atol, equal_nan=True):
+            return (f"For output 0 and input {i}:\nBatched gradient mismatch\n"
+                    f"expected:{_tensor.Tensor._make(want)!r}\ngot:{got[n]!r}\n")
+    return None
 
 
 def gradgradcheck(
