@@ -498,6 +498,22 @@ def _accumulate_leaf(node, hooks, grads_out: list, create_graph: bool, tensor_ho
             _run_post_hooks(post, (), grads_out)
 
 
+def _whole_view_alone(a) -> bool:
+    """``a`` is a C-contiguous view of all of an array that nothing else references.
+
+    A rule that ends in a view (``t(mm(...))`` for a linear layer's weight) gives such a
+    gradient; taking it is as safe as taking an array that owns its memory.
+    """
+    base = a.base
+    return (
+        base.__class__ is _ndarray
+        and base.base is None
+        and a.flags.c_contiguous
+        and a.nbytes == base.nbytes
+        and _getrefcount(base) <= 3  # a.base, the local name and getrefcount's argument
+    )
+
+
 def _accumulate(leaf, g, create_graph: bool) -> None:
     """Add ``g`` into ``leaf.grad``, then run the leaf's post-accumulate hooks."""
     if g is None:
@@ -509,9 +525,9 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
         elif (
             g._grad_fn is None
             and g._data.__class__ is _ndarray
-            and g._data.base is None
             and _getrefcount(g._data) <= 2
             and _getrefcount(g) <= 3
+            and (g._data.base is None or _whole_view_alone(g._data))
         ):
             # Nothing else holds this gradient (only the engine's buffer list, the argument
             # and getrefcount's own): take it without a copy, as PyTorch steals it too.

@@ -217,8 +217,26 @@ def _nll_parts(x, target, weight, ignore_index):
     return picked, np.where(valid, w, 0).astype(x.dtype), safe, valid
 
 
+def _nll_rows(x, target, weight, ignore_index):
+    """Row indices for the common case (2-d input, no class weights, every target a valid
+    class), where plain fancy indexing does the work; None otherwise."""
+    if weight is not None or x.ndim != 2 or not target.size:
+        return None
+    lo, hi = target.min(), target.max()
+    if lo < 0 or hi >= x.shape[1] or (lo <= ignore_index <= hi and (target == ignore_index).any()):
+        return None
+    return np.arange(target.shape[0])
+
+
 def _nll_kernel(x, target, weight, *, reduction, ignore_index):
     xo = _opmath(x)
+    rows = _nll_rows(xo, target, weight, ignore_index)
+    if rows is not None:
+        picked = xo[rows, target]
+        if reduction == "none":
+            return (-picked).astype(x.dtype)
+        total = np.sum(picked)
+        return _nd(-total if reduction == "sum" else -total / target.shape[0]).astype(x.dtype)
     picked, w, _, _ = _nll_parts(xo, target, None if weight is None else _opmath(weight), ignore_index)
     loss = -w * picked
     if reduction == "none":
@@ -233,6 +251,10 @@ def _nll_backward_kernel(grad, target, weight, *, shape, reduction, ignore_index
     """The gradient of nll_loss in its input: ``-weight * grad`` at each target class."""
     g = _opmath(grad)
     out = np.zeros(shape, dtype=g.dtype)
+    rows = _nll_rows(out, target, weight, ignore_index)
+    if rows is not None:
+        out[rows, target] = -(g / target.shape[0]) if reduction == "mean" else -g
+        return out.astype(grad.dtype, copy=False)
     _, w, safe, valid = _nll_parts(out, target, None if weight is None else _opmath(weight), ignore_index)
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
