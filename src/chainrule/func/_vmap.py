@@ -264,7 +264,7 @@ def _make_hook(data):
 def _caller() -> str:
     import sys
 
-    f = sys._getframe(2)
+    f = sys._getframe(3)  # past _make_hook and Tensor._make
     return f"{f.f_code.co_name}" if f is not None else "?"
 
 
@@ -354,6 +354,10 @@ def write_inplace(self: Tensor, result: Tensor) -> bool:
     phys = self._phys
     if type(phys) is BatchedTensor:
         raise _Unbatchable("an in-place write into a tensor batched by nested vmaps")
+    if self._extra is not None and self._extra.base is not None:
+        # A view of another batched tensor: its physical tensor may be a copy (a rule that
+        # looped), so the write would not reach the base. Per sample, views are real views.
+        raise _Unbatchable("an in-place write into a view")
     dst = phys._data
     if rl == sl:
         src = _rep_of(result._phys)
@@ -367,6 +371,33 @@ def write_inplace(self: Tensor, result: Tensor) -> bool:
 
     _inplace.bump(phys._vc, "copy_")
     return True
+
+
+def values_op(fn, operands: tuple, arrays: tuple):
+    """An elementwise result an op computes with NumPy outside the primitives (comparisons,
+    logical and bitwise ops, isnan...): ``fn`` on the physical arrays, batch dim in front.
+
+    ``arrays`` are the op's (promoted) arrays for sample 0, ``operands`` the tensors they came
+    from. None when no operand is batched. These results carry no gradient.
+    """
+    levels = [t._level for t in operands if type(t) is BatchedTensor]
+    if not levels:
+        return None
+    level = max(levels)
+    if min(levels) != level or any(type(t._phys) is BatchedTensor for t in operands if type(t) is BatchedTensor):
+        raise _Unbatchable("an elementwise op outside the primitives under nested vmap")
+    nd = max(np.ndim(a) for a in arrays)
+    phys = []
+    for t, a in zip(operands, arrays, strict=True):
+        if type(t) is BatchedTensor:
+            p = t._phys._data
+            if isinstance(a, np.ndarray) and p.dtype != a.dtype:
+                p = p.astype(a.dtype)
+            phys.append(p.reshape((p.shape[0],) + (1,) * (nd - (p.ndim - 1)) + p.shape[1:]))
+            _forget(t)
+        else:
+            phys.append(a)
+    return _wrap(_plain(np.asarray(fn(*phys))), level)
 
 
 def check_running_stats(running: Tensor) -> None:
@@ -387,8 +418,7 @@ def check_running_stats(running: Tensor) -> None:
 def _forget(t) -> None:
     """``t`` was read by an in-place op that handled it: no longer pending."""
     _pending.pop(id(t), None)
-    while t in _touched:
-        _touched.remove(t)
+    _touched[:] = [x for x in _touched if x is not t]  # by identity (== would compare values)
 
 
 def _holds_arrays(value) -> bool:

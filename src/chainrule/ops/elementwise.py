@@ -879,6 +879,20 @@ def where(condition: Tensor, input=None, other=None):
 # -- comparisons and logic (never differentiable: their results are bool) ----------------------
 
 
+def _values(fn, operands: tuple, arrays: tuple) -> Tensor:
+    """A result computed outside the primitives (bool or integer: no gradient), ``fn(*arrays)``.
+    Under vmap, ``fn`` runs on the whole batch (Note [How vmap works] in func/_vmap.py)."""
+    from ._registry import _transform
+
+    if _transform is not None:
+        from ..func._vmap import values_op
+
+        out = values_op(fn, operands, arrays)
+        if out is not None:
+            return out
+    return Tensor._make(_nd(fn(*arrays)))
+
+
 def _compare(ufunc, name: str, input, other) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(
@@ -890,7 +904,7 @@ def _compare(ufunc, name: str, input, other) -> Tensor:
         word = _dtype_word(np.result_type(a, b))
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{word}'")
     try:
-        return Tensor._make(_nd(ufunc(a, b)))
+        return _values(ufunc, (input, other), (a, b))
     except ValueError:
         raise broadcast_error(_shape(input), _shape(other)) from None
 
@@ -934,7 +948,7 @@ def _bitwise(ufunc, name: str, input, other) -> Tensor:
     if dt.kind not in "iub":
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_dtype_word(dt)}'")
     try:
-        return Tensor._make(_nd(ufunc(a, b)))
+        return _values(ufunc, (input, other), (a, b))
     except ValueError:
         raise broadcast_error(_shape(input), _shape(other)) from None
 
@@ -959,21 +973,21 @@ def bitwise_not(input: Tensor) -> Tensor:
     dt = input._data.dtype
     if dt.kind not in "iub":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_dtype_word(dt)}'")
-    return Tensor._make(_nd(np.invert(input._data)))
+    return _values(np.invert, (input,), (input._data,))
 
 
 def _logical(ufunc, name: str, input: Tensor, other: Tensor) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     try:
-        return Tensor._make(_nd(ufunc(input._data, other._data)))
+        return _values(ufunc, (input, other), (input._data, other._data))
     except ValueError:
         raise broadcast_error(input._data.shape, other._data.shape) from None
 
 
 def logical_not(input: Tensor) -> Tensor:
     """``True`` where ``input`` is zero."""
-    return Tensor._make(_nd(np.logical_not(input._data)))
+    return _values(np.logical_not, (input,), (input._data,))
 
 
 def logical_and(input: Tensor, other: Tensor) -> Tensor:
@@ -988,17 +1002,17 @@ def logical_or(input: Tensor, other: Tensor) -> Tensor:
 
 def isnan(input: Tensor) -> Tensor:
     """``True`` where ``input`` is NaN."""
-    return Tensor._make(_nd(np.isnan(input._data)))
+    return _values(np.isnan, (input,), (input._data,))
 
 
 def isinf(input: Tensor) -> Tensor:
     """``True`` where ``input`` is infinite."""
-    return Tensor._make(_nd(np.isinf(input._data)))
+    return _values(np.isinf, (input,), (input._data,))
 
 
 def isfinite(input: Tensor) -> Tensor:
     """``True`` where ``input`` is finite."""
-    return Tensor._make(_nd(np.isfinite(input._data)))
+    return _values(np.isfinite, (input,), (input._data,))
 
 
 # -- copies and casts --------------------------------------------------------------------------
@@ -2654,7 +2668,7 @@ def _shift(ufunc, kernel_name: str, input, other) -> Tensor:
     if dt.kind not in "iu":
         raise _not_implemented_for(f"{kernel_name}_cpu", dt)
     try:
-        return Tensor._make(_nd(ufunc(a, b)))
+        return _values(ufunc, (input, other), (a, b))
     except ValueError:
         raise broadcast_error(_shape(input), _shape(other)) from None
 
