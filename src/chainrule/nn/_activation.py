@@ -308,16 +308,26 @@ def _normal_cdf(x: np.ndarray, gauss: np.ndarray) -> np.ndarray:
     """Phi(x), the standard normal CDF, to relative precision in both tails, given
     ``gauss = exp(-x**2 / 2)``. Vectorised NumPy only (no masks: they are slow)."""
     coeffs = _ERFCX_32 if x.dtype == np.float32 else _ERFCX_64
-    z = np.abs(x) * x.dtype.type(_SQRT1_2)
-    u = 4 / (2 + z) - 1  # (2 - z) / (2 + z), and -1 at z = inf
+    # In place throughout (out= keeps 0-d results arrays): each temporary of a large
+    # tensor costs fresh pages.
+    u = np.abs(x, out=np.empty_like(x))
+    u *= x.dtype.type(_SQRT1_2)  # z
+    u += 2
+    np.divide(4, u, out=u)
+    u -= 1  # (2 - z) / (2 + z), and -1 at z = inf
     acc = np.full_like(x, coeffs[0])
     for c in coeffs[1:]:
         acc *= u
         acc += c
-    q = acc * gauss
+    q = acc
+    q *= gauss
     q *= 0.5  # Phi(-|x|): small where x is very negative, and kept to relative precision
     # Phi(x) is q below 0 and 1 - q above, written without a cancelling subtraction below 0.
-    return q + (x >= 0) * (1 - 2 * q)
+    above = np.multiply(q, -2, out=u)
+    above += 1
+    above *= x >= 0
+    q += above
+    return q
 
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -326,25 +336,58 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _GELU_C = 0.044715
 
 
+def _tanh_inner(xo, x2):
+    """tanh(sqrt(2/pi) * (x + 0.044715 x**3)) given ``x2 = x * x``, in one new array."""
+    th = np.multiply(x2, _GELU_C, out=np.empty_like(x2))  # out=: an array even when 0-d
+    th += 1
+    th *= xo
+    th *= _SQRT2_PI
+    return np.tanh(th, out=th)
+
+
 def _gelu_np(x, approximate):
     xo = _opmath(x)
-    if approximate == "tanh":
-        out = 0.5 * xo * (1 + np.tanh(_SQRT2_PI * (xo + _GELU_C * xo * xo * xo)))
+    if approximate == "tanh":  # in place: each temporary costs a pass over memory
+        out = _tanh_inner(xo, np.multiply(xo, xo, out=np.empty_like(xo)))
+        out += 1
+        out *= xo
+        out *= 0.5
     else:
-        out = xo * _normal_cdf(xo, np.exp(-0.5 * xo * xo))
+        out = _normal_cdf(xo, _gauss(xo))
+        out *= xo
     return _nd(out).astype(x.dtype, copy=False)
+
+
+def _gauss(xo):
+    """exp(-x**2 / 2), as a new array."""
+    g = np.multiply(xo, xo, out=np.empty_like(xo))
+    g *= -0.5
+    return np.exp(g, out=g)
 
 
 def _gelu_grad_np(grad, x, approximate):
     xo = _opmath(x)
     if approximate == "tanh":
-        inner = _SQRT2_PI * (xo + _GELU_C * xo * xo * xo)
-        th = np.tanh(inner)
-        d_inner = _SQRT2_PI * (1 + 3 * _GELU_C * xo * xo)
-        d = 0.5 * (1 + th) + 0.5 * xo * (1 - th * th) * d_inner
+        # 0.5 (1 + th) + 0.5 x (1 - th**2) d_inner, with d_inner = sqrt(2/pi) (1 + 3 * 0.044715 x**2)
+        x2 = np.multiply(xo, xo, out=np.empty_like(xo))
+        th = _tanh_inner(xo, x2)
+        d = x2
+        d *= 3 * _GELU_C * _SQRT2_PI
+        d += _SQRT2_PI
+        d *= xo
+        d *= 0.5
+        sech2 = np.multiply(th, th, out=np.empty_like(th))
+        np.subtract(1, sech2, out=sech2)
+        d *= sech2
+        th += 1
+        th *= 0.5
+        d += th
     else:
-        gauss = np.exp(-0.5 * xo * xo)
-        d = _normal_cdf(xo, gauss) + xo * gauss * xo.dtype.type(_INV_SQRT_2PI)
+        gauss = _gauss(xo)
+        d = _normal_cdf(xo, gauss)
+        gauss *= xo
+        gauss *= xo.dtype.type(_INV_SQRT_2PI)
+        d += gauss
     return _nd(_opmath(grad) * d).astype(grad.dtype, copy=False)
 
 
