@@ -45,6 +45,9 @@ __all__ = [
 
 _level: int | None = None  # the active dual level (0) or None
 _duals: list = []  # weak references to the tensors that got a tangent at this level
+# A node that saves its result keeps only the array; the result's tangent is kept here so
+# that the backward pass sees it (forward over reverse: jvp(grad(f)), jacfwd(jacrev(f))).
+_result_tangents: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -76,6 +79,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         if t is not None and t._extra is not None:
             t._extra.tangent = None
     _duals.clear()
+    _result_tangents.clear()
     _level = None
     _transforms().refresh()
 
@@ -250,6 +254,13 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
         _paused = False
     if out is not None:
         set_tangent(result, out)
+        if prim.save_result and result._grad_fn is not None:
+            _result_tangents[result._grad_fn] = out
+
+
+def saved_result_tangent(node) -> Tensor | None:
+    """The tangent of the result ``node`` saved for its backward, or None (read by ops._registry)."""
+    return _result_tangents.get(node) if _result_tangents else None
 
 
 def _conform(t: Tensor, like: Tensor) -> Tensor:

@@ -12,14 +12,16 @@ function's inputs or outputs were tuples.
             [ 0., 12.]])
 
 # Note [Double-backward trick]
-chainrule has no forward-mode AD yet, so a Jacobian-vector product ``J v`` is taken in
-reverse mode twice: ``g(u) = J^T u`` is linear in a dummy cotangent ``u``, and the
-gradient of ``<g(u), v>`` with respect to ``u`` is ``J v``. ``jvp`` and ``hvp`` use it
-(PyTorch's own ``autograd.functional`` does the same). ``strategy="forward-mode"``
-computes the same Jacobian in reverse mode.
+``jvp`` and ``hvp`` take a Jacobian-vector product ``J v`` in reverse mode twice, as
+PyTorch's ``autograd.functional`` does: ``g(u) = J^T u`` is linear in a dummy cotangent
+``u``, and the gradient of ``<g(u), v>`` with respect to ``u`` is ``J v``.
 
-``vectorize=True`` is accepted; without ``vmap`` it runs the same per-row loop, so the
-results are identical, only not faster.
+# Note [Vectorized Jacobians]
+``jacobian(vectorize=True)`` runs one backward pass under ``func.vmap``, its cotangents the
+rows of the identity split across the outputs, instead of one pass per output element.
+``strategy="forward-mode"`` (which needs ``vectorize=True``, as in PyTorch) pushes the
+identity's rows through one vmapped forward-mode pass (``autograd.forward_ad``), and
+``hessian(outer_jacobian_strategy="forward-mode")`` is then forward over reverse.
 """
 
 from __future__ import annotations
@@ -268,7 +270,7 @@ def jacobian(
             '"reverse-mode".'
         )
     if strategy == "forward-mode":
-        # PyTorch's checks, in its order; the Jacobian itself comes from reverse mode.
+        # PyTorch's checks, in its order.
         if create_graph:
             raise NotImplementedError(
                 "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-mode\"` are "
@@ -280,14 +282,16 @@ def jacobian(
                 "torch.autograd.functional.jacobian: `strict=True` and `strategy=\"forward-mode\"` are not "
                 'supported together (yet). Please either set `strict=False` or `strategy="reverse-mode"`.'
             )
-        # Forward mode differentiates the caller's own inputs: the result keeps a graph
-        # exactly when one of them requires grad.
-        create_graph = any(t.requires_grad for t in _as_tuple(inputs, "inputs", "jacobian")[1])
         if not vectorize:
             raise NotImplementedError(
                 "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
                 "only implemented for `vectorize=True`."
             )
+        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        outputs_tuple, jac = _jacobian_forward(func, inputs)
+        # Forward mode differentiates the caller's own inputs: the result keeps a graph
+        # exactly when one of them requires grad.
+        return _unpack(jac, (outputs_tuple, inputs_tuple))
     with grad_mode.enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -298,10 +302,87 @@ def jacobian(
                 "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported "
                 "together. Please either set `strict=False` or `vectorize=False`."
             )
-        jac = tuple(_jacobian_rows(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs))
-    if strategy == "reverse-mode":
-        jac = _finish(jac, create_graph)
+        if vectorize:
+            jac = _jacobian_vectorized(outputs, inputs, create_graph)
+        else:
+            jac = tuple(_jacobian_rows(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs))
+    jac = _finish(jac, create_graph)
     return _unpack(jac, (outputs_tuple, inputs_tuple))
+
+
+def _empty_jacobian(outputs: tuple, inputs: tuple) -> tuple:
+    from .._creation import zeros
+
+    return tuple(
+        tuple(zeros(tuple(o.shape) + tuple(x.shape), dtype=x.dtype) for x in inputs) for o in outputs
+    )
+
+
+def _split_rows(per_input: tuple, outputs: tuple, inputs: tuple) -> tuple:
+    """``per_input[j]`` shaped ``(N, *in_j)``, N running over all output elements, as jac[i][j]."""
+    result, off = [], 0
+    for o in outputs:
+        k = o.nelement()
+        result.append(tuple(
+            g.narrow(0, off, k).reshape(tuple(o.shape) + tuple(x.shape)) for g, x in zip(per_input, inputs, strict=True)
+        ))
+        off += k
+    return tuple(result)
+
+
+def _jacobian_vectorized(outputs: tuple, inputs: tuple, create_graph: bool) -> tuple:
+    """Every row of the Jacobian in one vmapped backward pass (Note [Vectorized Jacobians])."""
+    from ..func import vmap
+    from ..func._api import _basis
+
+    flat = tuple(o.reshape(-1) for o in outputs)
+    n, basis = _basis(list(flat))
+    if n == 0:
+        return _empty_jacobian(outputs, inputs)
+
+    def vjp_rows(*grad_outputs):
+        grads = _grad_or_none(flat, inputs, grad_outputs, create_graph=create_graph, retain_graph=True)
+        return tuple(g if g is not None else _zeros_like(x) for g, x in zip(grads, inputs, strict=True))
+
+    return _split_rows(vmap(vjp_rows)(*basis), outputs, inputs)
+
+
+def _jacobian_forward(func: Callable, inputs: tuple) -> tuple:
+    """``(outputs were a tuple, Jacobian)`` from one vmapped forward-mode pass (Note [Vectorized Jacobians])."""
+    from ..func import vmap
+    from ..func._api import _basis
+    from . import forward_ad
+
+    n, tangents = _basis(list(inputs))
+    info: list = []
+    if n == 0:
+        outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", "jacobian")
+        return outputs_tuple, _empty_jacobian(outputs, inputs)
+
+    def jvp_columns(*us):
+        with forward_ad.dual_level():
+            duals = tuple(forward_ad.make_dual(x, u) for x, u in zip(inputs, us, strict=True))
+            outputs_tuple, outputs = _as_tuple(func(*duals), "outputs of the user-provided function", "jacobian")
+            columns, primals = [], []
+            for o in outputs:
+                primal, tangent = forward_ad.unpack_dual(o)
+                primals.append(primal)
+                columns.append(tangent if tangent is not None else _zeros_like(primal))
+            info[:] = [outputs_tuple, primals]
+            return tuple(columns)
+
+    per_output = vmap(jvp_columns)(*tangents)  # each (N, *out_i): N runs over the input elements
+    outputs_tuple, primals = info
+    jac = []
+    for col, o in zip(per_output, primals, strict=True):
+        moved = col.movedim(0, -1)  # (*out_i, N)
+        row, off = [], 0
+        for x in inputs:
+            k = x.nelement()
+            row.append(moved.narrow(-1, off, k).reshape(tuple(o.shape) + tuple(x.shape)))
+            off += k
+        jac.append(tuple(row))
+    return outputs_tuple, tuple(jac)
 
 
 def _jacobian_rows(i: int, out: "_tensor.Tensor", inputs: tuple, create_graph: bool, strict: bool) -> tuple:

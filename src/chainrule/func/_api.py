@@ -105,18 +105,24 @@ def _all_sizes(*trees) -> dict:
 # -- reverse mode ----------------------------------------------------------------------------------
 
 
-def _argnums_tuple(argnums, n: int, api: str) -> tuple:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums:
-        raise RuntimeError(f"{api}: argnums must be non-empty")
+def _argnums_tuple(argnums, n: int) -> tuple:
+    """``argnums`` as a tuple of non-negative ints, checked as torch.func checks it."""
+    if not isinstance(argnums, (int, tuple)):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    wrapped = []
     for a in nums:
         if not isinstance(a, int):
-            raise RuntimeError(f"{api}: argnums must be int or Tuple[int, ...], got: {type(a)}")
+            raise RuntimeError(f"argnum must be int, got: {type(a)}")
         if not -n <= a < n:
-            raise RuntimeError(
-                f"Got argnums={a}, but only {n} positional inputs"
-            )
-    return tuple(a % n for a in nums)
+            raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
+        wrapped.append(a % n)
+    if isinstance(argnums, tuple):
+        if not wrapped:
+            raise RuntimeError("argnums must be non-empty")
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+    return tuple(wrapped)
 
 
 class _Prepared:
@@ -141,7 +147,7 @@ class _Prepared:
             new = []
             for x in leaves:
                 if not isinstance(x, Tensor):
-                    raise RuntimeError(f"Expected inputs to be Tensors, got {type(x)}")
+                    raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
                 if x.requires_grad:
                     self.any_requires_grad = True
                 lifted = _lift(x, self.levels, self.sizes) if self.levels else x
@@ -157,6 +163,10 @@ class _Prepared:
                 self.leaves.append(leaf)
                 new.append(_rewrap(leaf, self.levels) if self.levels else leaf)
             self.trees.append(build(new))
+
+    def own_ids(self) -> set:
+        """The ids of the fresh leaves (Note [What a transform's results require grad for])."""
+        return {id(leaf) for leaf in self.leaves}
 
     def grads(self, outputs: list, cotangents: list | None, create_graph: bool, retain_graph: bool) -> list:
         """Gradients of ``outputs`` (weighted by ``cotangents``) for each prepared input.
@@ -243,21 +253,85 @@ def _wider(out, prep: "_Prepared") -> bool:
     return any(not set(_chain(o)) <= have for o in _flatten(out)[0] if isinstance(o, Tensor))
 
 
-def _output_detached(out, keep_graph: bool):
-    if keep_graph:
-        return out
-    leaves, build = _flatten(out)
-    return build([x.detach() if isinstance(x, Tensor) else x for x in leaves])
+# Note [What a transform's results require grad for]
+# torch.func gives each transform a level: a result requires grad exactly when it depends on
+# a tensor that requires grad *outside* the transform (an input that did, or a tensor the
+# function closes over). chainrule differentiates fresh leaves instead (``_Prepared``), so a
+# result is kept in the graph only when that graph reaches a leaf that is not one of them
+# (``_reaches_outer``); everything else is detached. The backward pass records a graph
+# (``create_graph``) only when some such outer tensor exists and grad mode is on.
+
+
+def _reaches_outer(tensors, own: set, clean: set) -> bool:
+    """Whether the graph of any of ``tensors`` reaches a leaf requiring grad that is not in ``own``.
+
+    ``own`` holds the ids of the transform's fresh leaves; ``clean`` collects the ids of nodes
+    already found not to reach one (shared across calls to save work).
+    """
+    from ..autograd.graph import AccumulateGrad
+
+    stack = []
+    for x in tensors:
+        if not isinstance(x, Tensor):
+            continue
+        b = _bottom(x)
+        if not b.requires_grad:
+            continue
+        fn = b.grad_fn
+        if fn is None:
+            if id(b) not in own:
+                return True
+        elif id(fn) not in clean:
+            stack.append(fn)
+    seen = []
+    visited = set()
+    while stack:  # iterative: graphs can be deep
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        seen.append(node)
+        if type(node) is AccumulateGrad:
+            if id(node.variable) not in own:
+                return True
+            continue
+        for nxt, _ in node.next_functions:
+            if nxt is not None and id(nxt) not in visited and id(nxt) not in clean:
+                stack.append(nxt)
+    clean.update(id(n) for n in seen)
+    return False
+
+
+def _keep_outer(tree, own: set, clean: set, keep: bool):
+    """``tree`` with each tensor detached unless its graph reaches an outer tensor (Note above)."""
+    leaves, build = _flatten(tree)
+    out = []
+    for x in leaves:
+        if isinstance(x, Tensor) and x.requires_grad and not (keep and _reaches_outer([x], own, clean)):
+            x = x.detach()
+        out.append(x)
+    return build(out)
+
+
+def _check_has_aux(out, api: str):
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return out
 
 
 def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
-    """Like ``grad``, but the function returns ``(gradient, value)`` (``((gradient, value), aux)`` with has_aux)."""
+    """Like ``grad``, but returns ``(gradient, value)``; ``(gradient, (value, aux))`` with ``has_aux``.
+
+    >>> grad_and_value(lambda x: (x ** 2).sum())(chainrule.tensor([1.0, 2.0]))
+    (tensor([2., 4.]), tensor(5.))
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..autograd.grad_mode import enable_grad
+        from ..autograd.grad_mode import enable_grad, is_grad_enabled
 
-        nums = _argnums_tuple(argnums, len(args), "grad_and_value(f)(*args)")
+        outer_grad = is_grad_enabled()
+        nums = _argnums_tuple(argnums, len(args))
         with enable_grad():
             for every in (False, True):
                 prep = _Prepared([args[i] for i in nums], (args, kwargs), every)
@@ -269,12 +343,7 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
                     break
             aux = None
             if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError(
-                        "grad_and_value(f)(*args): output of function f should be a tuple: (output, aux) if "
-                        "has_aux is True"
-                    )
-                out, aux = out
+                out, aux = _check_has_aux(out, "grad_and_value(f)(*args)")
             if not isinstance(out, Tensor):
                 raise RuntimeError(
                     f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(out)}"
@@ -284,32 +353,40 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
                     "grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
                     f"{out.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
                 )
-            from ..autograd.grad_mode import is_grad_enabled
-
-            keep = prep.any_requires_grad and is_grad_enabled()
+            own, clean = prep.own_ids(), set()
+            keep = outer_grad and (prep.any_requires_grad or _reaches_outer([out], own, clean))
             flat = prep.grads([out], None, create_graph=keep, retain_graph=keep)
+            if keep:
+                flat = _keep_outer(flat, own, clean, True)
         grads, k = [], 0
         for i in nums:
             leaves, build = _flatten(args[i])
             grads.append(build(flat[k:k + len(leaves)]))
             k += len(leaves)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
-        value = _output_detached(out, keep)
+        value = _keep_outer(out, own, clean, keep)
         if has_aux:
-            return (g, value), aux
+            return g, (value, _keep_outer(aux, own, clean, outer_grad))
         return g, value
 
     return wrapper
 
 
 def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
-    """The gradient of a scalar function, as a function: ``grad(f)(x)`` is df/dx at x."""
+    """The gradient of a scalar function, as a function: ``grad(f)(x)`` is df/dx at x.
+
+    ``argnums`` picks the argument(s) to differentiate (a tuple gives a tuple of gradients);
+    with ``has_aux`` the function returns ``(output, aux)`` and so does ``grad(f)``.
+
+    >>> grad(lambda x: (x ** 3).sum())(chainrule.tensor([1.0, 2.0]))
+    tensor([ 3., 12.])
+    """
     gv = grad_and_value(func, argnums, has_aux)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if has_aux:
-            (g, _), aux = gv(*args, **kwargs)
+            g, (_, aux) = gv(*args, **kwargs)
             return g, aux
         g, _ = gv(*args, **kwargs)
         return g
@@ -318,9 +395,18 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
 
 
 def vjp(func: Callable, *primals, has_aux: bool = False):
-    """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` gives the vector-Jacobian products."""
+    """``(func(*primals), vjp_fn)``: ``vjp_fn(cotangents)`` gives the vector-Jacobian products.
+
+    ``vjp_fn`` returns a tuple with one entry per primal and may be called many times. With
+    ``has_aux`` the function returns ``(output, aux)`` and ``vjp`` returns ``(output, vjp_fn, aux)``.
+
+    >>> out, vjp_fn = vjp(lambda x: x ** 2, chainrule.tensor([1.0, 2.0]))
+    >>> vjp_fn(chainrule.tensor([1.0, 1.0]))
+    (tensor([2., 4.]),)
+    """
     from ..autograd.grad_mode import enable_grad, is_grad_enabled
 
+    outer_grad = is_grad_enabled()
     with enable_grad():
         for every in (False, True):
             prep = _Prepared(list(primals), (), every)
@@ -329,33 +415,44 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
                 break
     aux = None
     if has_aux:
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux "
-                               "is True")
-        out, aux = out
-    out_leaves, _ = _flatten(out)
+        out, aux = _check_has_aux(out, "vjp(f, *primals)")
+    out_leaves, out_build = _flatten(out)
+    if not out_leaves or (len(out_leaves) == 1 and out_leaves[0] is None):
+        raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has non-empty output (got output = "
+                           f"{out_leaves})")
     for o in out_leaves:
         if not isinstance(o, Tensor):
-            raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has only Tensors as outputs, "
-                               f"got {type(o)}")
-    keep = prep.any_requires_grad and is_grad_enabled()
+            raise RuntimeError(f"vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type "
+                               f"{type(o)}")
+        if not (o.is_floating_point() or o.is_complex()):
+            raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
+                               f"with dtype {o.dtype}")
+    own, clean = prep.own_ids(), set()
+    keep = outer_grad and (prep.any_requires_grad or _reaches_outer(out_leaves, own, clean))
 
     def vjp_fn(cotangents, *, retain_graph: bool = True, create_graph: bool | None = None):
         cot_leaves, _ = _flatten(cotangents)
-        if len(cot_leaves) != len(out_leaves):
+        if not _same_structure(cotangents, out):
             raise RuntimeError(
                 "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
-                f"function. cotangents: {len(cot_leaves)} leaves, primal output: {len(out_leaves)} leaves"
+                f"function. cotangents: {len(cot_leaves)} leaves in a {type(cotangents).__name__}, primal output: "
+                f"{len(out_leaves)} leaves in a {type(out).__name__}"
             )
-        for c, o in zip(cot_leaves, out_leaves, strict=True):
+        for i, (c, o) in enumerate(zip(cot_leaves, out_leaves, strict=True)):
+            if not isinstance(c, Tensor):
+                raise RuntimeError(f"vjp_fn: expected cotangents to be Tensors, got {type(c)}")
             if tuple(c.shape) != tuple(o.shape):
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[0] has a shape of {c.shape} and output[0] has a shape of "
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {c.shape} and output[{i}] has a shape of "
                     f"{o.shape}."
                 )
-        cg = (keep or _any_requires_grad(cot_leaves)) if create_graph is None else create_graph
+        grad_on = is_grad_enabled()
+        if create_graph is None:
+            create_graph = grad_on and (keep or _any_requires_grad(cot_leaves))
         with enable_grad():
-            flat = prep.grads(out_leaves, cot_leaves, create_graph=cg, retain_graph=True)
+            flat = prep.grads(out_leaves, cot_leaves, create_graph=create_graph, retain_graph=True)
+            if create_graph:
+                flat = _keep_outer(flat, own, set(clean), True)
         result, k = [], 0
         for p in primals:
             leaves, build = _flatten(p)
@@ -363,34 +460,81 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
             k += len(leaves)
         return tuple(result)
 
-    value = _output_detached(out, keep)
+    value = _keep_outer(out, own, clean, keep)
     if has_aux:
-        return value, vjp_fn, aux
+        return value, vjp_fn, _keep_outer(aux, own, clean, outer_grad)
     return value, vjp_fn
+
+
+def _same_structure(a, b) -> bool:
+    """Whether two pytrees have the same nesting (tensors match tensors, whatever their values)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return isinstance(a, Tensor) and isinstance(b, Tensor)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_structure(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_structure(x, y) for x, y in zip(a, b, strict=True))
+    return True
 
 
 def _any_requires_grad(leaves) -> bool:
     return any(isinstance(x, Tensor) and x.requires_grad for x in leaves)
 
 
-def _basis(out: Tensor):
-    """The rows of the identity, shaped ``(numel, *out.shape)``, in out's dtype."""
-    from .._creation import eye
-    from ..ops.movement import reshape
+def _basis(leaves: list) -> tuple[int, list]:
+    """The standard basis over all elements of ``leaves``: (N, one (N, *leaf.shape) tensor per leaf).
 
-    n = out.numel()
-    return reshape(eye(n, dtype=out.dtype), (n, *out.shape))
+    Row ``i`` of the basis is the one-hot vector of element ``i`` of the leaves laid end to
+    end, so one vmapped pass over the rows gives every row (jacrev) or column (jacfwd) of a
+    Jacobian at once, as torch.func does.
+    """
+    import numpy as np
+
+    from .._creation import from_numpy
+
+    sizes = [x.numel() for x in leaves]
+    n = sum(sizes)
+    parts, off = [], 0
+    for x, k in zip(leaves, sizes, strict=True):
+        a = np.zeros((n, k), dtype=x.dtype.np)
+        a[np.arange(off, off + k), np.arange(k)] = 1
+        parts.append(from_numpy(a.reshape((n, *x.shape))))
+        off += k
+    return n, parts
+
+
+def _split_last(j: Tensor, leaves: list) -> list:
+    """``j`` shaped ``(*lead, N)`` split along its last dim into ``(*lead, *leaf.shape)`` per leaf."""
+    from ..ops.movement import narrow, reshape
+
+    lead = tuple(j.shape[:-1])
+    out, off = [], 0
+    for x in leaves:
+        k = x.numel()
+        out.append(reshape(narrow(j, -1, off, k), (*lead, *x.shape)))
+        off += k
+    return out
 
 
 def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
-    """The Jacobian by reverse mode: one vmapped vector-Jacobian product per output element."""
+    """The Jacobian by reverse mode: one vmapped vector-Jacobian product over the output's basis.
+
+    ``jacrev(f)(x)[i..., j...]`` is d f(x)[i...] / d x[j...]; a tuple ``argnums`` gives a tuple
+    per output, and ``chunk_size`` computes that many rows per batched pass.
+
+    >>> jacrev(lambda x: x.sin())(chainrule.tensor([0.0, 1.0]))
+    tensor([[1.0000, 0.0000],
+            [0.0000, 0.5403]])
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..ops.movement import reshape
+        from ..ops.movement import movedim
 
-        nums = _argnums_tuple(argnums, len(args), "jacrev")
+        nums = _argnums_tuple(argnums, len(args))
 
         def partial(*diff):
             new = list(args)
@@ -401,26 +545,24 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
         res = vjp(partial, *[args[i] for i in nums], has_aux=has_aux)
         out, fn = res[0], res[1]
         out_leaves, out_build = _flatten(out)
+        in_leaves, in_build = _flatten([args[i] for i in nums])
+        n, basis = _basis(out_leaves)
+        if n:
+            per_in = _flatten(_vmap.vmap(lambda *cts: fn(out_build(list(cts))), chunk_size=chunk_size)(*basis))[0]
+        else:
+            from .._creation import zeros
+
+            per_in = [zeros((0, *x.shape), dtype=x.dtype) for x in in_leaves]
+        # per_in[k]: (N, *in_k.shape); the rows of output j are N's slice for j.
+        by_out = [_split_last(movedim(g, 0, -1), out_leaves) for g in per_in]  # [in][out] -> (*in, *out)
         rows = []
         for j, o in enumerate(out_leaves):
-            def one(ct, j=j):
-                cts = [ct if i == j else _zeros(x) for i, x in enumerate(out_leaves)]
-                return fn(out_build(cts))
-
-            if o.numel() == 0:
-                per = tuple(_empty_jac(o, args[i]) for i in nums)
-            else:
-                per = _vmap.vmap(one, chunk_size=chunk_size)(_basis(o))
-            # per: tuple over argnums of trees of (numel_out, *in_shape)
-            shaped = []
-            for tree in per:
-                leaves, build = _flatten(tree)
-                shaped.append(build([reshape(g, (*o.shape, *g.shape[1:])) if o.numel() else g for g in leaves]))
-            rows.append(shaped[0] if isinstance(argnums, int) else tuple(shaped))
+            cols = [movedim(by_out[k][j], tuple(range(x.dim())), tuple(range(o.dim(), o.dim() + x.dim())))
+                    if x.dim() and o.dim() else by_out[k][j] for k, x in enumerate(in_leaves)]
+            tree = in_build(cols)
+            rows.append(tree[0] if isinstance(argnums, int) else tuple(tree))
         jac = out_build(rows)
-        if has_aux:
-            return jac, res[2]
-        return jac
+        return (jac, res[2]) if has_aux else jac
 
     return wrapper
 
@@ -431,39 +573,43 @@ def _zeros(x):
     return zeros_like(x)
 
 
-def _empty_jac(o, arg):
-    from .._creation import zeros
-
-    leaves, build = _flatten(arg)
-    return build([zeros((*o.shape, *x.shape), dtype=x.dtype) for x in leaves])
-
-
 # -- forward mode ----------------------------------------------------------------------------------
 
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False):
-    """``(func(*primals), J @ tangents)`` in one forward pass (forward-mode AD)."""
+    """``(func(*primals), J @ tangents)`` in one forward pass (forward-mode AD).
+
+    ``primals`` is a tuple of arguments and ``tangents`` has the same structure. With
+    ``has_aux`` the function returns ``(output, aux)`` and ``jvp`` returns ``(output, jvp_out, aux)``.
+    Only one dual level can be active: a ``jvp`` inside another ``jvp`` (or ``jacfwd``) raises.
+
+    >>> jvp(lambda x: x ** 2, (chainrule.tensor([1.0, 2.0]),), (chainrule.tensor([1.0, 0.0]),))
+    (tensor([1., 4.]), tensor([2., 0.]))
+    """
     from ..autograd import forward_ad
 
-    if not isinstance(primals, (tuple, list)):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to "
-                           "call f(*primals).")
-    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
-                           "structure. For example, if primals is a tuple of 3 tensors, tangents also must be.")
-    p_leaves, p_build = _flatten(list(primals))
-    t_leaves, _ = _flatten(list(tangents))
-    if len(p_leaves) != len(t_leaves):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
-                           "structure.")
+    api = "jvp(f, primals, tangents)"
+    if not isinstance(primals, tuple):
+        raise RuntimeError(f"{api}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
+    if not _same_structure(primals, tangents):
+        raise RuntimeError(f"{api}: Expected primals and tangents to have the same python structure. For example, "
+                           "if primals is a tuple of 3 tensors, tangents also must be.")
+    p_leaves, p_build = _flatten(primals)
+    t_leaves, _ = _flatten(tangents)
+    for name, leaves in (("primals", p_leaves), ("tangents", t_leaves)):
+        if not leaves:
+            raise RuntimeError(f"{api}: Expected {name} to contain at least one Tensor.")
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise RuntimeError(f"{api}: Expected {name} to only contain Tensors, got {type(x)}")
     for p, t in zip(p_leaves, t_leaves, strict=True):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(
-                "jvp(f, primals, tangents): Expected primals and tangents to have the same shape, but got "
-                f"{list(p.shape)} and {list(t.shape)}"
+                "Trying to set a forward gradient that has a different size than that of the original Tensor, this "
+                f"is not supported. Tensor is of size {list(p.shape)} while the given forward gradient is of size "
+                f"{list(t.shape)}."
             )
-    owns_level = not forward_ad.active()
-    if not owns_level:
+    if forward_ad.active():
         raise RuntimeError("jvp: nested forward-mode transforms (jvp inside jvp or jacfwd) are not supported; "
                            "only one dual level can be active, as in torch.autograd.forward_ad")
     with forward_ad.dual_level():
@@ -471,17 +617,27 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, ha
         out = func(*p_build(duals))
         aux = None
         if has_aux:
-            out, aux = out
+            out, aux = _check_has_aux(out, api)
+            aux = _strip_tangents(aux)
         o_leaves, o_build = _flatten(out)
+        if not o_leaves or (len(o_leaves) == 1 and o_leaves[0] is None):
+            raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got output = "
+                               f"{o_leaves})")
         primal_out, tangent_out = [], []
         for o in o_leaves:
             if not isinstance(o, Tensor):
-                raise RuntimeError(f"jvp(f, primals, tangents): Expected f to return Tensors, got {type(o)}")
+                raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got unsupported type "
+                                   f"{type(o)}")
             p, t = _unpack_dual(o)
             primal_out.append(p)
             tangent_out.append(t if t is not None else _zeros(p))
     result = (o_build(primal_out), o_build(tangent_out))
     return (*result, aux) if has_aux else result
+
+
+def _strip_tangents(tree):
+    leaves, build = _flatten(tree)
+    return build([_unpack_dual(x)[0] if isinstance(x, Tensor) else x for x in leaves])
 
 
 def _make_dual(p: Tensor, t: Tensor) -> Tensor:
@@ -508,10 +664,19 @@ def _unpack_dual(o: Tensor):
 
 
 def linearize(func: Callable, *primals) -> tuple:
-    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` gives J @ tangents at these primals."""
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` gives J @ tangents at these primals.
+
+    chainrule does not trace ``func``: each ``jvp_fn`` call runs one forward-mode pass.
+
+    >>> out, jvp_fn = linearize(lambda x: x.sin(), chainrule.tensor([0.0]))
+    >>> jvp_fn(chainrule.tensor([2.0]))
+    tensor([2.])
+    """
     out = func(*primals)
 
     def jvp_fn(*tangents):
+        if not _same_structure(tangents, primals):
+            raise RuntimeError("Expected the tangents to have the same argspec as the primals")
         return jvp(func, primals, tangents)[1]
 
     return out, jvp_fn
@@ -519,66 +684,72 @@ def linearize(func: Callable, *primals) -> tuple:
 
 def jacfwd(func: Callable, argnums: int | tuple = 0, has_aux: bool = False, *, randomness: str = "error",
            chunk_size: int | None = None) -> Callable:
-    """The Jacobian by forward mode: one vmapped Jacobian-vector product per input element."""
+    """The Jacobian by forward mode: one vmapped Jacobian-vector product over the input's basis.
+
+    Same results as ``jacrev``; cheaper when the function has more outputs than inputs.
+    ``chunk_size`` (a chainrule extension) computes that many columns per batched pass.
+
+    >>> jacfwd(lambda x: x.sin())(chainrule.tensor([0.0, 1.0]))
+    tensor([[1.0000, 0.0000],
+            [0.0000, 0.5403]])
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..ops.movement import movedim, reshape
+        from ..ops.movement import movedim, select
 
-        nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        diff = [args[i] for i in nums]
-        d_leaves, d_build = _flatten(diff)
+        nums = _argnums_tuple(argnums, len(args))
+        diff = tuple(args[i] for i in nums)
+        d_leaves, d_build = _flatten(list(diff))
+        for x in d_leaves:
+            if not isinstance(x, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
 
         def partial(*ds):
             new = list(args)
-            for i, d in zip(nums, d_build(list(ds)), strict=True):
+            for i, d in zip(nums, ds, strict=True):
                 new[i] = d
             return func(*new, **kwargs)
 
-        out0 = None
+        n, basis = _basis(d_leaves)
         aux = None
-        cols = []  # per input leaf: tree of outputs shaped (numel_in, *out_shape)
-        for k, x in enumerate(d_leaves):
-            def one(u, k=k):
-                tangents = [u if i == k else _zeros(y) for i, y in enumerate(d_leaves)]
-                res = jvp(partial, tuple(d_leaves), tuple(tangents), has_aux=has_aux)
+        if n == 0:  # no input elements: an empty Jacobian (torch raises here)
+            out = partial(*diff)
+            if has_aux:
+                out, aux = _check_has_aux(out, "jvp(f, primals, tangents)")
+            from .._creation import zeros
+
+            jac_outs = [zeros((*o.shape, 0), dtype=o.dtype) for o in _flatten(out)[0]]
+            o_build = _flatten(out)[1]
+        else:
+            def push(*us):
+                res = jvp(partial, diff, tuple(d_build(list(us))), has_aux=has_aux)
                 return (res[1], res[2]) if has_aux else res[1]
 
+            results = _vmap.vmap(push, randomness=randomness, chunk_size=chunk_size)(*basis)
             if has_aux:
-                col, aux_b = _vmap.vmap(one, randomness=randomness, chunk_size=chunk_size, out_dims=(0, None))(
-                    _basis(x)) if x.numel() else (None, None)
-                aux = aux_b
-            else:
-                col = _vmap.vmap(one, randomness=randomness, chunk_size=chunk_size)(_basis(x)) if x.numel() else None
-            cols.append(col)
-        if out0 is None:
-            out0 = partial(*d_leaves)
-            if has_aux:
-                out0, aux0 = out0
-                aux = aux if aux is not None else aux0
-        o_leaves, o_build = _flatten(out0)
-        per_out = []
-        for j, o in enumerate(o_leaves):
-            per_in = []
-            for k, x in enumerate(d_leaves):
-                if cols[k] is None:
-                    from .._creation import zeros
-
-                    per_in.append(zeros((*o.shape, *x.shape), dtype=o.dtype))
-                    continue
-                c = _flatten(cols[k])[0][j]  # (numel_x, *o.shape)
-                c = movedim(c, 0, -1) if c.dim() > 1 else c
-                per_in.append(reshape(c, (*o.shape, *x.shape)))
-            tree = d_build(per_in)
-            per_out.append(tree[0] if isinstance(argnums, int) else tuple(tree))
-        jac = o_build(per_out)
+                results, aux = results
+                aux_leaves, aux_build = _flatten(aux)
+                aux = aux_build([select(a, 0, 0) for a in aux_leaves])
+            t_leaves, o_build = _flatten(results)
+            jac_outs = [movedim(j, 0, -1) for j in t_leaves]  # (*out, N)
+        rows = []
+        for j in jac_outs:
+            tree = d_build(_split_last(j, d_leaves))
+            rows.append(tree[0] if isinstance(argnums, int) else tuple(tree))
+        jac = o_build(rows)
         return (jac, aux) if has_aux else jac
 
     return wrapper
 
 
 def hessian(func: Callable, argnums: int | tuple = 0) -> Callable:
-    """The Hessian, as ``jacfwd(jacrev(func))`` (forward over reverse)."""
+    """The Hessian, as ``jacfwd(jacrev(func))`` (forward over reverse).
+
+    >>> hessian(lambda x: (x ** 3).sum())(chainrule.tensor([1.0, 2.0]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
     return jacfwd(jacrev(func, argnums), argnums)
 
 
@@ -587,24 +758,48 @@ def hessian(func: Callable, argnums: int | tuple = 0) -> Callable:
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights: bool = True,
                     strict: bool = False):
-    """Call ``module`` with its parameters and buffers replaced by the given tensors."""
+    """Call ``module`` with its parameters and buffers replaced by the given tensors.
+
+    ``parameter_and_buffer_dicts`` maps dotted names (as in ``named_parameters``) to tensors;
+    names it leaves out keep the module's own values. The module is unchanged afterwards.
+    With ``tie_weights``, a value given for one of several tied names serves them all.
+
+    >>> lin = chainrule.nn.Linear(2, 1)
+    >>> functional_call(lin, {"weight": chainrule.ones(1, 2), "bias": chainrule.zeros(1)},
+    ...                 (chainrule.tensor([[1.0, 2.0]]),))
+    tensor([[3.]])
+    """
     if isinstance(parameter_and_buffer_dicts, dict):
         mapping = dict(parameter_and_buffer_dicts)
-    else:
-        mapping = {}
+    elif isinstance(parameter_and_buffer_dicts, (tuple, list)):
+        if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
+            raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
+        counts: dict = {}
         for d in parameter_and_buffer_dicts:
             for k in d:
-                if k in mapping:
-                    raise ValueError(f"{k} appeared in multiple dictionaries; behavior of functional call is "
-                                     "ambiguous")
-            mapping.update(d)
+                counts[k] = counts.get(k, 0) + 1
+        repeated = [k for k, c in counts.items() if c > 1]
+        if repeated:
+            raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of functional call is ambiguous")
+        mapping = {k: v for d in parameter_and_buffer_dicts for k, v in d.items()}
+    else:
+        raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
+                         f"{type(parameter_and_buffer_dicts)}")
+    named = dict(module.named_parameters(remove_duplicate=False))
+    named.update(module.named_buffers(remove_duplicate=False))
+    if tie_weights:
+        mapping = _untie(named, mapping)
     if strict:
-        names = {n for n, _ in module.named_parameters()} | {n for n, _ in module.named_buffers()}
-        missing = sorted(names - set(mapping))
-        unexpected = sorted(set(mapping) - names)
-        if missing or unexpected:
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}: missing keys {missing}, "
-                               f"unexpected keys {unexpected}")
+        missing = sorted(set(named) - set(mapping))
+        unexpected = sorted(set(mapping) - set(named))
+        msgs = []
+        if unexpected:
+            msgs.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
+        if missing:
+            msgs.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
+        if msgs:
+            raise RuntimeError("Error(s) in reparametrizing for {}:\n\t{}".format(type(module).__name__,
+                                                                                  "\n\t".join(msgs)))
     if args is None:
         args = ()
     elif not isinstance(args, tuple):
@@ -619,6 +814,26 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for owner, attr, old in reversed(saved):
             _restore(owner, attr, old)
+
+
+def _untie(named: dict, mapping: dict) -> dict:
+    """``mapping`` extended to every name tied to a given one (the same tensor object in the module)."""
+    by_tensor: dict = {}
+    for name, t in named.items():
+        by_tensor.setdefault(id(t), []).append(name)
+    out = dict(mapping)
+    for names in by_tensor.values():
+        if len(names) < 2:
+            continue
+        given = [n for n in names if n in mapping]
+        if not given:
+            continue
+        if len({id(mapping[n]) for n in given}) > 1:
+            raise ValueError(f"functional_call got multiple values for keys {sorted(names)}, which are tied. "
+                             "Consider using tie_weights=False")
+        for n in names:
+            out[n] = mapping[given[0]]
+    return out
 
 
 def _resolve(module, name: str):

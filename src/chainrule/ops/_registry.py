@@ -222,6 +222,12 @@ class PrimitiveNode(Node):
         t._grad_fn = self
         t._requires_grad = True
         t._vc = version
+        if _transform is not None:  # forward over reverse: the saved result keeps its tangent
+            from ..autograd import forward_ad
+
+            tangent = forward_ad.saved_result_tangent(self)
+            if tangent is not None:
+                forward_ad.set_tangent(t, tangent)
         return t
 
     def apply(self, grads, needs):
