@@ -66,11 +66,11 @@ def _softmax_backward_rule(prim, out, args, params, phys, n):
 # -- losses -------------------------------------------------------------------------------------
 
 
-@defbatch("_mse_loss", "_smooth_l1_loss", "_huber_loss", "_soft_margin_loss")
+@defbatch("_mse_loss", "_smooth_l1_loss", "_huber_loss", "_soft_margin_loss", "_bce", "_bce_logits")
 def _pointwise_loss_rule(prim, out, args, params, phys, n):
     """The unreduced loss (elementwise), then each sample's mean or sum."""
     reduction = params["reduction"]
-    nd = max(a.ndim for a in args)
+    nd = max(a.ndim for a in args if a is not None)
     inputs = [_pad(p, a.ndim, nd) if p is not None else a for a, p in zip(args, phys, strict=True)]
     r = prim(*inputs, **{**params, "reduction": "none"})
     if reduction == "none":
@@ -218,3 +218,161 @@ def _fill_rule(prim, out, args, params, phys, n):
     if phys[0] is None:
         inputs[0] = _full(args[0], None, n)
     return prim(*inputs, **params)
+
+
+# -- indexing -------------------------------------------------------------------------------------
+
+
+def _is_advanced(i) -> bool:
+    return isinstance(i, (np.ndarray, list))
+
+
+def _batched_index(index):
+    """``index`` (a NumPy index for one sample) for the batch: a full slice in front. None
+    when NumPy would move the indexed dims to the front (advanced indices apart)."""
+    idx = index if isinstance(index, tuple) else (index,)
+    adv = [k for k, i in enumerate(idx) if _is_advanced(i)]
+    if adv and adv[-1] - adv[0] + 1 != len(adv):
+        return None  # separated advanced indices: their dims would go before the batch dim
+    if adv and any(isinstance(i, (int, np.integer)) for i in idx):
+        return None  # ints count as advanced next to arrays
+    return (slice(None), *idx)
+
+
+@defbatch("_take")
+def _take_rule(prim, out, args, params, phys, n):
+    index = _batched_index(params["index"])
+    if index is None:
+        return None
+    return prim(phys[0], index=index)
+
+
+@defbatch("_index_backward_kernel")
+def _index_backward_rule(prim, out, args, params, phys, n):
+    index = _batched_index(params["index"])
+    if index is None:
+        return None
+    return prim(phys[0], index=index, shape=(n, *params["shape"]))
+
+
+def _gather_rule(prim, out, args, params, phys, n, bphys=None):
+    """gather / take_along_dim: the index gets the batch too (its own, or repeated)."""
+    (px,) = phys
+    x = args[0]
+    dim, index = params["dim"], params["index"]
+    if x.ndim == 0 or dim < 0:
+        return None
+    if bphys and "index" in bphys:
+        pi = bphys["index"]
+        if type(pi) is not Tensor:
+            return None
+        idx = pi._data
+    else:
+        idx = np.broadcast_to(index, (n, *np.shape(index)))
+    if px is None:
+        px = _full(x, None, n)
+    if idx.ndim != _rep_of(px).ndim:
+        return None
+    return prim(px, **dict(params, dim=dim + 1, index=np.ascontiguousarray(idx)))
+
+
+_gather_rule.batched_params = frozenset({"index"})
+defbatch("_gather_kernel", "_take_along")(_gather_rule)
+
+
+@defbatch("_index_select_kernel")
+def _index_select_rule(prim, out, args, params, phys, n):
+    if args[0].ndim == 0 or params["dim"] < 0:
+        return None
+    return prim(phys[0], **dict(params, dim=params["dim"] + 1))
+
+
+def _masked_fill_rule(prim, out, args, params, phys, n, bphys=None):
+    """The mask (a parameter) broadcasts against the batch, or is batched itself."""
+    nd = out.ndim
+    mask = params["mask"]
+    if bphys and "mask" in bphys:
+        pm = bphys["mask"]
+        if type(pm) is not Tensor:
+            return None
+        m = pm._data
+        mask = m.reshape((n,) + (1,) * (nd - (m.ndim - 1)) + m.shape[1:])
+    inputs = [_pad(_full(a, p, n), a.ndim, nd) if i == 0 else (_pad(p, a.ndim, nd) if p is not None else a)
+              for i, (a, p) in enumerate(zip(args, phys, strict=True))]
+    return prim(*inputs, **dict(params, mask=mask))
+
+
+_masked_fill_rule.batched_params = frozenset({"mask"})
+defbatch("_masked_fill_kernel", "_masked_fill_tensor")(_masked_fill_rule)
+
+
+# -- ops on the trailing dims (leading dims are batch dims already) -------------------------------
+
+
+@defbatch("_inv", "_det", "_cholesky", "_cholesky_inverse", "_matrix_exp", "_tril", "_triu", "_attention_softmax",
+          "_separable", "_constant_pad")
+def _trailing_rule(prim, out, args, params, phys, n):
+    if len(args) != 1 or args[0].ndim < 1:
+        return None
+    if prim.name == "_constant_pad" and len(params["pads"]) // 2 > args[0].ndim:
+        return None
+    return prim(phys[0], **params)
+
+
+@defbatch("_solve", "_solve_triangular", "_cholesky_solve", "_sdpa_fused")
+def _trailing_multi_rule(prim, out, args, params, phys, n):
+    """Several operands with matrix (trailing) dims: every one gets the batch."""
+    if any(a is not None and a.ndim < 2 for a in args):
+        return None
+    if prim.name == "_solve" and params.get("vector"):
+        return None
+    inputs = [_full(a, p, n) if a is not None else None for a, p in zip(args, phys, strict=True)]
+    ranks = {_rep_of(x).ndim for x in inputs if x is not None}
+    if len(ranks) != 1:
+        return None
+    return prim(*inputs, **params)
+
+
+@defbatch("_repeat")
+def _repeat_rule(prim, out, args, params, phys, n):
+    repeats = tuple(params["repeats"])
+    if len(repeats) != args[0].ndim:
+        return None
+    return prim(phys[0], repeats=(1, *repeats))
+
+
+@defbatch("_roll")
+def _roll_rule(prim, out, args, params, phys, n):
+    dims = params["dims"]
+    if dims is None:
+        return None
+    return prim(phys[0], shifts=params["shifts"], dims=tuple(d + 1 if d >= 0 else d for d in dims))
+
+
+@defbatch("_vector_norm")
+def _vector_norm_rule(prim, out, args, params, phys, n):
+    dim = params["dim"]
+    nd = args[0].ndim
+    if nd == 0:
+        return None
+    if dim is None:
+        dim = tuple(range(nd))
+    dim = tuple(d + 1 if d >= 0 else d for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+    return prim(phys[0], **dict(params, dim=dim))
+
+
+@defbatch("_im2col", "_col2im")
+def _fold_rule(prim, out, args, params, phys, n):
+    """(N, C, ...) kernels: the batch folds into N."""
+    if args[0].ndim < 3 or (prim.name == "_im2col" and args[0].ndim != 4):
+        return None
+    return _unfold(prim(_fold(phys[0]), **params), n)
+
+
+@defbatch("_conv_input_grad_kernel")
+def _conv_input_grad_rule(prim, out, args, params, phys, n):
+    g, w, b = args
+    pg, pw, pb = phys
+    if pg is None or pw is not None or pb is not None:
+        return None
+    return _unfold(prim(_fold(pg), w, b, **params), n)

@@ -18,15 +18,34 @@ plain tensor with the batch dimension in front. Ops run unchanged on it:
 4. A primitive without a rule runs once per sample (a Python loop over ``stack``) with a
    one-time warning naming it.
 
-Sample 0 is how an op's own Python code sees a BatchedTensor. If an op reads a batched
-tensor's values into its parameters (an index tensor passed as a NumPy array, say), the
-primitive would see only sample 0: reading ``_data`` therefore registers the tensor, and
-when a primitive's parameters hold arrays, ``batch_record`` checks that every batched
-tensor read since the last op is among its inputs. If one is not, the batch cannot be
-trusted, so vmap runs the whole function once per sample instead (with a one-time
-warning naming the op): slow but not silently wrong. (A batched value turned into a
-Python number, as in ``int(x.max())``, is outside this check; ``.item()`` and ``bool()``
-on a BatchedTensor raise, as in PyTorch.)
+Sample 0 is how an op's own Python code sees a BatchedTensor, so every way sample 0's values
+can leak into a result is guarded; where batching cannot be trusted, vmap runs the whole
+function once per sample (``_per_sample``, a one-time warning naming the reason): slow but
+never silently wrong. Reading ``_data`` registers the tensor (``_touched``); a read tensor
+that no primitive received as an input stays *pending* until one does.
+
+- Parameters: an array parameter that *is* a pending tensor's sample-0 array (embedding's
+  indices, gather's index) is a batched parameter: rules that declare ``batched_params``
+  get its physical array, others loop with each sample's array. Any other array parameter
+  while a tensor is pending: the whole function per sample.
+- Parameters an op computes from the input's *values* (the position of a max, a sort
+  order: ``VALUE_PARAMS``) hold only sample 0's: the whole function per sample.
+- ``Tensor._make`` (results computed outside the primitives): while a tensor is pending, a
+  new plain tensor may hold its sample 0; if its array *is* that sample's, the batched
+  tensor stands in for it, otherwise the whole function per sample. Comparisons, logical
+  and bitwise ops and isnan & co. avoid this: they hand NumPy the physical arrays
+  (``values_op``, called by ``ops.elementwise._values``).
+- A tensor still pending when the function returns: the whole function per sample.
+- In-place ops: sample 0's array is read-only, so a direct write fails and the function
+  runs per sample; ``apply_inplace`` writes a batched result into the batch
+  (``write_inplace``); an unbatched tensor cannot take a batched result (PyTorch's error).
+  Batch norm's running statistics follow PyTorch (``check_running_stats``).
+- Randomness: every draw goes through ``_creation._rng``, which calls ``check_random``:
+  'error' raises PyTorch's error, 'different' runs the function per sample (dropout draws a
+  batched mask instead), 'same' draws once (a per-sample loop replays the generator).
+
+A batched value turned into a Python number, as in ``int(x.max())``, is outside these
+checks; ``.item()`` and ``bool()`` on a BatchedTensor raise, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -40,7 +59,7 @@ import numpy as np
 from .. import _transforms
 from .._tensor import Tensor, _size
 
-__all__ = ["vmap", "BatchedTensor"]
+__all__ = ["vmap", "BatchedTensor", "batching_kind", "randomness"]
 
 _levels: list[int] = []  # active vmap levels, innermost last
 level_sizes: dict[int, int] = {}  # the batch size of each active level
