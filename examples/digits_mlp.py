@@ -27,6 +27,15 @@ from chainrule.__main__ import load_digits  # the bundled data, as tensors of th
 nn = torch.nn
 
 
+def make_model():
+    """64 pixels -> 128 -> 64 -> 10 class scores."""
+    return nn.Sequential(
+        nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(128, 64), nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+
+
 def accuracy(model, x, y) -> float:
     """Fraction of ``x`` that ``model`` labels correctly."""
     model.eval()
@@ -52,11 +61,7 @@ def main(argv=None) -> dict:
     test_x, test_y = dataset[test_set.indices]
     print(f"{torch.__name__}: {len(train_set)} digits to train on, {len(test_set)} to test")
 
-    model = nn.Sequential(
-        nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(128, 64), nn.ReLU(),
-        nn.Linear(64, 10),
-    )
+    model = make_model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loss_fn = nn.CrossEntropyLoss()
@@ -83,9 +88,7 @@ def main(argv=None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "digits_mlp.pt")
         torch.save(model.state_dict(), path)
-        reloaded = nn.Sequential(
-            nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
-        )
+        reloaded = make_model()
         reloaded.load_state_dict(torch.load(path))
         same = accuracy(reloaded, test_x, test_y) == test_accuracy
         print(f"saved and reloaded the state_dict ({os.path.getsize(path):,} bytes): "
