@@ -314,6 +314,23 @@ def _add_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
     return "".join(parts)
 
 
+def tangent_suffix(tensor: Any) -> str | None:
+    """``tangent=...`` for a tensor with a forward-mode tangent (None without one).
+
+    As PyTorch prints it: the tangent's own repr, or a Python number for a 0-d tangent.
+    """
+    from .autograd import forward_ad
+
+    if not forward_ad.active() or forward_ad._paused:  # (hidden inside a custom Function's forward and jvp)
+        return None
+    tangent = forward_ad.get_tangent(tensor)
+    if tangent is None:
+        return None
+    if tangent.dim() == 0:
+        return f"tangent={tangent.item()!r}"
+    return f"tangent={tangent!r}"
+
+
 def _dtype_kind(dtype_name: str) -> str:
     if dtype_name.startswith("complex"):
         return "complex"

@@ -514,6 +514,8 @@ class Tensor:
             suffixes.append(f"grad_fn=<{type(self._grad_fn).__name__}>")
         elif self._requires_grad:
             suffixes.append("requires_grad=True")
+        if self._extra is not None and _printing.tangent_suffix(self) is not None:  # forward-mode AD
+            suffixes.append(_printing.tangent_suffix(self))
         return _printing.tensor_repr(
             self._data, self.dtype.name, _dtype.get_default_dtype().name, suffixes
         )

@@ -1,7 +1,9 @@
-"""chainrule.autograd: reverse-mode automatic differentiation, as ``torch.autograd``."""
+"""chainrule.autograd: automatic differentiation, as ``torch.autograd``: reverse mode, and
+forward mode in ``chainrule.autograd.forward_ad``."""
 
 from . import graph  # noqa: F401
 from . import functional  # noqa: F401
+from . import forward_ad  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -35,6 +37,7 @@ __all__ = [
     "GradcheckError",
     "graph",
     "functional",
+    "forward_ad",
     "detect_anomaly",
     "set_detect_anomaly",
 ]

@@ -524,6 +524,7 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
             leaf._grad = g.clone()  # differentiable, and never shared with another leaf
         elif (
             g._grad_fn is None
+            and (g._extra is None or g._extra.tangent is None)  # .grad never keeps a forward-mode tangent
             and g._data.__class__ is _ndarray
             and _getrefcount(g._data) <= 2
             and _getrefcount(g) <= 3

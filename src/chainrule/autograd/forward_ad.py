@@ -29,9 +29,14 @@ Only one dual level can be active at a time, as in PyTorch.
 from __future__ import annotations
 
 import weakref
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from .._tensor import Tensor
+import numpy as np
+
+from .. import _tensor
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
 
 __all__ = [
     "dual_level",
@@ -80,6 +85,8 @@ def exit_dual_level(*, level: int | None = None) -> None:
             t._extra.tangent = None
     _duals.clear()
     _result_tangents.clear()
+    _rewritten.clear()
+    _view_sources.clear()
     _level = None
     _transforms().refresh()
 
@@ -100,7 +107,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         raise RuntimeError(
             "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first."
         )
-    if not (isinstance(tensor, Tensor) and isinstance(tangent, Tensor)):
+    if not (isinstance(tensor, _tensor.Tensor) and isinstance(tangent, _tensor.Tensor)):
         raise TypeError("make_dual expects Tensors for both the primal and the tangent")
     if tensor.dtype.is_floating_point is False and not tensor.is_complex():
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
@@ -114,14 +121,19 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         )
     from ..ops.movement import view_as
 
-    dual = view_as(tensor, tensor)
+    with _without_tangents():
+        dual = view_as(tensor, tensor)
+    if dual._extra is not None:
+        # The dual owns its tangent: views of it (and in-place ops on them) share the
+        # dual's tangent, not the primal's (Note [In-place ops on dual tensors]).
+        dual._extra.base = dual._extra.view_fn = dual._extra.base_fn = None
     set_tangent(dual, tangent)
     return dual
 
 
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
     """``(primal, tangent)`` of ``tensor``; the tangent is None when it has none."""
-    tangent = get_tangent(tensor)
+    tangent = None if _paused else get_tangent(tensor)  # inside a custom Function's forward: hidden
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
     from ..ops.movement import view_as
@@ -133,8 +145,33 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
 def get_tangent(t) -> Tensor | None:
     """The tangent ``t`` carries at the active level, or None."""
-    extra = t._extra if isinstance(t, Tensor) else None
-    return None if extra is None else extra.tangent
+    extra = t._extra if isinstance(t, _tensor.Tensor) else None
+    if extra is None:
+        return None
+    if _rewritten and extra.base is not None and id(extra.base) in _rewritten:
+        _refresh_view_tangent(t, extra)
+    return extra.tangent
+
+
+def _refresh_view_tangent(view: Tensor, extra) -> None:
+    """Give ``view`` its part of its base's tangent, which an in-place op replaced."""
+    global _paused
+    base = extra.base
+    ref, _ = _rewritten[id(base)]
+    bt = base._extra.tangent if ref() is base and base._extra is not None else None
+    if bt is None or extra.view_fn is None:
+        return
+    seen = _view_sources.get(id(view))
+    if seen is not None and seen[0]() is view and seen[1] is bt:
+        return
+    old, _paused = _paused, True
+    try:
+        tangent = extra.view_fn(bt)
+    finally:
+        _paused = old
+    extra.tangent = tangent
+    _duals.append(weakref.ref(view))
+    _view_sources[id(view)] = (weakref.ref(view), bt)
 
 
 def set_tangent(t: Tensor, tangent: Tensor | None) -> None:
@@ -160,6 +197,61 @@ class _without_tangents:
 
 
 _paused = False
+
+# Note [In-place ops on dual tensors]
+# An in-place op computes its result out of place (``ops._common.apply_inplace``); that
+# result's tangent becomes the tangent of ``self``. When ``self`` is a view, its base gets a
+# new tangent: the old one (zeros if it had none) with the view's part replaced. Views of
+# that base made earlier read their part of the new base tangent lazily: ``_rewritten``
+# holds the bases whose tangent an in-place op replaced, ``_view_sources`` the base tangent
+# each view's tangent was last taken from. Unlike PyTorch, tangents are never written in
+# place: the tangent given to ``make_dual`` keeps its values.
+_rewritten: dict = {}  # id(base) -> (weakref to base, None)
+_view_sources: dict = {}  # id(view) -> (weakref to view, base tangent it was taken from)
+
+
+def inplace_input(self: Tensor, old: Tensor) -> None:
+    """``old`` (the snapshot an in-place op computes from) gets ``self``'s tangent."""
+    if _level is None or _paused or old is self:
+        return
+    tangent = get_tangent(self)
+    if tangent is not None:
+        set_tangent(old, tangent)
+
+
+def inplace_result(self: Tensor, result: Tensor) -> None:
+    """After ``self`` was overwritten with ``result``: move the tangent (Note [In-place ops on dual tensors])."""
+    global _paused
+    if _level is None or _paused:
+        return
+    new = get_tangent(result) if result is not self else None
+    extra = self._extra
+    base = extra.base if extra is not None and extra.view_fn is not None else None
+    if new is None and get_tangent(self) is None and (base is None or get_tangent(base) is None):
+        return
+    from .._creation import zeros_like
+
+    old_paused, _paused = _paused, True
+    try:
+        if new is None:
+            new = zeros_like(self)
+        else:
+            new = _conform(new, self)
+        if base is not None:
+            bt = get_tangent(base)
+            new_bt = zeros_like(base) if bt is None else bt.clone()
+            extra.view_fn(new_bt).copy_(new)
+            view_t = extra.view_fn(new_bt)
+    finally:
+        _paused = old_paused
+    if base is None:
+        set_tangent(self, new)
+        _rewritten[id(self)] = (weakref.ref(self), None)
+    else:
+        set_tangent(base, new_bt)
+        _rewritten[id(base)] = (weakref.ref(base), None)
+        set_tangent(self, view_t)
+        _view_sources[id(self)] = (weakref.ref(self), new_bt)
 
 
 def active() -> bool:
@@ -194,6 +286,15 @@ LINEAR = frozenset({
     "_unfold", "_unfold_backward", "_as_strided_kernel", "_as_strided_backward", "_as_strided_gather", "_contiguous",
     "_take_along", "_flip_along", "_shift_along", "_sum_all", "_sum_dims", "_mean_all", "_mean_dims", "_cumsum",
     "_gather_kernel", "_index_select_kernel", "_take_kernel", "_masked_select_kernel",
+    # The padding row of an embedding gets no gradient on purpose; its tangent is still the
+    # derivative of the lookup (as in PyTorch), so forward mode applies the op itself.
+    "_embedding", "_embedding_backward",
+    # Writes of tensors into tensors are linear in both. Where indices repeat, applying the op
+    # to the tangents writes the tangent of the value that won (the VJP rules give every
+    # repeat a gradient, as PyTorch's do, so their transpose would sum them).
+    "_index_put", "_scatter_kernel", "_scatter_add_kernel", "_index_copy_kernel", "_index_add_kernel",
+    "_put_kernel", "_masked_scatter_kernel", "_index_put_kernel", "_fill_tensor", "_copy", "_index_fill_tensor",
+    "_masked_fill_tensor",
 })
 MULTILINEAR = frozenset({"_dot", "_mv", "_mm", "_matmul_kernel", "_vdot", "_cross"})
 
@@ -203,14 +304,16 @@ _kind_cache: dict = {}
 def _kind(prim) -> str:
     kind = _kind_cache.get(prim)
     if kind is None:
+        if prim not in _explicit and prim.name in _EXPLICIT_BY_NAME:
+            _explicit[prim] = _EXPLICIT_BY_NAME[prim.name]
         if prim in _explicit:
             kind = "explicit"
         elif getattr(prim, "n_outputs", 1) != 1:
             kind = "transpose"
-        elif prim.kernel.__module__ in ELEMENTWISE_MODULES or prim.name in ELEMENTWISE:
-            kind = "elementwise"
         elif prim.name in LINEAR:
             kind = "linear"
+        elif prim.kernel.__module__ in ELEMENTWISE_MODULES or prim.name in ELEMENTWISE:
+            kind = "elementwise"
         elif prim.name in MULTILINEAR:
             kind = "multilinear"
         else:
@@ -250,6 +353,8 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
             out = _transpose_jvp(prim, tangents, result, args, params)
         if out is not None:
             out = _conform(out, result)
+    except RuntimeError as exc:
+        raise _unsupported(prim, exc) from exc
     finally:
         _paused = False
     if out is not None:
@@ -261,6 +366,16 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
 def saved_result_tangent(node) -> Tensor | None:
     """The tangent of the result ``node`` saved for its backward, or None (read by ops._registry)."""
     return _result_tangents.get(node) if _result_tangents else None
+
+
+def _unsupported(prim, exc: Exception) -> NotImplementedError:
+    """PyTorch's error for an op without forward AD, naming the op and why."""
+    if isinstance(exc, NotImplementedError) and str(exc).startswith("Trying to use forward AD"):
+        return exc
+    return NotImplementedError(
+        f"Trying to use forward AD with {prim.name.strip('_')} that does not support it (its JVP is derived "
+        f"from its VJP rule, which raised: {exc})"
+    )
 
 
 def _conform(t: Tensor, like: Tensor) -> Tensor:
@@ -326,25 +441,27 @@ def _multilinear_jvp(prim, tangents, args, params):
 
 
 def _differentiable(a) -> bool:
-    return isinstance(a, Tensor) and a._data.dtype.kind in "fc"
+    return isinstance(a, _tensor.Tensor) and a._data.dtype.kind in "fc"
 
 
 def _transpose_jvp(prim, tangents, result, args, params):
     """``J u`` as the gradient of ``<vjp(g), u>`` with respect to ``g`` (Note [Where JVP rules come from])."""
-    from .._creation import zeros
+    from .._creation import ones, zeros_like
     from .engine import grad as autograd_grad
     from .grad_mode import enable_grad, is_grad_enabled
 
     # Keep a graph of the tangent only when something it depends on requires grad (reverse over forward).
     create_graph = is_grad_enabled() and any(
-        isinstance(a, Tensor) and a.requires_grad for a in (*args, *tangents, result)
+        isinstance(a, _tensor.Tensor) and a.requires_grad for a in (*args, *tangents, result)
     )
     rules = prim.vjps
     multi = getattr(prim, "n_outputs", 1) != 1
     if multi:
         return None  # multi-output primitives: handled by chainrule.linalg._multi (see _transforms)
     with enable_grad(), _without_tangents():
-        g = zeros(tuple(result.shape), dtype=result.dtype, requires_grad=True)
+        # The rules are linear in g, so any point will do; ones keep rules that branch on
+        # the sign of g (logcumsumexp) from dropping it.
+        g = ones(tuple(result.shape), dtype=result.dtype, requires_grad=True)
         total = None
         for i, u in enumerate(tangents):
             if u is None:
@@ -362,9 +479,149 @@ def _transpose_jvp(prim, tangents, result, args, params):
             term = (v * u).sum()
             total = term if total is None else total + term
         if total is None or not total.requires_grad:
-            return None
+            # No rule depends on g: the derivative is zero (a piecewise-constant op, or a
+            # rule returning None: "no gradient flows"), as PyTorch's zero tangent.
+            return zeros_like(result)
         (out,) = autograd_grad(total, g, create_graph=create_graph, allow_unused=True)
+    return zeros_like(result) if out is None else out
+
+
+def propagate_multi(prim, outputs: tuple, args: tuple, params: dict | None, n_differentiable: int) -> None:
+    """Tangents of a multi-output primitive's outputs (``linalg._multi.call_multi``).
+
+    Its rules map the gradients of all outputs to each input's, linearly: the transpose
+    trick over every differentiable output at once gives all their tangents.
+    """
+    global _paused
+    if _level is None or _paused:
+        return
+    tangents = [get_tangent(a) for a in args]
+    if not any(t is not None for t in tangents):
+        return
+    from .._creation import ones, zeros_like
+    from .engine import grad as autograd_grad
+    from .grad_mode import enable_grad, is_grad_enabled
+
+    params = params or {}
+    diff = [i for i, o in enumerate(outputs[:n_differentiable]) if o._data.dtype.kind in "fc"]
+    create_graph = is_grad_enabled() and any(
+        isinstance(a, _tensor.Tensor) and a.requires_grad for a in (*args, *tangents)
+    )
+    _paused = True
+    try:
+        if prim in _explicit:
+            outs = _explicit[prim](tangents, outputs, *args, **params)
+        else:
+            with enable_grad():
+                gs = [None] * len(outputs)
+                for i in diff:
+                    gs[i] = ones(tuple(outputs[i].shape), dtype=outputs[i].dtype, requires_grad=True)
+                total = None
+                for rule, u in zip(prim.vjps, tangents, strict=False):
+                    if u is None or rule is None:
+                        continue
+                    v = rule(tuple(gs), tuple(outputs), *args, **params)
+                    if v is None:
+                        continue
+                    term = (v * u).sum()
+                    total = term if total is None else total + term
+                outs = [None] * len(outputs)
+                if total is not None and total.requires_grad:
+                    found = autograd_grad(total, [gs[i] for i in diff], create_graph=create_graph,
+                                          allow_unused=True)
+                    for i, t in zip(diff, found, strict=True):
+                        outs[i] = t
+        for i in diff:
+            t = outs[i] if i < len(outs) else None
+            t = zeros_like(outputs[i]) if t is None else _conform(t, outputs[i])
+            outs[i] = t
+    except RuntimeError as exc:
+        raise _unsupported(prim, exc) from exc
+    finally:
+        _paused = False
+    for i in diff:
+        set_tangent(outputs[i], outs[i])
+    node = outputs[0]._grad_fn
+    if node is not None:  # forward over reverse: the node's saved outputs keep their tangents
+        _result_tangents[node] = tuple(outs[i] if i in diff else None for i in range(len(outputs)))
+
+
+# -- explicit rules, where deriving from the VJP rules cannot give PyTorch's tangent -----------
+
+
+def _cholesky_jvp(tangents, result, a, *, upper):
+    """``dL = L Phi(L^-1 dA L^-T)`` (Phi: the lower triangle, its diagonal halved), with the
+    whole tangent ``dA`` as PyTorch takes it. The VJP rule symmetrizes (the input is
+    symmetric by assumption), so its transpose would see only the symmetric part of ``dA``."""
+    from ..linalg import solve_triangular
+    from ..ops.movement import transpose
+
+    (da,) = tangents
+    low = transpose(result, -2, -1) if upper else result
+    x = solve_triangular(low, da, upper=False)
+    x = transpose(solve_triangular(low, transpose(x, -2, -1), upper=False), -2, -1)
+    n = x.shape[-1]
+    dt = x._data.dtype
+    phi = x * _tensor.Tensor._make(np.tri(n, dtype=dt) - 0.5 * np.eye(n, dtype=dt))
+    dl = low @ phi
+    return transpose(dl, -2, -1) if upper else dl
+
+
+def _scatter_reduce_jvp(tangents, result, x, src, *, dim, index, reduce, include_self):
+    """``sum``/``mean``: the op on the tangents. ``prod``: a sum over the reduced values, each
+    tangent times the product of the others, which are the VJP rules at a gradient of ones
+    (those rules refuse a derivative of their own where zeros meet, which the transpose trick
+    would need). ``amax``/``amin``: the mean tangent of the values that reach the extreme."""
+    prim = _SCATTER_REDUCE[0]
+    params = {"dim": dim, "index": index, "reduce": reduce, "include_self": include_self}
+    if reduce in ("sum", "mean"):
+        return _linear_jvp(prim, tangents, (x, src), params)
+    from .._creation import ones_like, zeros_like
+    from ..ops.indexing import gather, scatter_add
+
+    ux, us = tangents
+    idx = _tensor.Tensor._make(index)
+    if reduce in ("amax", "amin"):
+        # The mean of the tangents of the values that reach the extreme (PyTorch's tangent; its
+        # gradient also counts a tie of self left out by include_self=False).
+        ux = zeros_like(x) if ux is None else ux
+        us = zeros_like(src) if us is None else us
+        src_part = src if tuple(src.shape) == index.shape else src[tuple(slice(0, n) for n in index.shape)]
+        us = us if tuple(us.shape) == index.shape else us[tuple(slice(0, n) for n in index.shape)]
+        self_is = (x == result).to(result.dtype)
+        if not include_self:
+            touched = scatter_add(zeros_like(result), dim, idx, ones_like(src_part)) > 0
+            self_is = self_is * (~touched).to(result.dtype)
+        src_is = (src_part == gather(result, dim, idx)).to(result.dtype)
+        n = scatter_add(self_is, dim, idx, src_is)
+        total = scatter_add(self_is * ux, dim, idx, src_is * us)
+        return total / (n + (n == 0).to(n.dtype))
+    g = ones_like(result)
+    out = zeros_like(result)
+    if ux is not None:
+        out = out + prim.vjps[0](g, result, x, src, **params) * ux
+    if us is not None:
+        part = prim.vjps[1](g, result, x, src, **params) * us
+        out = scatter_add(out, dim, _tensor.Tensor._make(index), part)
     return out
+
+
+_SCATTER_REDUCE: list = []
+
+
+def _scatter_reduce_entry(tangents, result, *args, **params):
+    if not _SCATTER_REDUCE:
+        from ..ops.indexing import _scatter_reduce
+
+        _SCATTER_REDUCE.append(_scatter_reduce)
+    return _scatter_reduce_jvp(tangents, result, *args, **params)
+
+
+# Explicit rules by primitive name (the primitives live in the op modules).
+_EXPLICIT_BY_NAME = {
+    "_cholesky": _cholesky_jvp,
+    "_scatter_reduce_kernel": _scatter_reduce_entry,
+}
 
 
 def _transforms():

@@ -46,8 +46,14 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors: "_tensor.Tensor | None") -> None:
-        """Save tensors for a ``jvp`` rule (kept for API compatibility)."""
-        self.saved_for_forward = tensors
+        """Save tensors for ``jvp``, which reads them as ``ctx.saved_tensors`` (forward-mode AD)."""
+        for t in tensors:
+            if t is not None and not isinstance(t, _tensor.Tensor):
+                raise TypeError(
+                    "save_for_forward expects all arguments to be tensors; but got an object of type "
+                    f"{type(t).__name__}."
+                )
+        self._saved_for_forward = tensors
 
     def mark_dirty(self, *tensors: "_tensor.Tensor") -> None:
         """Declare inputs that ``forward`` modified in place (they must be returned)."""
@@ -81,6 +87,8 @@ class BackwardCFunction(Node, FunctionCtx):
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        if getattr(self, "_in_jvp", False):  # inside jvp: what save_for_forward saved
+            return tuple(getattr(self, "_saved_for_forward", ()))
         if self._saved is None:
             if self._freed:
                 raise saved_tensors_freed_error()
@@ -226,7 +234,8 @@ class Function(metaclass=_FunctionMeta):
             isinstance(a, _tensor.Tensor) and a._requires_grad and recording for a in args
         )
         new_style = cls.setup_context is not Function.setup_context
-        with grad_mode.no_grad():
+        tangents = _input_tangents(args)
+        with grad_mode.no_grad(), _forward_ad_hidden(tangents):
             if new_style:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, outputs)
@@ -234,10 +243,13 @@ class Function(metaclass=_FunctionMeta):
                 outputs = cls.forward(ctx, *args, **kwargs)
         if not any(ctx.needs_input_grad):
             _mark_dirty_without_graph(ctx)
-            return outputs
-        if apply_hook is not None:  # autograd.verify_gradients keeps the inputs to check backward on
-            apply_hook(ctx, args, kwargs)
-        return _connect(ctx, args, outputs)
+        else:
+            if apply_hook is not None:  # autograd.verify_gradients keeps the inputs to check backward on
+                apply_hook(ctx, args, kwargs)
+            outputs = _connect(ctx, args, outputs)
+        if tangents is not None:
+            _forward_mode(cls, ctx, args, tangents, outputs)
+        return outputs
 
 
 # Set by autograd.verify_gradients while active: called as apply_hook(ctx, args, kwargs).
@@ -245,6 +257,80 @@ apply_hook = None
 
 
 _SETUP_CONTEXT_NOT_OVERRIDDEN = object()
+
+
+def _input_tangents(args: tuple) -> list | None:
+    """Each argument's tangent (None where it has none), or None outside forward-mode AD."""
+    from . import forward_ad
+
+    if not forward_ad.active():
+        return None
+    tangents = [forward_ad.get_tangent(a) if isinstance(a, _tensor.Tensor) else None for a in args]
+    return tangents if any(t is not None for t in tangents) else None
+
+
+class _forward_ad_hidden:
+    """``forward`` sees its inputs without tangents and records none (as in PyTorch)."""
+
+    def __init__(self, tangents) -> None:
+        self.on = tangents is not None
+
+    def __enter__(self):
+        if self.on:
+            from . import forward_ad
+
+            self.inner = forward_ad._without_tangents()
+            self.inner.__enter__()
+
+    def __exit__(self, *exc):
+        if self.on:
+            self.inner.__exit__(*exc)
+
+
+def _forward_mode(cls, ctx, args: tuple, tangents: list, outputs: Any) -> None:
+    """Give the outputs of ``cls.apply`` the tangents its ``jvp`` computes."""
+    from . import forward_ad
+
+    if cls.jvp is Function.jvp:
+        Function.jvp(ctx)  # raises PyTorch's NotImplementedError
+    # Tensor inputs without a tangent get zeros, other arguments None (as in PyTorch).
+    grads = [
+        t if t is not None else (_zeros_like(a) if isinstance(a, _tensor.Tensor) else None)
+        for a, t in zip(args, tangents, strict=True)
+    ]
+    ctx._in_jvp = True
+    try:
+        with forward_ad._without_tangents():
+            result = cls.jvp(ctx, *grads)
+    finally:
+        ctx._in_jvp = False
+    single = not isinstance(outputs, tuple)
+    outs = (outputs,) if single else outputs
+    results = (result,) if not isinstance(result, tuple) else result
+    if len(results) != len(outs):
+        raise RuntimeError(
+            f"Function's jvp returned an invalid number of forward gradients (expected {len(outs)} but got "
+            f"{len(results)})"
+        )
+    for out, tangent in zip(outs, results, strict=True):
+        if tangent is None or not isinstance(out, _tensor.Tensor) or out._data.dtype.kind not in "fc":
+            continue
+        if not isinstance(tangent, _tensor.Tensor):
+            raise TypeError(f"Function's jvp returned a {type(tangent).__name__} as a forward gradient; "
+                            "forward gradients must be Tensors or None")
+        if tuple(tangent.shape) != tuple(out.shape):
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the original Tensor, "
+                f"this is not supported. Tensor is of size {list(out.shape)} while the given forward gradient is "
+                f"of size {list(tangent.shape)}."
+            )
+        forward_ad.set_tangent(out, tangent)
+
+
+def _zeros_like(t):
+    from .._creation import zeros_like
+
+    return zeros_like(t)
 
 
 def _mark_dirty_without_graph(ctx) -> None:

@@ -66,6 +66,78 @@ def _analytical_jacobians(func, inputs, diff_idx) -> list:
     return jac
 
 
+def _forward_jacobians(func, inputs, diff_idx) -> list:
+    """jac[i][o] by forward mode: one dual evaluation per element of each input (a column)."""
+    from . import forward_ad
+
+    outs = _outputs(func, inputs)
+    jac = []
+    with forward_ad.dual_level():
+        for i in diff_idx:
+            x = inputs[i]
+            per_out = [np.zeros((x._data.size, o._data.size), dtype=o._data.dtype) for o in outs]
+            for j in range(x._data.size):
+                basis = np.zeros(x._data.size, dtype=x._data.dtype)
+                basis[j] = 1
+                args = list(inputs)
+                args[i] = forward_ad.make_dual(x, _tensor.Tensor._make(basis.reshape(x._data.shape)))
+                for k, o in enumerate(_outputs(func, args)):
+                    t = forward_ad.unpack_dual(o).tangent
+                    if t is not None:
+                        per_out[k][j] = np.asarray(t._data).reshape(-1)
+            jac.append(per_out)
+    return jac
+
+
+def _mismatch(kind: str, k: int, i: int, num, ana, fast: bool) -> str:
+    what = "Jacobian computed with forward mode mismatch" if kind == "forward" else "Jacobian mismatch"
+    msg = (f"{what} for output {k} with respect to input {i},\n"
+           f"numerical:{_tensor.Tensor._make(np.asarray(num))!r}\nanalytical:{_tensor.Tensor._make(np.asarray(ana))!r}\n")
+    if fast:
+        msg += ("\nThe above quantities relating the numerical and analytical jacobians are computed \nin fast mode: "
+                "v^T J u for random vectors u (of the input) and v (of the output). Run with fast_mode=False to "
+                "see the full Jacobians.\n")
+    return msg
+
+
+def _fast_mismatch(func, inputs, diff_idx, eps, rtol, atol, backward: bool, forward: bool) -> str | None:
+    """fast_mode: compare ``v^T J u`` (random ``u``, ``v``) instead of whole Jacobians."""
+    from . import forward_ad
+
+    rng = np.random.default_rng(0)
+    outs = _outputs(func, inputs)
+    vs = [rng.standard_normal(o._data.shape).astype(o._data.dtype) for o in outs]
+    for i in diff_idx:
+        x = inputs[i]
+        u = rng.standard_normal(x._data.shape).astype(x._data.dtype)
+        orig = x._data.copy()
+        x._data[...] = orig + eps * u
+        plus = [o._data.copy() for o in _outputs(func, inputs)]
+        x._data[...] = orig - eps * u
+        minus = [o._data.copy() for o in _outputs(func, inputs)]
+        x._data[...] = orig
+        numerical = [float(np.sum(v * (p - m) / (2 * eps))) for v, p, m in zip(vs, plus, minus, strict=False)]
+        if backward:
+            for k, o in enumerate(outs):
+                if not o._requires_grad:
+                    ana = 0.0
+                else:
+                    (g,) = engine.grad(o, [x], _tensor.Tensor._make(vs[k]), retain_graph=True, allow_unused=True)
+                    ana = 0.0 if g is None else float(np.sum(np.asarray(g._data) * u))
+                if not np.isclose(ana, numerical[k], rtol=rtol, atol=atol, equal_nan=True):
+                    return _mismatch("backward", k, i, numerical[k], ana, True)
+        if forward:
+            with forward_ad.dual_level():
+                args = list(inputs)
+                args[i] = forward_ad.make_dual(x, _tensor.Tensor._make(u))
+                for k, o in enumerate(_outputs(func, args)):
+                    t = forward_ad.unpack_dual(o).tangent
+                    ana = 0.0 if t is None else float(np.sum(vs[k] * np.asarray(t._data)))
+                    if not np.isclose(ana, numerical[k], rtol=rtol, atol=atol, equal_nan=True):
+                        return _mismatch("forward", k, i, numerical[k], ana, True)
+    return None
+
+
 def gradcheck(
     func: Callable,
     inputs,
@@ -88,6 +160,10 @@ def gradcheck(
 
     Returns True, or raises ``GradcheckError`` naming the output and input whose
     Jacobians differ (returns False instead with ``raise_exception=False``).
+    ``check_forward_ad`` also checks the Jacobian forward mode computes (one column per
+    input element); ``check_backward_ad=False`` skips reverse mode. ``fast_mode`` compares
+    ``v^T J u`` for random ``u`` and ``v`` instead of whole Jacobians (one directional
+    difference per input instead of one per element).
     """
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x._requires_grad]
@@ -102,18 +178,24 @@ def gradcheck(
                 "This check will likely fail if all the inputs are not of double precision floating point or complex. ",
                 stacklevel=2,
             )
-    numerical = _numerical_jacobians(func, inputs, diff_idx, eps)
-    analytical = _analytical_jacobians(func, inputs, diff_idx)
-    for n, i in enumerate(diff_idx):
-        for k, (num, ana) in enumerate(zip(numerical[n], analytical[n], strict=False)):
-            if not np.allclose(ana, num, rtol=rtol, atol=atol, equal_nan=True):
-                msg = (
-                    f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                    f"numerical:{_tensor.Tensor._make(num)!r}\nanalytical:{_tensor.Tensor._make(ana)!r}\n"
-                )
-                if raise_exception:
-                    raise GradcheckError(msg)
-                return False
+    if fast_mode:
+        msg = _fast_mismatch(func, inputs, diff_idx, eps, rtol, atol, check_backward_ad, check_forward_ad)
+        if msg is not None:
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    else:
+        numerical = _numerical_jacobians(func, inputs, diff_idx, eps)
+        checks = ([("backward", _analytical_jacobians)] if check_backward_ad else []) + (
+            [("forward", _forward_jacobians)] if check_forward_ad else [])
+        for kind, jacobians in checks:
+            analytical = jacobians(func, inputs, diff_idx)
+            for n, i in enumerate(diff_idx):
+                for k, (num, ana) in enumerate(zip(numerical[n], analytical[n], strict=False)):
+                    if not np.allclose(ana, num, rtol=rtol, atol=atol, equal_nan=True):
+                        if raise_exception:
+                            raise GradcheckError(_mismatch(kind, k, i, num, ana, False))
+                        return False
     if check_batched_grad:
         msg = _batched_grad_mismatch(func, inputs, diff_idx, rtol, atol)
         if msg is not None:

@@ -14,6 +14,7 @@ import collections
 from .._tensor import Tensor
 from ..autograd.graph import saved_tensors_freed_error
 from ..autograd import _inplace
+from ..ops import _registry
 from ..ops._registry import PrimitiveNode, primitive, record
 
 _new = object.__new__
@@ -35,6 +36,14 @@ class MultiOutputNode(PrimitiveNode):
             t._grad_fn, t._output_nr, t._requires_grad = self, i, True
             t._vc = version
             out.append(t)
+        if _registry._transform is not None:  # forward over reverse: the saved outputs keep their tangents
+            from ..autograd import forward_ad
+
+            tangents = forward_ad.saved_result_tangent(self)
+            if tangents is not None:
+                for t, tangent in zip(out, tangents, strict=False):
+                    if tangent is not None:
+                        forward_ad.set_tangent(t, tangent)
         return tuple(out)
 
     def apply(self, grads, needs):
@@ -74,6 +83,11 @@ def call_multi(prim, args: tuple, params: dict, n_differentiable: int | None = N
             t._grad_fn, t._output_nr, t._requires_grad = node, i, True
         # Arrays and version counters, not Tensors: the Tensors point at this node.
         node._result = [(t._data, t._vc, t._vc[0]) for t in [first, *rest]]
+    if _registry._transform is not None:  # forward-mode AD: every output gets its tangent
+        from ..autograd import forward_ad
+
+        forward_ad.propagate_multi(prim, (first, *rest), args, params,
+                                   len(outs) if n_differentiable is None else n_differentiable)
     return (first, *rest)
 
 

@@ -9,6 +9,7 @@ from .._tensor import Tensor, _norm_dim
 from ..autograd import _inplace
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import Node
+from . import _registry
 from ._registry import Primitive, record
 
 __all__ = ["as_tensor_arg", "promote_operands", "norm_dim", "norm_dims", "check_inplace", "apply_inplace"]
@@ -147,6 +148,11 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
     else:
         old = self
+    forward = _registry._transform is not None  # forward-mode AD may be on: tangents move too
+    if forward:
+        from ..autograd import forward_ad
+
+        forward_ad.inplace_input(self, old)
     result = out_of_place(old)
     rd = result._data
     if rd.dtype != self._data.dtype and not _dtype.can_cast(
@@ -163,8 +169,6 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(rd.shape)}"
             ) from None
-    from . import _registry
-
     if _registry._transform is not None and _write_batched(self, result):
         pass  # vmap wrote the whole batch (Note [How vmap works] in func/_vmap.py)
     elif self._data.flags.writeable:
@@ -186,6 +190,8 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
                 from .movement import move_retain_grad
 
                 move_retain_grad(self, old_node, old_nr)
+    if forward:
+        forward_ad.inplace_result(self, result)
     return self
 
 

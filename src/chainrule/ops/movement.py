@@ -313,7 +313,7 @@ def view(input: Tensor, *shape, size=None) -> Tensor:
         raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     try:
-        out_data = input._data.view()
+        out_data = np.asarray(input._data).view()  # (a NumPy scalar from a kernel becomes a 0-d array)
         out_data.shape = shape  # raises instead of copying, like PyTorch's view
     except AttributeError:
         raise RuntimeError(
@@ -440,7 +440,7 @@ def permute(input: Tensor, *args, dims=None) -> Tensor:
 
 @primitive("TransposeBackward0", save_inputs=False)
 def _transpose(x, *, dim0, dim1):
-    return np.swapaxes(x, dim0, dim1)
+    return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
 
 
 defvjp(_transpose, lambda grad, result, x, *, dim0, dim1: transpose(grad, dim0, dim1))
@@ -829,7 +829,9 @@ def setitem_(self: Tensor, index, value) -> None:
     needs_graph = _grad_enabled() and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     )
-    if not needs_graph:
+    from . import _registry
+
+    if not needs_graph and _registry._transform is None:  # (forward-mode AD, vmap: through the ops below)
         check_inplace(self)
         v = value._data if isinstance(value, Tensor) else value
         try:

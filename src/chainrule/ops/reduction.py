@@ -678,13 +678,13 @@ defvjp(_var, _var_vjp)
 
 @primitive("StdBackward0", save_result=True)
 def _std(x, *, dims, correction, keepdim):
-    return np.sqrt(_var_kernel(x, dims, correction, keepdim))
+    return np.asarray(np.sqrt(_var_kernel(x, dims, correction, keepdim)))  # a 0-d array, not a NumPy scalar
 
 
 def _std_vjp(grad, result, x, *, dims, correction, keepdim):
     # Zero where the deviation is zero, as PyTorch (not the infinite slope of sqrt at 0).
     zero = _const(result._data == 0)
-    grad_var = where(zero, 0.0, grad / (2 * result))
+    grad_var = where(zero, 0.0, grad / (2 * where(zero, 1.0, result)))  # no 1/0 in its own derivatives
     return _var_vjp(grad_var, None, x, dims=dims, correction=correction, keepdim=keepdim)
 
 
@@ -819,6 +819,7 @@ def _vector_norm_vjp(grad, result, x, *, ord, dims, keepdim):
         count = np.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
         return sign(x) * mul(_const(mask), div(g, _const(count)))
     zero = _const(r._data == 0)
+    r = where(zero, 1.0, r)  # same values; keeps 1/0 out of the rule's own derivatives (forward mode)
     if ord == 2:
         return x * where(zero, 0.0, g / r)
     if ord < 1:
