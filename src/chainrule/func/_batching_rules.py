@@ -121,12 +121,27 @@ def _nll_rule(prim, out, args, params, phys, n):
 
 @defbatch("_convolution")
 def _conv_rule(prim, out, args, params, phys, n):
-    """Only the input batched: the batch folds into N (one convolution for all samples)."""
+    """Only the input batched: the batch folds into N (one convolution for all samples).
+    Batched weights (per-sample gradients lift them): the batch becomes groups, sample i's
+    channels meeting sample i's filters only."""
+    from ..ops.movement import movedim, reshape
+
     x, w, b = args
     px, pw, pb = phys
-    if px is None or pw is not None or pb is not None:
+    if pw is None and pb is None:
+        if px is None:
+            return None
+        return _unfold(prim(_fold(px), w, b, **params), n)
+    if x.ndim != w.ndim:
         return None
-    return _unfold(prim(_fold(px), w, b, **params), n)
+    px, pw = _full(x, px, n), _full(w, pw, n)
+    xs, ws = tuple(_rep_of(px).shape), tuple(_rep_of(pw).shape)  # (B, N, C, *sp), (B, O, C/g, *k)
+    xg = reshape(movedim(px, 0, 1), (xs[1], n * xs[2], *xs[3:]))
+    wg = reshape(pw, (n * ws[1], *ws[2:]))
+    bg = None if b is None else reshape(_full(b, pb, n), (n * ws[1],))
+    r = prim(xg, wg, bg, **dict(params, groups=params["groups"] * n))
+    rs = tuple(_rep_of(r).shape)  # (N, B * O, *sp)
+    return movedim(reshape(r, (rs[0], n, ws[1], *rs[2:])), 1, 0)
 
 
 @defbatch("_native_norm_kernel")
@@ -214,9 +229,7 @@ def _transpose_rule(prim, out, args, params, phys, n):
 def _fill_rule(prim, out, args, params, phys, n):
     """Kernels that write one operand into the other's shape: every input gets the batch."""
     nd = out.ndim
-    inputs = [_full(a, None, n) if p is None else _pad(p, a.ndim, nd) for a, p in zip(args, phys, strict=True)]
-    if phys[0] is None:
-        inputs[0] = _full(args[0], None, n)
+    inputs = [_pad(_full(a, p, n), a.ndim, nd) for a, p in zip(args, phys, strict=True)]
     return prim(*inputs, **params)
 
 

@@ -419,6 +419,25 @@ def values_op(fn, operands: tuple, arrays: tuple):
     return _wrap(_plain(np.asarray(fn(*phys))), level)
 
 
+def fold_op(input: Tensor, nd: int, fn):
+    """Run ``fn``, an op on (N, C, *spatial) or (C, *spatial) input with ``nd`` spatial dims,
+    on a whole batch at once: the batch becomes N (or joins it). None when ``input`` is not
+    batched at the innermost level (the op runs as usual)."""
+    if not _levels or type(input) is not BatchedTensor or input._level != _levels[-1]:
+        return None
+    p = input._phys
+    if type(p) is BatchedTensor or input.ndim not in (nd + 1, nd + 2):
+        return None
+    from ..ops.movement import reshape
+
+    if input.ndim == nd + 1:
+        return _wrap(fn(p), input._level)
+    shape = tuple(_rep_of(p).shape)
+    out = fn(reshape(p, (shape[0] * shape[1], *shape[2:])))
+    oshape = tuple(_rep_of(out).shape)
+    return _wrap(reshape(out, (shape[0], shape[1], *oshape[1:])), input._level)
+
+
 def check_running_stats(running: Tensor) -> None:
     """Batch norm's running statistics under vmap: PyTorch's error when they are not batched
     (they would take sample 0's statistics); batched ones fall back to a per-sample loop."""

@@ -33,6 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..ops import _registry
 from ..ops import getitem, mean, squeeze, sum, unsqueeze
 from ..ops._registry import defvjp, primitive, record
 
@@ -674,6 +675,13 @@ def _pool_index_tables(spatial, kernel, stride, padding, dilation, out):
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name, prim):
+    if _registry._transform is not None and not return_indices:  # vmap: the batch joins N (func/_vmap.py)
+        from ..func._vmap import fold_op
+
+        out = fold_op(input, nd, lambda x: _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, False,
+                                                   nd, name, prim))
+        if out is not None:
+            return out
     _check_pool_input(input, nd, name)
     batched, unbatched = _batched(input, nd)
     kernel, stride, padding, dilation, out = _pool_args(
@@ -1019,6 +1027,13 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
+    if _registry._transform is not None:  # vmap: the batch joins N (func/_vmap.py)
+        from ..func._vmap import fold_op
+
+        out = fold_op(input, nd, lambda x: _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                                   divisor_override, nd, name))
+        if out is not None:
+            return out
     _check_pool_input(input, nd, name)
     kernel, stride, padding, _, out = _pool_args(
         _batched(input, nd)[0], kernel_size, stride, padding, 1, ceil_mode, nd, name
