@@ -3,7 +3,8 @@
     python -m bench.memory large-mlp torch      # prints one JSON object
 
 What is measured (Linux): the process's peak resident set size during one step, above its
-resident size just before the step. Two warm-up steps run first; then the kernel's
+resident size just before the step (weights and data, no gradients held). Two warm-up
+steps run first; then the kernel's
 high-water mark is reset (``/proc/self/clear_refs``) and the step runs. The parent starts
 this process with ``MALLOC_MMAP_THRESHOLD_`` fixed, so freed large blocks go back to the OS
 and a step cannot hide its use in memory an earlier step freed. This sees NumPy's, PyTorch's
@@ -47,6 +48,7 @@ def measure(row_key: str, lib: str) -> dict:
     w = build(row, lib, row["state"]())
     w.step()
     w.step()
+    w.grads()  # ends with zero_grad: no gradients are held going into the measured step
     gc.collect()
     out = {"row": row_key, "lib": lib}
     base = _status_kb("VmRSS")
@@ -54,6 +56,7 @@ def measure(row_key: str, lib: str) -> dict:
         w.step()
         out["rss_peak_delta_mb"] = (_status_kb("VmHWM") - base) / 1024
     if lib != "torch":
+        w.grads()
         gc.collect()
         tracemalloc.start()
         start, _ = tracemalloc.get_traced_memory()

@@ -49,4 +49,6 @@ def test_agreement_check_flags_a_wrong_gradient():
 
 def test_linear_growth_check():
     assert bench._linear([(1, 1.0), (10, 5.0), (100, 40.0)])
+    assert bench._linear([(1, 1.0), (10, 20.0), (100, 200.0)])  # superlinear mid-range only
     assert not bench._linear([(1, 1.0), (10, 30.0)])
+    assert bench._exponents([(1, 1.0), (10, 10.0)]) == [1.0]
