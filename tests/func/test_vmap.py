@@ -208,6 +208,9 @@ def test_gradcheck_check_batched_grad(monkeypatch):
     w = chainrule.randn(4, 2, dtype=chainrule.float64, requires_grad=True)
     assert gradcheck(lambda x, w: (x @ w).tanh().log_softmax(1), (x, w), check_batched_grad=True)
     assert gradcheck(lambda x: F.cross_entropy(x, chainrule.tensor([0, 1, 3])), (x,), check_batched_grad=True)
+    from chainrule.autograd import gradgradcheck
+
+    assert gradgradcheck(lambda x: (x.tanh() * x).log_softmax(1), (x,), check_batched_grad=True)
 
     def wrong(prim, out, args, params, phys, n):  # drops the batch: every sample gets sample 0's values
         from chainrule.ops.movement import expand, select, unsqueeze

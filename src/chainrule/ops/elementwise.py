@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ._common import _dtype_word, apply_inplace, as_tensor_arg, is_scalar, promote_operands
+from . import _registry
 from ._registry import defvjp, primitive, record
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
@@ -1215,8 +1216,6 @@ defvjp(_copy, lambda grad, result, x, src: zeros_like(grad), lambda grad, result
 
 def _recording(self: Tensor, other=None) -> bool:
     from ..autograd.grad_mode import GRAD_ENABLED
-    from . import _registry
-
     if _registry._transform is not None:
         return True  # under vmap, writes go through apply_inplace (Note [How vmap works])
     return GRAD_ENABLED.get() and (
@@ -1294,8 +1293,6 @@ def _write_error(self: Tensor, other=None) -> RuntimeError:
 def _fast_inplace(self: Tensor, other) -> bool:
     """True when an in-place op needs no graph: nothing involved requires grad, or grad is off."""
     from ..autograd.grad_mode import GRAD_ENABLED
-    from . import _registry
-
     if _registry._transform is not None:
         return False  # under vmap, writes go through apply_inplace (Note [How vmap works])
     if not GRAD_ENABLED.get():
