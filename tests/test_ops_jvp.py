@@ -303,6 +303,7 @@ def test_forward_over_reverse_matches_torch(op):
 # prim_keys of the primitives whose JVP rule ran on a tangent in some sample (filled as the
 # tests run; the coverage test at the end of this file reads it).
 EXERCISED: set = set()
+RAISED: set = set()  # those whose JVP raised (NotImplementedError, as torch's do for these ops)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -312,14 +313,26 @@ def _record_exercised():
     def note(prim, args):
         if not fwAD._paused and any(fwAD.get_tangent(a) is not None for a in args):
             EXERCISED.add(prim_key(prim))
+            return True
+        return False
 
     def recording(prim, result, args, params):
-        note(prim, args)
-        return propagate(prim, result, args, params)
+        noted = note(prim, args)
+        try:
+            return propagate(prim, result, args, params)
+        except NotImplementedError:
+            if noted:
+                RAISED.add(prim_key(prim))
+            raise
 
     def recording_multi(prim, outputs, args, params, n):
-        note(prim, args)
-        return propagate_multi(prim, outputs, args, params, n)
+        noted = note(prim, args)
+        try:
+            return propagate_multi(prim, outputs, args, params, n)
+        except NotImplementedError:
+            if noted:
+                RAISED.add(prim_key(prim))
+            raise
 
     fwAD.propagate, fwAD.propagate_multi = recording, recording_multi
     yield
@@ -351,3 +364,17 @@ def test_every_differentiable_primitive_has_a_checked_jvp():
     assert not missing, f"primitives whose JVP no sample checks: {missing}"
     stale = sorted(set(UNEXERCISED) & EXERCISED)
     assert not stale, f"UNEXERCISED lists primitives that are checked: {stale}"
+
+
+def test_capabilities_forward_mode_is_what_this_file_proves():
+    """ops.capabilities' forward_mode column: True for the primitives checked above, False for those that raise."""
+    if len(EXERCISED) < 10:
+        pytest.skip("run with the whole file: the samples above fill the record")
+    rows = {r["op"]: r for r in chainrule.ops.capabilities()}
+    keys = {prim_key(p): p for p in PRIMITIVES}
+    wrong = sorted(k for k in EXERCISED if rows[k.removeprefix("_")]["forward_mode"] != (k not in RAISED))
+    assert not wrong, f"forward_mode disagrees with the tests for: {wrong}"
+    assert RAISED, "no JVP raised: the refusing ops (floor_divide, ...) should"
+    unproven = sorted(k for k in keys if rows[k.removeprefix("_")]["forward_mode"] and k not in EXERCISED
+                      and k not in UNEXERCISED)
+    assert not unproven, f"forward_mode claimed without a test: {unproven}"

@@ -2,14 +2,22 @@
 
     >>> chainrule.ops.capabilities("cumprod")
     {'op': 'cumprod', 'node': 'CumprodBackward0', 'backward': True, 'double_backward': True,
-     'forward_mode': False, 'vmap': False, 'float16': None}
+     'forward_mode': True, 'jvp': 'transpose', 'vmap': False, 'float16': None}
 
 - ``backward``: the primitive has a VJP rule for some input that does not refuse (PyTorch
   has no derivative for a few ops, e.g. ``floor_divide``: their rules raise).
 - ``double_backward``: rules are written with chainrule ops, so every working rule is
-  itself differentiable; tests/autograd/test_trace_explain_verify.py checks this column
+  itself differentiable, unless it runs a primitive without a derivative (ctc_loss's
+  backward kernel); tests/autograd/test_trace_explain_verify.py checks this column
   against the op registry's gradgradcheck entries.
-- ``forward_mode`` and ``vmap``: False for every op: chainrule has neither yet.
+- ``forward_mode``: forward-mode AD gives the op's tangent. Its JVP comes from its VJP
+  rules (Note [Where JVP rules come from] in autograd/forward_ad.py), so it works wherever
+  they do, and for linear, multilinear and explicitly ruled ops in any case;
+  tests/test_ops_jvp.py checks this column against the primitives whose tangents it
+  compared (and those that raise, as PyTorch's do).
+- ``jvp``: how that JVP is obtained (``elementwise``, ``linear``, ``multilinear``,
+  ``explicit``, ``transpose``), None where there is none.
+- ``vmap``: False for every op.
 - ``float16``: None: the test suite does not check float16 per op yet, so nothing is claimed.
 
 Rows are keyed like the test registry's ``prims``: the kernel's name without its leading
@@ -32,6 +40,22 @@ def _refuses(rule) -> bool:
     return any(word in name for name in names for word in _REFUSALS)
 
 
+def _backward(prim: Primitive) -> bool:
+    rules = [r for r in prim.vjps if r is not None]
+    # PyTorch names the node of a call it cannot differentiate "NotImplemented" or "Error".
+    refused = prim.node_cls.__name__ in ("NotImplemented", "Error")
+    return bool(rules) and not refused and not all(_refuses(r) for r in rules)
+
+
+def _rule_is_differentiable(rule) -> bool:
+    """False when ``rule`` runs a primitive that has no derivative (ctc_loss's backward kernel)."""
+    code = getattr(rule, "__code__", None)
+    if code is None:
+        return True
+    names = getattr(rule, "__globals__", {})
+    return not any(isinstance(names.get(n), Primitive) and not _backward(names[n]) for n in code.co_names)
+
+
 def _key(prim: Primitive) -> str:
     shared = sum(p.name == prim.name for p in PRIMITIVES) > 1
     name = prim.name.removeprefix("_")
@@ -40,15 +64,22 @@ def _key(prim: Primitive) -> str:
 
 def _row(prim: Primitive) -> dict:
     rules = [r for r in prim.vjps if r is not None]
-    # PyTorch names the node of a call it cannot differentiate "NotImplemented" or "Error".
-    refused = prim.node_cls.__name__ in ("NotImplemented", "Error")
-    backward = bool(rules) and not refused and not all(_refuses(r) for r in rules)
+    backward = _backward(prim)
+    double = backward and all(_rule_is_differentiable(r) for r in rules)
+    from ..autograd import forward_ad
+
+    kind = forward_ad.jvp_kind(prim)
+    # Elementwise JVPs run the VJP rules, the transpose trick differentiates them; linear,
+    # multilinear and explicit ones do not need them.
+    forward = bool(rules) and (
+        kind in ("linear", "multilinear", "explicit") or (double if kind == "transpose" else backward))
     return {
         "op": _key(prim),
         "node": prim.node_cls.__name__,
         "backward": backward,
-        "double_backward": backward,
-        "forward_mode": False,
+        "double_backward": double,
+        "forward_mode": forward,
+        "jvp": kind if forward else None,
         "vmap": False,
         "float16": None,
     }
@@ -74,5 +105,7 @@ def capabilities(op: str | None = None) -> list[dict] | dict:
     combined = {"op": op, "node": ", ".join(sorted({r["node"] for r in hits}))}
     for col in ("backward", "double_backward", "forward_mode", "vmap"):
         combined[col] = all(r[col] for r in hits)
+    kinds = sorted({r["jvp"] for r in hits if r["jvp"] is not None})
+    combined["jvp"] = ", ".join(kinds) if combined["forward_mode"] else None
     combined["float16"] = None
     return combined
