@@ -508,3 +508,25 @@ def test_functional_call_leaves_the_module_unchanged_even_on_error():
     assert {k: id(v) for k, v in model.named_parameters()} == ids
     for k, v in model.state_dict().items():
         assert v is before[k] or np.array_equal(v.numpy(), before[k].numpy())
+
+
+def test_stacked_matmul_fast_paths_equal_numpy():
+    # vmap(grad) of a Linear layer multiplies per-sample rows by an expanded (stride-0) weight
+    # and forms per-sample weight gradients as outer products; both have fast paths.
+    from chainrule.ops.linalg import _stack_matmul
+
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((5, 7))
+    cases = [
+        (rng.standard_normal((4, 1, 5)), np.broadcast_to(w, (4, 5, 7))),
+        (rng.standard_normal((4, 1, 5)), np.broadcast_to(w.T, (4, 7, 5)).transpose(0, 2, 1)),
+        (rng.standard_normal((4, 6, 1)), rng.standard_normal((4, 1, 3))),
+        (rng.standard_normal((0, 1, 5)), np.broadcast_to(w, (0, 5, 7))),
+        (rng.standard_normal((4, 1, 0)), np.broadcast_to(np.zeros((0, 7)), (4, 0, 7))),
+        (rng.integers(0, 5, (4, 3, 1)), rng.integers(0, 5, (4, 1, 2))),
+    ]
+    for a, b in cases:
+        want = np.matmul(a, b)
+        got = _stack_matmul(a, b)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)

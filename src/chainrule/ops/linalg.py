@@ -131,9 +131,19 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return _batched(_bmm_prims["UnsafeViewBackward0"], input, other)
 
 
+def _stack_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul`` of stacks of matrices, with the two stacks vmap makes (per-sample gradients) fast."""
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] == b.shape[0] > 0:
+        if a.shape[2] == 1 and b.shape[1] == 1:  # outer products: one multiply, nothing to sum
+            return np.multiply(a, b)
+        if b.strides[0] == 0 and a.shape[1] == 1:  # one row each times one shared (expanded) matrix: one GEMM
+            return np.matmul(a[:, 0, :], b[0])[:, None, :]
+    return np.matmul(a, b)
+
+
 def _batched(prim, input: Tensor, other: Tensor) -> Tensor:
     try:
-        out = np.matmul(input._data, other._data)
+        out = _stack_matmul(input._data, other._data)
     except ValueError:
         from .elementwise import broadcast_error
 
