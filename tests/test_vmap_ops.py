@@ -84,8 +84,8 @@ def _perturb(arr: np.ndarray, b: int, rng) -> np.ndarray:
     return flat.reshape(arr.shape)
 
 
-def _batched_samples(sample, rng):
-    """B variants of ``sample``: top-level arrays changed per sample (nested ones kept)."""
+def _batched_samples(sample, rng, count: int = B):
+    """``count`` variants of ``sample``: top-level arrays changed per sample (nested ones kept)."""
 
     def vary(x, b):
         if isinstance(x, np.ndarray):
@@ -97,8 +97,8 @@ def _batched_samples(sample, rng):
         return x
 
     out = []
-    for b in range(B):
-        args = tuple(vary(a, b) for a in sample.args)
+    for b in range(count):
+        args = tuple(vary(a, b % 4) if b < 4 else vary(a, 1 + b % 3) for a in sample.args)
         kwargs = {k: vary(v, b) for k, v in sample.kwargs.items()}
         out.append((args, kwargs))
     return out
@@ -321,6 +321,45 @@ def _check_vjp(op, variants, failures, what):
         failures.append(" ".join(str(exc).split())[:300])
 
 
+def _check_nested(op, sample, rng, failures, what):
+    """vmap(vmap(op)) over a 2 x 3 grid of samples against the per-sample results."""
+    variants = _batched_samples(sample, rng, 6)
+    insts = _instances(chainrule, variants)
+    slots = _tensor_slots(*insts[0])
+    if not slots:
+        return
+    try:
+        expected = _per_sample(chainrule, op, insts)
+    except Exception:  # noqa: BLE001 - a perturbed sample outside the op's domain
+        return
+    if not all(isinstance(o, chainrule.Tensor) for o in _outs(expected[0])):
+        return
+    insts = _instances(chainrule, variants)
+    args0, kwargs0 = insts[0]
+    stacked = [chainrule.stack([_get(a, k, s) for a, k in insts]).reshape(2, 3, *_get(args0, kwargs0, s).shape)
+               for s in slots]
+
+    def f(*tensors):
+        a, k = _put(args0, kwargs0, slots, tensors)
+        return op.op(chainrule, *a, **k)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            got = cr_vmap(cr_vmap(f))(*stacked)
+        except Exception as exc:  # noqa: BLE001
+            if _torch_raises(op, variants[:3], [0] * len(slots), 0, exc):
+                return
+            failures.append(f"{what} nested: vmap raised {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            return
+    flat = [o.reshape(6, *o.shape[2:]) if isinstance(o, chainrule.Tensor) else o for o in _outs(got)]
+    try:
+        _assert_batch(tuple(flat) if isinstance(got, (tuple, list)) else flat[0], expected, 0, 1e-7, 1e-9,
+                      what + " nested")
+    except AssertionError as exc:
+        failures.append(" ".join(str(exc).split())[:300])
+
+
 def _entries():
     out = []
     for i, op in enumerate(OPS):
@@ -359,6 +398,8 @@ def test_vmap_matches_per_sample(op, index):
             _check_variant(op, sample, variants, lambda i: -1, 1, False, failures, what + " in_dims=-1 out_dims=1")
         if op.differentiable and j < 2:
             _check_vjp(op, variants, failures, what)
+        if index % 3 == 1 and j < 2:
+            _check_nested(op, sample, rng, failures, what)
     failures = [f for f in failures if not any(f.startswith(k) or f"| {k}" in f for k in KNOWN)]
     assert not failures, "\n".join(failures)
 
