@@ -21,7 +21,8 @@ from .._tensor import Tensor
 from . import _vmap
 from ._vmap import BatchedTensor, _flatten, _wrap
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "functional_call"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "functional_call",
+           "stack_module_state"]
 
 
 # -- moving between one sample's view and the physical batch (Note [Transforms inside vmap]) ----
@@ -814,6 +815,36 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for owner, attr, old in reversed(saved):
             _restore(owner, attr, old)
+
+
+def stack_module_state(models) -> tuple[dict, dict]:
+    """The parameters and buffers of same-class ``models``, stacked along a new first dim.
+
+    For ensembles: ``vmap(lambda p, b, x: functional_call(model, (p, b), (x,)), in_dims=(0, 0, None))``
+    runs every model at once. Stacked parameters are new leaves that require grad.
+    """
+    from ..ops.movement import stack
+
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or not any(m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    if not all(type(m) is type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(tensors: list, name: str):
+        flags = {t.requires_grad for t in tensors}
+        if len(flags) > 1:
+            raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+        result = stack(tensors)
+        return result.detach().requires_grad_() if flags == {True} else result
+
+    per_model = [dict(m.named_parameters()) for m in models]
+    params = {k: stacked([d[k] for d in per_model], k) for k in per_model[0]}
+    per_model = [dict(m.named_buffers()) for m in models]
+    buffers = {k: stacked([d[k] for d in per_model], k) for k in per_model[0]}
+    return params, buffers
 
 
 def _untie(named: dict, mapping: dict) -> dict:
