@@ -250,3 +250,15 @@ def test_per_sample_grads_match_torch_cnn():
         ours = run(chainrule)
     for a, b in zip(ours, run(torch), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_like_creations_stay_batched():
+    """zeros_like(x) & co. read only x's shape: no fallback, results like torch's."""
+    def f(m):
+        return _vm(m)(lambda x: x + m.zeros_like(x) + m.ones_like(x, dtype=m.float64) * m.full_like(x, 2.0))(
+            _x(m, 3, 4))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        got = _outcome(f, chainrule)
+    assert _close(got, _outcome(f, torch))

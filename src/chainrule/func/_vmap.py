@@ -277,7 +277,33 @@ def _make_hook(data):
     for t in _pending.values():
         if t._rep is data:
             return t
+    shaped = _shape_only_maker()
+    if shaped is not None:
+        # zeros_like(x) & co. read x only for its shape and dtype: the result is the same
+        # for every sample, and x is no longer pending.
+        _forget(shaped)
+        return None
     raise _Unbatchable("an op that computes its result outside the primitives (" + _caller() + ")")
+
+
+def _shape_only_maker():
+    """The input of the ``*_like`` creation function making this tensor, if one is."""
+    import sys
+
+    from .. import _creation
+
+    codes = {f.__code__ for f in (_creation.zeros_like, _creation.ones_like, _creation.empty_like,
+                                   _creation.full_like, _creation.rand_like, _creation.randn_like,
+                                   _creation.randint_like)}
+    f = sys._getframe(2)
+    for _ in range(3):
+        if f is None:
+            return None
+        if f.f_code in codes:
+            t = f.f_locals.get("input")
+            return t if type(t) is BatchedTensor else None
+        f = f.f_back
+    return None
 
 
 def _caller() -> str:
