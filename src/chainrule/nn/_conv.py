@@ -1584,7 +1584,13 @@ def _embedding(weight, *, indices, padding_idx, mask_padding):
 def _embedding_backward(g, *, indices, padding_idx, num_weights):
     out = np.zeros((num_weights,) + g.shape[indices.ndim :], dtype=g.dtype)
     flat = indices.reshape(-1)
-    np.add.at(out, flat, g.reshape((flat.size,) + out.shape[1:]))
+    if flat.size:
+        # Rows that share an index are summed by one reduceat over the sorted indices
+        # (np.add.at is about 10x slower). Indices are in range: embedding checked them.
+        order = np.argsort(flat, kind="stable")
+        keys = flat[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        out[keys[starts]] = np.add.reduceat(g.reshape((flat.size,) + out.shape[1:])[order], starts, axis=0)
     if padding_idx is not None:
         out[padding_idx] = 0  # the padding row never learns
     return out
