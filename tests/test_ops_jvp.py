@@ -49,8 +49,9 @@ NOT_TRANSPOSES = {
 # tangent (as in torch): the identity is not checked for those samples.
 INDEX_WRITES = {"setitem_", "scatter", "index_copy", "put", "index_put"}
 # Differentiable primitives the first samples of the entries do not reach with a tangent.
-# Most are kernels of gradients' gradients (their JVPs run only in forward over reverse over
-# reverse); the rest are reached only by samples past the first ones.
+# Kernels of gradients' gradients (their JVPs run only in forward over reverse over reverse),
+# reached with a tangent by no sample: test_primitives_inside_gradients_have_right_jvps
+# replays a recorded call of each.
 UNEXERCISED: dict = dict.fromkeys([
     "_as_strided_gather", "_ctc_loss_backward", "_diagonal_backward", "_embedding_backward", "_index_put_const",
     "_nll_loss_backward", "_refuse_backward", "_scatter_flat[MaxPool2DWithIndicesBackwardBackward0]",
@@ -303,6 +304,7 @@ def test_forward_over_reverse_matches_torch(op):
 # prim_keys of the primitives whose JVP rule ran on a tangent in some sample (filled as the
 # tests run; the coverage test at the end of this file reads it).
 EXERCISED: set = set()
+RAN: set = set()  # the entries test_jvp_matches_torch ran
 RAISED: set = set()  # those whose JVP raised (NotImplementedError, as torch's do for these ops)
 
 
@@ -341,6 +343,7 @@ def _record_exercised():
 
 @pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in JVP_OPS])
 def test_jvp_matches_torch(op):
+    RAN.add(op.name)
     samples = _samples(op)
     if not samples:
         pytest.skip("no float64 sample")
@@ -355,20 +358,107 @@ def test_jvp_matches_torch(op):
         pytest.fail("\n".join(failures), pytrace=False)
 
 
+# -- primitives reached only inside gradients: replayed one by one ------------------------------
+
+
+def _captured_calls(keys: set) -> dict:
+    """One recorded call ``(prim, args, params)`` per primitive in ``keys``, taken from the
+    entries' forward passes and their gradients (built with create_graph=True)."""
+    from chainrule.ops import _registry
+
+    calls: dict = {}
+
+    def capture(prim, out, args, params):
+        key = prim_key(prim)
+        if key in keys and key not in calls and out.dtype.kind == "f":
+            calls[key] = (prim, tuple(a.detach().clone() if isinstance(a, chainrule.Tensor) else a for a in args),
+                          dict(params or {}))
+        return _registry.record(prim, out, args, params, True)
+
+    assert _registry._transform is None
+    _registry._transform = capture
+    try:
+        for op in OPS:
+            if not (set(op.prims) & keys - set(calls)) or not op.differentiable or op.backward_raises:
+                continue
+            for k, sample in enumerate(op.sample_inputs("float64")):
+                if not set(op.prims) & keys - set(calls):
+                    break
+                args, kwargs, leaves = instantiate(chainrule, sample)
+                outs = [o for o in _outputs(op.op(chainrule, *args, **kwargs))
+                        if isinstance(o, chainrule.Tensor) and o.requires_grad]
+                if outs and leaves:
+                    cots = [chainrule.tensor(_rng(op.name, k).standard_normal(tuple(o.shape)), requires_grad=True)
+                            for o in outs]
+                    chainrule.autograd.grad(outs, leaves, cots, create_graph=True, allow_unused=True)
+    finally:
+        _registry._transform = None
+    return calls
+
+
+def test_primitives_inside_gradients_have_right_jvps():
+    """The JVPs of UNEXERCISED primitives (kernels of gradients), called as recorded, against
+    central differences; those whose capabilities row says no forward mode must raise."""
+    before = set(EXERCISED), set(RAISED)  # (the registry's record stays the registry's)
+    try:
+        _replay_all()
+    finally:
+        EXERCISED.clear(), RAISED.clear()
+        EXERCISED.update(before[0]), RAISED.update(before[1])
+
+
+def _replay_all():
+    calls = _captured_calls(set(UNEXERCISED))
+    rows = {r["op"]: r for r in chainrule.ops.capabilities()}
+    failures, checked = [], set()
+    for key, (prim, args, params) in sorted(calls.items()):
+        rng = _rng(key, "replay")
+        floats = [i for i, a in enumerate(args) if isinstance(a, chainrule.Tensor) and a.dtype == chainrule.float64]
+        us = {i: chainrule.tensor(rng.standard_normal(tuple(args[i].shape))) for i in floats}
+
+        def run(shift=0.0, prim=prim, args=args, params=params, us=us):
+            return prim(*[a + shift * us[i] if i in us else a for i, a in enumerate(args)], **params)
+
+        try:
+            with fwAD.dual_level():
+                out = prim(*[fwAD.make_dual(a, us[i]) if i in us else a for i, a in enumerate(args)], **params)
+                tangent = fwAD.unpack_dual(out).tangent
+        except NotImplementedError:
+            if rows[key.removeprefix("_")]["forward_mode"]:
+                failures.append(f"{key}: raised, though capabilities claims forward mode")
+            checked.add(key)
+            continue
+        if not rows[key.removeprefix("_")]["forward_mode"]:
+            failures.append(f"{key}: has a tangent, though capabilities says it has none")
+        eps = 1e-6
+        central = (run(eps).numpy() - run(-eps).numpy()) / (2 * eps)
+        if tangent is None or not np.allclose(tangent.numpy(), central, rtol=1e-4, atol=1e-5):
+            failures.append(f"{key}: tangent {None if tangent is None else tangent.numpy()} vs central {central}")
+        checked.add(key)
+    assert not failures, "\n".join(failures)
+    REPLAYED.update(checked)
+
+
+REPLAYED: set = set()
+
+
 def test_every_differentiable_primitive_has_a_checked_jvp():
     """Each primitive with a VJP rule ran forward mode in some sample above (run with the file)."""
-    if len(EXERCISED) < 10:
+    if len(RAN) < len(JVP_OPS):
         pytest.skip("run with the whole file: the samples above fill the record")
     differentiable = {prim_key(p) for p in PRIMITIVES if any(r is not None for r in p.vjps)}
     missing = sorted(differentiable - EXERCISED - set(UNEXERCISED))
     assert not missing, f"primitives whose JVP no sample checks: {missing}"
     stale = sorted(set(UNEXERCISED) & EXERCISED)
     assert not stale, f"UNEXERCISED lists primitives that are checked: {stale}"
+    if REPLAYED:
+        unreplayed = sorted(set(UNEXERCISED) - REPLAYED)
+        assert not unreplayed, f"UNEXERCISED primitives no recorded call replays: {unreplayed}"
 
 
 def test_capabilities_forward_mode_is_what_this_file_proves():
     """ops.capabilities' forward_mode column: True for the primitives checked above, False for those that raise."""
-    if len(EXERCISED) < 10:
+    if len(RAN) < len(JVP_OPS):
         pytest.skip("run with the whole file: the samples above fill the record")
     rows = {r["op"]: r for r in chainrule.ops.capabilities()}
     keys = {prim_key(p): p for p in PRIMITIVES}

@@ -274,6 +274,8 @@ def defjvp(prim, rule: Callable) -> None:
 
 
 # Names of primitives by how their JVP is derived (Note [Where JVP rules come from]).
+# LINEAR holds only ops linear in their float inputs: an op that also writes a constant
+# (``_shift_along``'s ``fill``) is affine, and uses the transpose trick.
 ELEMENTWISE_MODULES = frozenset({"chainrule.ops.elementwise"})
 ELEMENTWISE = frozenset({
     "_hardtanh", "_leaky_relu", "_threshold", "_elu_kernel", "_celu_kernel", "_gelu", "_silu", "_mish",
@@ -284,7 +286,7 @@ LINEAR = frozenset({
     "_permute", "_transpose", "_t", "_take", "_index_backward_kernel", "_cat", "_stack", "_repeat", "_flip", "_roll",
     "_rot90", "_diagonal", "_diagonal_copy", "_diagonal_backward", "_diag_embed", "_tril", "_triu", "_trace",
     "_unfold", "_unfold_backward", "_as_strided_kernel", "_as_strided_backward", "_as_strided_gather", "_contiguous",
-    "_take_along", "_flip_along", "_shift_along", "_sum_all", "_sum_dims", "_mean_all", "_mean_dims", "_cumsum",
+    "_take_along", "_flip_along", "_sum_all", "_sum_dims", "_mean_all", "_mean_dims", "_cumsum",
     "_gather_kernel", "_index_select_kernel", "_take_kernel", "_masked_select_kernel",
     # The padding row of an embedding gets no gradient on purpose; its tangent is still the
     # derivative of the lookup (as in PyTorch), so forward mode applies the op itself.
@@ -458,10 +460,15 @@ def _transpose_jvp(prim, tangents, result, args, params):
     multi = getattr(prim, "n_outputs", 1) != 1
     if multi:
         return None  # multi-output primitives: handled by chainrule.linalg._multi (see _transforms)
+    levels = _vmap_levels(tangents)
     with enable_grad(), _without_tangents():
         # The rules are linear in g, so any point will do; ones keep rules that branch on
-        # the sign of g (logcumsumexp) from dropping it.
+        # the sign of g (logcumsumexp) from dropping it. Under vmap (batched tangents: jacfwd)
+        # g is batched too, so that each sample gets its own gradient.
         g = ones(tuple(result.shape), dtype=result.dtype, requires_grad=True)
+        if levels:
+            g = g_leaf = ones((*levels.values(), *result.shape), dtype=result.dtype, requires_grad=True)
+            g = _rewrap(g, levels)
         total = None
         for i, u in enumerate(tangents):
             if u is None:
@@ -482,8 +489,31 @@ def _transpose_jvp(prim, tangents, result, args, params):
             # No rule depends on g: the derivative is zero (a piecewise-constant op, or a
             # rule returning None: "no gradient flows"), as PyTorch's zero tangent.
             return zeros_like(result)
-        (out,) = autograd_grad(total, g, create_graph=create_graph, allow_unused=True)
+        if levels:
+            from ..func import _api
+
+            physical = _api._bottom(_api._lift(total, sorted(levels, reverse=True), levels)).sum()
+            (out,) = autograd_grad(physical, g_leaf, create_graph=create_graph, allow_unused=True)
+            out = None if out is None else _rewrap(out, levels)
+        else:
+            (out,) = autograd_grad(total, g, create_graph=create_graph, allow_unused=True)
     return zeros_like(result) if out is None else out
+
+
+def _vmap_levels(tangents) -> dict:
+    """{level: batch size}, lowest level first, of the vmap levels any tangent is batched at."""
+    from ..func import _api, _vmap
+
+    found: set = set()
+    for u in tangents:
+        found.update(_api._chain(u))
+    return {lv: _vmap.level_sizes[lv] for lv in sorted(found)}
+
+
+def _rewrap(physical, levels: dict):
+    from ..func import _api
+
+    return _api._rewrap(physical, sorted(levels, reverse=True))
 
 
 def propagate_multi(prim, outputs: tuple, args: tuple, params: dict | None, n_differentiable: int) -> None:
@@ -512,10 +542,14 @@ def propagate_multi(prim, outputs: tuple, args: tuple, params: dict | None, n_di
         if prim in _explicit:
             outs = _explicit[prim](tangents, outputs, *args, **params)
         else:
+            levels = _vmap_levels(tangents)  # batched tangents: batched gs (as in _transpose_jvp)
             with enable_grad():
                 gs = [None] * len(outputs)
+                leaves = {}
                 for i in diff:
-                    gs[i] = ones(tuple(outputs[i].shape), dtype=outputs[i].dtype, requires_grad=True)
+                    gs[i] = ones((*levels.values(), *outputs[i].shape), dtype=outputs[i].dtype, requires_grad=True)
+                    if levels:
+                        leaves[i], gs[i] = gs[i], _rewrap(gs[i], levels)
                 total = None
                 for rule, u in zip(prim.vjps, tangents, strict=False):
                     if u is None or rule is None:
@@ -527,10 +561,14 @@ def propagate_multi(prim, outputs: tuple, args: tuple, params: dict | None, n_di
                     total = term if total is None else total + term
                 outs = [None] * len(outputs)
                 if total is not None and total.requires_grad:
-                    found = autograd_grad(total, [gs[i] for i in diff], create_graph=create_graph,
+                    if levels:
+                        from ..func import _api
+
+                        total = _api._bottom(_api._lift(total, sorted(levels, reverse=True), levels)).sum()
+                    found = autograd_grad(total, [leaves.get(i, gs[i]) for i in diff], create_graph=create_graph,
                                           allow_unused=True)
                     for i, t in zip(diff, found, strict=True):
-                        outs[i] = t
+                        outs[i] = _rewrap(t, levels) if levels and t is not None else t
         for i in diff:
             t = outs[i] if i < len(outs) else None
             t = zeros_like(outputs[i]) if t is None else _conform(t, outputs[i])

@@ -118,9 +118,11 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def saved_variables(self) -> tuple:
+        """The old name of ``saved_tensors``."""
         return self.saved_tensors
 
     def apply(self, grads, needs):
+        """Run the Function's ``backward`` on the outputs' gradients (called by the engine)."""
         from .._creation import zeros
 
         grads = list(grads) + [None] * (len(self._out_meta) - len(grads))
@@ -188,14 +190,17 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(*args: Any, **kwargs: Any) -> Any:
+        """Compute the outputs (``forward(ctx, *args)``, or ``forward(*args)`` with ``setup_context``)."""
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> Any:
+        """Save what ``backward``/``jvp`` need, given the inputs and outputs of ``forward``."""
         return _SETUP_CONTEXT_NOT_OVERRIDDEN
 
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        """The gradients of the inputs, given those of the outputs (reverse mode)."""
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom autograd.Function "
             "to use it with backward mode AD."
@@ -205,6 +210,9 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def jvp(ctx: FunctionCtx, *grad_inputs: Any) -> Any:
+        """The tangents of the outputs, given those of the inputs (forward mode; tensor inputs
+        without a tangent get zeros, other arguments None); reads ``ctx.save_for_forward``'s
+        tensors as ``ctx.saved_tensors``."""
         raise NotImplementedError(
             "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
         )

@@ -47,6 +47,7 @@ class MultiOutputNode(PrimitiveNode):
         return tuple(out)
 
     def apply(self, grads, needs):
+        """Run the rules on the gradients of all outputs (None for an output that got none)."""
         prim = self.prim
         if self._freed:
             raise saved_tensors_freed_error()
