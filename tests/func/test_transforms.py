@@ -305,6 +305,11 @@ HESSIAN_CASES = {
     "matrix": lambda m: m.func.hessian(lambda w: ((w @ t(m, X3)).tanh() ** 2).sum())(t(m, W23)),
     "scalar": lambda m: m.func.hessian(lambda x: x.sin() * x ** 3)(t(m, 0.7)),
     "log_softmax": lambda m: m.func.hessian(lambda x: x.log_softmax(0)[1])(t(m, X3)),
+    "max": lambda m: m.func.hessian(lambda x: x.max().exp())(t(m, X3)),
+    "sort": lambda m: m.func.hessian(lambda x: x.sort().values[1].exp())(t(m, X3)),
+    "eigh": lambda m: m.func.hessian(lambda x: m.linalg.eigh(x.reshape(2, 2) + x.reshape(2, 2).T)[0].sum() ** 2)(
+        t(m, X3 + [0.5])),
+    "gelu_mlp": lambda m: m.func.hessian(lambda x: m.nn.functional.gelu(t(m, W23) @ x).sum())(t(m, X3)),
 }
 
 
@@ -346,6 +351,22 @@ def test_compositions_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same(COMPOSE_CASES[name], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("which", ["jacrev", "jacfwd", "hessian"])
+def test_jacobians_of_a_relu_mlp_run_batched(which):
+    # The backward pass under vmap (batched cotangents) and forward mode under vmap (batched
+    # tangents) must not fall back to running the function once per sample.
+    w1, b1, w2 = t(chainrule, [X3, Y3, V3, X3]), t(chainrule, V3 + [0.1]), t(chainrule, [Y3 + [0.2], X3 + [0.3]])
+
+    def f(x):
+        h = chainrule.nn.functional.linear(x, w1, b1).relu()
+        out = (w2 @ h).tanh()
+        return out.sum() if which == "hessian" else out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        getattr(chainrule.func, which)(f)(t(chainrule, X3))
 
 
 def test_forward_over_reverse_hvp_equals_double_backward():

@@ -70,7 +70,7 @@ def _make_grads(outputs, grad_outputs) -> list:
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         else:
-            gd, od = g._data, out._data
+            gd, od = _array(g), _array(out)
             if gd.shape != od.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
@@ -347,7 +347,7 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
                 continue
             if meta is not None:
                 m = meta[i]
-                if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
+                if m is not None and (_array(g).shape != m[0] or _array(g).dtype != m[1]):
                     g = _conform(g, m)
             slot = buffers.get(child)
             if slot is None:
@@ -407,14 +407,21 @@ def _add_to_buffer(buffers: dict, node, nr: int, g) -> None:
     slot[nr] = g if prev is None else prev + g
 
 
+def _array(t):
+    """The array that gives ``t``'s shape and dtype; for a vmap BatchedTensor its sample, read
+    without counting as a read of its values (Note [How vmap works] in func/_vmap.py)."""
+    rep = getattr(t, "_rep", None)
+    return t._data if rep is None else rep
+
+
 def _conform(g, meta):
     """Reduce a broadcast gradient to its input's shape and cast it to its dtype."""
     shape, np_dtype = meta
-    if g._data.shape != shape:
+    if _array(g).shape != shape:
         from ..ops.movement import sum_to_size
 
         g = sum_to_size(g, shape)
-    if g._data.dtype != np_dtype:
+    if _array(g).dtype != np_dtype:
         from .._dtype import from_numpy_dtype
         from ..ops.elementwise import to_dtype
 

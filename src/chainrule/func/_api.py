@@ -645,7 +645,12 @@ def _make_dual(p: Tensor, t: Tensor) -> Tensor:
     from ..autograd import forward_ad
 
     if type(p) is not BatchedTensor:
-        return forward_ad.make_dual(p, t)
+        dual = forward_ad.make_dual(p, t)
+        if type(t) is BatchedTensor:
+            # make_dual read only the tangent's dtype (is_floating_point), never its values: not a
+            # read that could hide a per-sample value (Note [How vmap works] in _vmap.py).
+            _vmap._forget(t)
+        return dual
     levels = sorted(set(_chain(p)) | set(_chain(t)), reverse=True)
     sizes = {**_sizes(p), **_sizes(t)}
     lp = _lift(p, levels, sizes)

@@ -200,7 +200,11 @@ class PrimitiveNode(Node):
         if args is None:
             meta = self._meta
             if meta is None:  # inputs look like the output, hence like its gradient
-                return [Meta(grad._data.shape, grad._data.dtype)] * len(self._edges)
+                # (a vmap BatchedTensor's shape comes from its sample, not a read of its values)
+                d = grad._data if grad.__class__ is Tensor else getattr(grad, "_rep", None)
+                if d is None:
+                    d = grad._data
+                return [Meta(d.shape, d.dtype)] * len(self._edges)
             return [Meta(*m) if m is not None else None for m in meta]
         if args.__class__ is Packed:  # saved through saved_tensors_hooks: no version check, as in PyTorch
             return args.unpack_args()
