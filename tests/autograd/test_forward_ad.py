@@ -435,3 +435,41 @@ def test_gradcheck_forward_ad_matches_torch(fast_mode):
         out.append(type(exc.value).__mro__[-3].__name__)
         results.append(out)
     assert results[1] == results[0]
+
+
+# -- complex ---------------------------------------------------------------------------------------
+
+
+def _complex(mod, f):
+    fw = mod.autograd.forward_ad
+    x = mod.tensor([1 + 2j, 0.5 - 1j], dtype=mod.complex128)
+    y = mod.tensor([2 - 1j, 1 + 1j], dtype=mod.complex128)
+    d = fw.make_dual(x, mod.tensor([0.3 + 0.1j, -1 + 0.5j], dtype=mod.complex128))
+    t = fw.unpack_dual(f(d, y)).tangent
+    return [complex(v) for v in t.reshape(-1).tolist()]
+
+
+COMPLEX_CASES = {
+    "exp": lambda d, y: d.exp(),
+    "sin": lambda d, y: d.sin(),
+    "mul": lambda d, y: d * y,
+    "div": lambda d, y: y / d,
+    "pow": lambda d, y: d ** 2,
+    "sum": lambda d, y: d.sum(),
+    "matmul": lambda d, y: d @ y,
+}
+
+
+@pytest.mark.parametrize("f", [pytest.param(f, id=k) for k, f in COMPLEX_CASES.items()])
+def test_holomorphic_complex_ops_match_torch(f):
+    got = []
+    for mod in (torch, chainrule):
+        with mod.autograd.forward_ad.dual_level():
+            got.append(_complex(mod, f))
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
+
+
+def test_real_result_of_complex_input_raises():
+    """Not derived correctly from the rules (not holomorphic): refused, not a wrong tangent."""
+    with chainrule.autograd.forward_ad.dual_level(), pytest.raises(NotImplementedError, match="complex"):
+        _complex(chainrule, lambda d, y: d.abs())

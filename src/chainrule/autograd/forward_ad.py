@@ -339,6 +339,13 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
         return
     if result._data.dtype.kind not in "fc":
         return
+    if result._data.dtype.kind == "f" and any(t is not None and t._data.dtype.kind == "c" for t in tangents):
+        # A real result of complex inputs (abs, a cast): not holomorphic, and the rules
+        # derived here assume it; refuse rather than return a wrong tangent.
+        raise NotImplementedError(
+            f"Trying to use forward AD with {prim.name.strip('_')} that does not support it: chainrule's forward "
+            "mode does not differentiate a real result of complex inputs"
+        )
     params = params or {}
     kind = _kind(prim)
     _paused = True  # the rule's own ops get no tangents (one dual level at a time)
