@@ -262,3 +262,44 @@ def test_like_creations_stay_batched():
         warnings.simplefilter("error", UserWarning)
         got = _outcome(f, chainrule)
     assert _close(got, _outcome(f, torch))
+
+
+BACKWARD_CASES = {
+    # op on one sample, and the primitives whose batching rules its vjp under vmap runs
+    "diagonal": (lambda x: x.diagonal(0, 0, 1), "_diagonal_backward"),
+    "unfold": (lambda x: x.unfold(1, 2, 1), "_unfold_backward"),
+    "advanced index": (lambda x: x[chainrule.tensor([0, 2, 2])], "_index_backward_kernel"),
+    "take_along_dim": (lambda x: chainrule.take_along_dim(x, chainrule.tensor([[0, 1, 1, 0]] * 3), 1), None),
+    "cummax values": (lambda x: x.cummax(1)[0], "_put_along_kernel"),
+    "index_fill": (lambda x: x.index_fill(1, chainrule.tensor([0, 2]), 0.5), "_index_fill_kernel"),
+}
+
+
+@pytest.mark.parametrize("name", list(BACKWARD_CASES))
+def test_vjp_under_vmap_runs_backward_rules(name, monkeypatch):
+    """vmap over a vjp function with several cotangents: the backward kernels batch (their
+    rules ran, no loop) and the gradients equal the one-by-one ones."""
+    from chainrule.func import vjp
+
+    fn, prim = BACKWARD_CASES[name]
+    xs = _x(chainrule, 3, 3, 4)
+    cts = chainrule.stack([_x(chainrule, *fn(xs[0]).shape, seed=i + 1) for i in range(3)])
+    looped, ran = [], []
+    real_loop = _vmap._loop
+    monkeypatch.setattr(_vmap, "_loop", lambda p, *a: looped.append(p.name) or real_loop(p, *a))
+    if prim is not None:
+        rule = _vmap._RULES[prim]
+
+        def spy(*a):
+            ran.append(prim)
+            return rule(*a)
+
+        spy.batched_params = getattr(rule, "batched_params", frozenset())
+        monkeypatch.setitem(_vmap._RULES, prim, spy)
+
+    _, vjp_fn = vjp(fn, xs[0])  # one forward pass; the cotangents are batched (as in jacrev)
+    got = vmap(vjp_fn)(cts)[0]
+    want = chainrule.stack([vjp_fn(cts[i])[0] for i in range(3)])
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    if prim is not None:
+        assert prim in ran and prim not in looped, (ran, looped)

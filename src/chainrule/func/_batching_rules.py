@@ -389,3 +389,116 @@ def _conv_input_grad_rule(prim, out, args, params, phys, n):
     if pg is None or pw is not None or pb is not None:
         return None
     return _unfold(prim(_fold(pg), w, b, **params), n)
+
+
+# -- more products, scatters and shape ops --------------------------------------------------------
+
+
+@defbatch("_addmm", "_baddbmm")
+def _add_product_rule(prim, out, args, params, phys, n):
+    """``beta * input + alpha * (m1 @ m2)``: the matrices get the batch, the input broadcasts."""
+    inp, m1, m2 = args
+    nd = out.ndim
+    pi = phys[0]
+    first = _pad(pi, inp.ndim, nd) if pi is not None else inp
+    return prim(first, _full(m1, phys[1], n), _full(m2, phys[2], n), **params)
+
+
+@defbatch("_cross")
+def _cross_rule(prim, out, args, params, phys, n):
+    dim = params["dim"]
+    if dim < 0:
+        return None
+    nd = out.ndim
+    inputs = [_pad(_full(a, p, n), a.ndim, nd) for a, p in zip(args, phys, strict=True)]
+    return prim(*inputs, dim=dim + 1)
+
+
+@defbatch("_diagonal_backward")
+def _diagonal_backward_rule(prim, out, args, params, phys, n):
+    if params["dim1"] < 0 or params["dim2"] < 0:
+        return None
+    return prim(phys[0], shape=(n, *params["shape"]), offset=params["offset"], dim1=params["dim1"] + 1,
+                dim2=params["dim2"] + 1)
+
+
+@defbatch("_trace")
+def _trace_rule(prim, out, args, params, phys, n):
+    from .._dtype import from_numpy_dtype
+
+    d = phys[0].diagonal(dim1=1, dim2=2)
+    return d.sum(dim=-1, dtype=from_numpy_dtype(out.dtype))
+
+
+@defbatch("_unfold")
+def _unfold_dim_rule(prim, out, args, params, phys, n):
+    if args[0].ndim == 0 or params["dimension"] < 0:
+        return None
+    return prim(phys[0], **dict(params, dimension=params["dimension"] + 1))
+
+
+@defbatch("_unfold_backward")
+def _unfold_backward_rule(prim, out, args, params, phys, n):
+    if not params["shape"] or params["dimension"] < 0:
+        return None
+    return prim(phys[0], **dict(params, shape=(n, *params["shape"]), dimension=params["dimension"] + 1))
+
+
+@defbatch("_rot90")
+def _rot90_rule(prim, out, args, params, phys, n):
+    dims = params["dims"]
+    if any(d < 0 for d in dims):
+        return None
+    return prim(phys[0], k=params["k"], dims=tuple(d + 1 for d in dims))
+
+
+defbatch("_pnorm")(_vector_norm_rule)
+
+
+def _scatter_rule(prim, out, args, params, phys, n, bphys=None):
+    """Scatters and index_add & co. along ``dim``: every operand gets the batch; the index
+    too (scatter's index has the operands' rank, index_add's is 1-d and stays shared)."""
+    dim = params["dim"]
+    if out.ndim == 0 or dim < 0:
+        return None
+    inputs = [_full(a, p, n) for a, p in zip(args, phys, strict=True)]
+    if any(_rep_of(x).ndim != out.ndim + 1 for x in inputs):
+        return None
+    index = params["index"]
+    if prim.name.startswith("_index_"):
+        if bphys:
+            return None
+        new_index = index
+    elif bphys and "index" in bphys:
+        pi = bphys["index"]
+        if type(pi) is not Tensor:
+            return None
+        new_index = pi._data
+    else:
+        new_index = np.broadcast_to(index, (n, *np.shape(index)))
+    if prim.name.startswith("_scatter") and np.ndim(new_index) != out.ndim + 1:
+        return None
+    return prim(*inputs, **dict(params, dim=dim + 1, index=np.ascontiguousarray(new_index)))
+
+
+_scatter_rule.batched_params = frozenset({"index"})
+defbatch("_scatter_kernel", "_scatter_add_kernel", "_scatter_fill_kernel", "_scatter_reduce_kernel",
+         "_index_add_kernel", "_index_copy_kernel", "_index_fill_kernel")(_scatter_rule)
+
+
+def _put_along_rule(prim, out, args, params, phys, n, bphys=None):
+    dim = params["dim"]
+    if out.ndim == 0 or dim < 0:
+        return None
+    if bphys and "index" in bphys:
+        pi = bphys["index"]
+        if type(pi) is not Tensor:
+            return None
+        index = pi._data
+    else:
+        index = np.broadcast_to(params["index"], (n, *np.shape(params["index"])))
+    return prim(phys[0], index=np.ascontiguousarray(index), dim=dim + 1, shape=(n, *params["shape"]))
+
+
+_put_along_rule.batched_params = frozenset({"index"})
+defbatch("_put_along_kernel")(_put_along_rule)
