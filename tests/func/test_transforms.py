@@ -114,6 +114,7 @@ GRAD_ERRORS = {
     "argnums_empty": lambda m: m.func.grad(f_two, argnums=())(t(m, X3), t(m, Y3)),
     "argnums_not_int": lambda m: m.func.grad(f_two, argnums=(0, 1.0))(t(m, X3), t(m, Y3)),
     "has_aux_not_tuple": lambda m: m.func.grad(f_scalar, has_aux=True)(t(m, X3)),
+    "has_aux_non_tensor_aux": lambda m: m.func.grad(lambda x: (f_scalar(x), {"n": 3}), has_aux=True)(t(m, X3)),
     "has_aux_non_scalar": lambda m: m.func.grad(lambda x: (x * 2, x), has_aux=True)(t(m, X3)),
     "non_tensor_input": lambda m: m.func.grad(lambda x: x)(1.0),
     "argnums_duplicate": lambda m: m.func.grad(f_two, argnums=(0, 0))(t(m, X3), t(m, Y3)),
@@ -122,7 +123,7 @@ GRAD_ERRORS = {
 }
 
 # Messages that match torch's word for word; the others are compared by exception type.
-GRAD_ERROR_MESSAGES = {"non_scalar_output", "non_tensor_output", "argnums_out_of_range", "argnums_empty",
+GRAD_ERROR_MESSAGES = {"non_scalar_output", "non_tensor_output", "has_aux_non_tensor_aux", "argnums_out_of_range", "argnums_empty",
                        "argnums_not_int", "has_aux_not_tuple", "non_tensor_input", "argnums_duplicate",
                        "argnums_list"}
 
@@ -167,11 +168,13 @@ VJP_ERRORS = {
     "wrong_cotangent_structure": lambda m: _vjp(m, lambda x: (x, x * 2), (t(m, X3),), t(m, V3)),
     "has_aux_not_tuple": lambda m: _vjp(m, f_vec, (t(m, X3),), t(m, V3), has_aux=True),
     "non_tensor_output": lambda m: m.func.vjp(lambda x: 3.0, t(m, X3)),
+    "has_aux_non_tensor_aux": lambda m: m.func.vjp(lambda x: (x * 2, [x, 1]), t(m, X3), has_aux=True),
+    "has_aux_none_in_aux": lambda m: m.func.vjp(lambda x: (x * 2, [x, None]), t(m, X3), has_aux=True),
     "list_cotangent_for_tuple_output": lambda m: _vjp(m, lambda x: (x, x * 2), (t(m, X3),), [t(m, V3), t(m, V3)]),
     "integer_output": lambda m: m.func.vjp(lambda x: (x > 0).long(), t(m, X3)),
 }
 
-VJP_ERROR_MESSAGES = {"wrong_cotangent_shape", "has_aux_not_tuple", "non_tensor_output", "integer_output"}
+VJP_ERROR_MESSAGES = {"wrong_cotangent_shape", "has_aux_non_tensor_aux", "has_aux_none_in_aux", "has_aux_not_tuple", "non_tensor_output", "integer_output"}
 
 
 @pytest.mark.parametrize("name", list(VJP_ERRORS))

@@ -1,4 +1,5 @@
-"""``grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``linearize``, ``functional_call``.
+"""``grad``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``linearize``, ``functional_call``,
+``stack_module_state``.
 
 Each transform is a function of functions, as in ``torch.func``, built on the autograd
 engine (reverse mode), on ``autograd.forward_ad`` (forward mode) and on ``vmap``.
@@ -317,6 +318,9 @@ def _keep_outer(tree, own: set, clean: set, keep: bool):
 def _check_has_aux(out, api: str):
     if not (isinstance(out, tuple) and len(out) == 2):
         raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    for x in _flatten(out[1])[0]:
+        if not isinstance(x, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(x)}")
     return out
 
 
