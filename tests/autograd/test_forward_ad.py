@@ -473,3 +473,55 @@ def test_real_result_of_complex_input_raises():
     """Not derived correctly from the rules (not holomorphic): refused, not a wrong tangent."""
     with chainrule.autograd.forward_ad.dual_level(), pytest.raises(NotImplementedError, match="complex"):
         _complex(chainrule, lambda d, y: d.abs())
+
+
+def _sin_with_wrong_jvp_in_backward(mod):
+    class Cos(mod.autograd.Function):  # right backward, wrong jvp
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return x.cos()
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return -g * x.sin()
+
+        @staticmethod
+        def jvp(ctx, g):
+            (x,) = ctx.saved_tensors
+            return -2 * g * x.sin()
+
+    class Sin(mod.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return x.sin()
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * Cos.apply(x)
+
+        @staticmethod
+        def jvp(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.cos()
+
+    return Sin.apply
+
+
+def test_gradgradcheck_forward_over_reverse_matches_torch():
+    results = []
+    for mod in (torch, chainrule):
+        x = mod.tensor([0.3, -0.4, 1.2], dtype=mod.float64, requires_grad=True)
+        ggc = mod.autograd.gradgradcheck
+        f = _sin_with_wrong_jvp_in_backward(mod)
+        out = [ggc(lambda a: (a.sin() * a.cumsum(0)).tanh(), (x,), check_fwd_over_rev=True),
+               ggc(f, (x,)),
+               ggc(f, (x,), check_fwd_over_rev=True, raise_exception=False),
+               ggc(f, (x,), check_fwd_over_rev=True, fast_mode=True, raise_exception=False)]
+        results.append(out)
+    assert results[1] == results[0] == [True, True, False, False]

@@ -256,7 +256,9 @@ def gradgradcheck(
     """Check second derivatives: gradcheck of ``func``'s vector-Jacobian product.
 
     ``grad_outputs`` default to random tensors that require grad, so the check also
-    covers the second derivative with respect to them.
+    covers the second derivative with respect to them. ``check_rev_over_rev`` (the default)
+    differentiates the vector-Jacobian product in reverse mode, ``check_fwd_over_rev`` in
+    forward mode (forward over reverse); ``fast_mode`` as in ``gradcheck``.
     """
     from .._creation import randn
 
@@ -279,5 +281,6 @@ def gradgradcheck(
 
     return gradcheck(
         vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-        check_batched_grad=check_batched_grad,
+        check_batched_grad=check_batched_grad, check_backward_ad=check_rev_over_rev,
+        check_forward_ad=check_fwd_over_rev, fast_mode=fast_mode,
     )
