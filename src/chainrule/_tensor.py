@@ -311,6 +311,8 @@ class Tensor:
             )
         self._grad_fn = None
         self._requires_grad = False
+        if self._extra is not None:
+            self._extra.tangent = None  # as detach(): no forward-mode tangent either
         return self
 
     @property

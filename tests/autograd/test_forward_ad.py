@@ -166,6 +166,8 @@ INPLACE_CASES = {
     "setitem": lambda mod: (lambda d: (d.__setitem__((0, 1), _dual(mod, 5.0, 7.0)), d)[1])(_dual(mod, X, U) * 1),
     "relu_ in place": lambda mod: mod.nn.functional.relu(_dual(mod, X, U) * 1, inplace=True),
     "detach drops the tangent": lambda mod: _dual(mod, X, U).detach(),
+    "detach_ too": lambda mod: (_dual(mod, X, U) * 1).detach_(),
+    ".data too": lambda mod: _dual(mod, X, U).data,
     "clone keeps it": lambda mod: _dual(mod, X, U).clone(),
 }
 
