@@ -883,9 +883,7 @@ def where(condition: Tensor, input=None, other=None):
 def _values(fn, operands: tuple, arrays: tuple) -> Tensor:
     """A result computed outside the primitives (bool or integer: no gradient), ``fn(*arrays)``.
     Under vmap, ``fn`` runs on the whole batch (Note [How vmap works] in func/_vmap.py)."""
-    from ._registry import _transform
-
-    if _transform is not None:
+    if _registry._transform is not None:
         from ..func._vmap import values_op
 
         out = values_op(fn, operands, arrays)
