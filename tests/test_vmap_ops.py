@@ -5,9 +5,9 @@ sample, integer and boolean arguments permuted so that indices stay valid) runs 
 ``vmap(op)``; the result must equal stacking the op's per-sample results: values, dtype and
 shape. Variants: every tensor argument batched (in_dims 0), the first one unbatched (None)
 where there are two or more, and for every fourth entry the batch in the last dimension
-(in_dims -1) and out_dims=1. Differentiable entries also run ``vmap(vjp)`` (per-sample
-gradients, which exercise the batching rules of backward kernels) against a loop. torch.vmap
-is consulted where it accepts the call.
+(in_dims -1) and out_dims=1, and for every third entry nested vmap over a 2 x 3 grid.
+Differentiable entries also run ``vmap(vjp)`` (per-sample gradients) against a loop.
+torch.vmap is consulted where it accepts the call; where ours raises, torch's must too.
 
 A spy on ``func._vmap`` records, per primitive, whether a batching rule ran or a fallback
 did (a per-op loop, or the whole function per sample); ``test_batching_report`` checks the
