@@ -537,7 +537,7 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..ops.movement import movedim
+        from ..ops.movement import narrow, reshape
 
         nums = _argnums_tuple(argnums, len(args))
 
@@ -558,14 +558,14 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
             from .._creation import zeros
 
             per_in = [zeros((0, *x.shape), dtype=x.dtype) for x in in_leaves]
-        # per_in[k]: (N, *in_k.shape); the rows of output j are N's slice for j.
-        by_out = [_split_last(movedim(g, 0, -1), out_leaves) for g in per_in]  # [in][out] -> (*in, *out)
-        rows = []
-        for j, o in enumerate(out_leaves):
-            cols = [movedim(by_out[k][j], tuple(range(x.dim())), tuple(range(o.dim(), o.dim() + x.dim())))
-                    if x.dim() and o.dim() else by_out[k][j] for k, x in enumerate(in_leaves)]
-            tree = in_build(cols)
+        # per_in[k]: (N, *in_k.shape), N running over all output elements: output j's rows are a slice.
+        rows, off = [], 0
+        for o in out_leaves:
+            k = o.numel()
+            tree = in_build([reshape(narrow(g, 0, off, k), (*o.shape, *x.shape)) for g, x in zip(per_in, in_leaves,
+                                                                                                strict=True)])
             rows.append(tree[0] if isinstance(argnums, int) else tuple(tree))
+            off += k
         jac = out_build(rows)
         return (jac, res[2]) if has_aux else jac
 
