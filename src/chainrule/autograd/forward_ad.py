@@ -14,14 +14,25 @@ a derivative is written once:
 - linear ops (``LINEAR``: reshape, sum, cat, indexing...): the op applied to the tangents;
 - multilinear ops (``MULTILINEAR``: matmul, dot...): one term per input, the op applied
   with that input replaced by its tangent;
-- ``defjvp(prim, rule)`` gives an explicit rule where one is clearer or cheaper;
+- ``defjvp(prim, rule)`` gives an explicit rule (``_EXPLICIT_BY_NAME`` below: where
+  PyTorch's tangent is not the transpose of its gradient, or the rules cannot be
+  differentiated where the tangent can be computed);
 - every other primitive uses the transpose trick: a VJP rule is linear in its ``grad``
   argument, ``vjp(g) = J^T g``, so ``J u`` is the gradient of ``<vjp(g), u>`` with respect to
   ``g``. One small reverse pass through the rule's own graph gives the JVP, for any
-  primitive whose rules are written with chainrule ops (they all are).
+  primitive whose rules are written with chainrule ops (they all are). Multi-output
+  primitives (``linalg._multi``) take it over all their outputs at once
+  (``propagate_multi``).
+
+Where a JVP cannot be computed (the VJP rule refuses: ``floor_divide``, ``unique``...),
+``NotImplementedError`` names the op, as PyTorch's "Trying to use forward AD with ...".
+tests/test_ops_jvp.py checks every primitive's JVP: against PyTorch's, central
+differences, and reverse mode (``<v, J u> = <J^T v, u>``).
 
 Tangents are computed with chainrule ops, so they are themselves differentiable (reverse
-over forward) and batchable (``func.jacfwd`` is ``vmap`` over JVPs).
+over forward) and batchable (``func.jacfwd`` is ``vmap`` over JVPs). In-place ops move
+tangents too (Note [In-place ops on dual tensors]); custom ``Function``s give theirs with
+a ``jvp`` staticmethod (``autograd/function.py``).
 
 Only one dual level can be active at a time, as in PyTorch.
 """
