@@ -426,6 +426,31 @@ def test_per_sample_grads_of_an_mlp_match_torch(loss_name):
     assert want["0.weight"].shape == (4, 16, 3)
 
 
+def _per_sample_grads_with_buffers(m):
+    """An eval-mode model with BatchNorm: parameters and buffers passed as two dicts."""
+    rng = np.random.default_rng(1)
+    model = m.nn.Sequential(m.nn.Linear(3, 5), m.nn.BatchNorm1d(5), m.nn.ReLU(), m.nn.Linear(5, 2)).double()
+    with m.no_grad():
+        for p in model.parameters():
+            p.copy_(m.tensor(rng.standard_normal(tuple(p.shape)), dtype=m.float64))
+        model[1].running_mean.copy_(t(m, [0.1, 0.2, -0.1, 0.0, 0.3]))
+        model[1].running_var.copy_(t(m, [1.0, 2.0, 0.5, 1.5, 0.8]))
+    model.eval()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = dict(model.named_buffers())
+
+    def loss(p, b, x):
+        return m.func.functional_call(model, (p, b), (x.unsqueeze(0),)).pow(2).sum()
+
+    return m.func.vmap(m.func.grad(loss), in_dims=(None, None, 0))(params, buffers, t(m, XS))
+
+
+def test_per_sample_grads_with_buffers_match_torch():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(_per_sample_grads_with_buffers, rtol=1e-10, atol=1e-12)
+
+
 def test_per_sample_grads_equal_a_loop_of_backward_calls():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
