@@ -6,9 +6,9 @@ read-out, trained with ``F.cross_entropy``, ``optim.AdamW``, a warm-up-then-cosi
 and gradient clipping. It prints the loss as it goes and samples from the model at the end.
 
 Target: the training loss (nats per character, averaged over the last 20 steps) falls below 1.5
-in the default 1000 steps (about 1.3; 1.8 is crossed near step 300), which takes 1 to 1.5
-minutes of one CPU core under chainrule; the held-out loss (the last tenth of the text) ends near
-1.7. Uniform guessing costs ln 68 = 4.22. See examples/README.md for measured figures.
+in the default 1000 steps (about 1.3; 1.8 is crossed near step 300), which takes about a minute
+of CPU time under chainrule on the project's 2-core machine; the held-out loss (the last tenth of
+the text) ends near 1.7. Uniform guessing costs ln 68 = 4.22. See examples/README.md for measured figures.
 
     python examples/char_transformer.py            # chainrule
     python examples/char_transformer.py --torch    # the same code under PyTorch
