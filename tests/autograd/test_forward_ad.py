@@ -527,3 +527,14 @@ def test_gradgradcheck_forward_over_reverse_matches_torch():
                ggc(f, (x,), check_fwd_over_rev=True, fast_mode=True, raise_exception=False)]
         results.append(out)
     assert results[1] == results[0] == [True, True, False, False]
+
+
+def test_a_long_loop_in_one_level_keeps_its_bookkeeping_small():
+    fw = chainrule.autograd.forward_ad
+    with fw.dual_level():
+        x = fw.make_dual(chainrule.ones(4), chainrule.ones(4))
+        for _ in range(5000):
+            y = (x * 2).sin()
+            y[0].mul_(3)
+        assert len(fw._duals) < 3000 and len(fw._rewritten) < 3000 and len(fw._view_sources) < 3000
+        assert fw.unpack_dual(y).tangent is not None

@@ -95,6 +95,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         if t is not None and t._extra is not None:
             t._extra.tangent = None
     _duals.clear()
+    _compact_at[0] = 1024
     _result_tangents.clear()
     _rewritten.clear()
     _view_sources.clear()
@@ -193,6 +194,15 @@ def set_tangent(t: Tensor, tangent: Tensor | None) -> None:
         return
     t._get_extra().tangent = tangent
     _duals.append(weakref.ref(t))
+    if len(_duals) > _compact_at[0]:  # a long loop inside one level: drop references to freed tensors
+        _duals[:] = [r for r in _duals if r() is not None]
+        for table in (_rewritten, _view_sources):
+            for key in [k for k, (ref, _) in table.items() if ref() is None]:
+                del table[key]
+        _compact_at[0] = max(1024, 2 * len(_duals))
+
+
+_compact_at = [1024]
 
 
 class _without_tangents:
@@ -350,7 +360,8 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
         return
     if result._data.dtype.kind not in "fc":
         return
-    if result._data.dtype.kind == "f" and any(t is not None and t._data.dtype.kind == "c" for t in tangents):
+    # (t.dtype, not t._data: under vmap reading a batched tangent's _data counts as a value read)
+    if result._data.dtype.kind == "f" and any(t is not None and t.dtype.is_complex for t in tangents):
         # A real result of complex inputs (abs, a cast): not holomorphic, and the rules
         # derived here assume it; refuse rather than return a wrong tangent.
         raise NotImplementedError(
