@@ -349,7 +349,7 @@ def _jacobian_vectorized(outputs: tuple, inputs: tuple, create_graph: bool) -> t
 
 def _jacobian_forward(func: Callable, inputs: tuple) -> tuple:
     """``(outputs were a tuple, Jacobian)`` from one vmapped forward-mode pass (Note [Vectorized Jacobians])."""
-    from ..func import vmap
+    from ..func import _vmap, vmap
     from ..func._api import _basis
     from . import forward_ad
 
@@ -362,6 +362,8 @@ def _jacobian_forward(func: Callable, inputs: tuple) -> tuple:
     def jvp_columns(*us):
         with forward_ad.dual_level():
             duals = tuple(forward_ad.make_dual(x, u) for x, u in zip(inputs, us, strict=True))
+            for u in us:  # make_dual read only the batched tangents' dtypes, not their values
+                _vmap._forget(u)
             outputs_tuple, outputs = _as_tuple(func(*duals), "outputs of the user-provided function", "jacobian")
             columns, primals = [], []
             for o in outputs:
