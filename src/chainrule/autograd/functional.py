@@ -444,7 +444,7 @@ def hessian(
             raise RuntimeError("The function given to hessian should return a single Tensor")
         if out.nelement() != 1:
             raise RuntimeError("The Tensor returned by the function given to hessian should contain a single element")
-        return out.squeeze()
+        return out.reshape(())  # one element (checked above); under vmap a reshape batches, squeeze() may not
 
     def gradient(*inp):
         if outer_jacobian_strategy == "forward-mode":
