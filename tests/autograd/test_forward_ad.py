@@ -69,6 +69,7 @@ API_CASES = {
     "int tangent": lambda mod: mod.autograd.forward_ad.make_dual(mod.ones(2), mod.ones(2, dtype=mod.int64)),
     "tangent of another shape": lambda mod: mod.autograd.forward_ad.make_dual(mod.ones(2), mod.ones(3)),
     "nested levels": lambda mod: mod.autograd.forward_ad.enter_dual_level(),
+    "make_dual of a dual": lambda mod: mod.autograd.forward_ad.make_dual(_dual(mod, X, U), mod.ones(2, 3)),
     "two inputs": lambda mod: mod.atan2(_dual(mod, X, U), _dual(mod, U, X)),
     "one input without tangent": lambda mod: _dual(mod, X, U) * mod.tensor(U, dtype=mod.float64),
     "integer result": lambda mod: _dual(mod, X, U).argmax(1),
@@ -167,6 +168,10 @@ INPLACE_CASES = {
     "relu_ in place": lambda mod: mod.nn.functional.relu(_dual(mod, X, U) * 1, inplace=True),
     "detach drops the tangent": lambda mod: _dual(mod, X, U).detach(),
     "detach_ too": lambda mod: (_dual(mod, X, U) * 1).detach_(),
+    "writing into unpack_dual's primal": lambda mod: (lambda d: (mod.autograd.forward_ad.unpack_dual(d).primal.add_(1),
+                                                                  d)[1])(_dual(mod, X, U)),
+    "writing into a result's tangent": lambda mod: (lambda d: (mod.autograd.forward_ad.unpack_dual(d + 1).tangent.mul_(2),
+                                                               d)[1])(_dual(mod, X, U)),
     ".data too": lambda mod: _dual(mod, X, U).data,
     "clone keeps it": lambda mod: _dual(mod, X, U).clone(),
 }

@@ -99,6 +99,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
     _result_tangents.clear()
     _rewritten.clear()
     _view_sources.clear()
+    _primals.clear()
     _level = None
     _transforms().refresh()
 
@@ -121,6 +122,11 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         )
     if not (isinstance(tensor, _tensor.Tensor) and isinstance(tangent, _tensor.Tensor)):
         raise TypeError("make_dual expects Tensors for both the primal and the tangent")
+    if get_tangent(tensor) is not None:
+        raise RuntimeError(
+            f"Making a dual Tensor based on a Tensor that already has a forward gradient at the same level {_level} "
+            "is not supported."
+        )
     if tensor.dtype.is_floating_point is False and not tensor.is_complex():
         raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
     if not (tangent.is_floating_point() or tangent.is_complex()):
@@ -152,6 +158,7 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
     with _without_tangents():
         primal = view_as(tensor, tensor)
+    _primals[id(primal)] = (weakref.ref(primal), None)  # its in-place ops leave the dual's tangent alone
     return UnpackedDualTensor(primal, tangent)
 
 
@@ -196,7 +203,7 @@ def set_tangent(t: Tensor, tangent: Tensor | None) -> None:
     _duals.append(weakref.ref(t))
     if len(_duals) > _compact_at[0]:  # a long loop inside one level: drop references to freed tensors
         _duals[:] = [r for r in _duals if r() is not None]
-        for table in (_rewritten, _view_sources):
+        for table in (_rewritten, _view_sources, _primals):
             for key in [k for k, (ref, _) in table.items() if ref() is None]:
                 del table[key]
         _compact_at[0] = max(1024, 2 * len(_duals))
@@ -228,6 +235,7 @@ _paused = False
 # each view's tangent was last taken from. Unlike PyTorch, tangents are never written in
 # place: the tangent given to ``make_dual`` keeps its values.
 _rewritten: dict = {}  # id(base) -> (weakref to base, None)
+_primals: dict = {}  # id(primal) -> (weakref, None): the primals unpack_dual made (views without a tangent)
 _view_sources: dict = {}  # id(view) -> (weakref to view, base tangent it was taken from)
 
 
@@ -248,6 +256,8 @@ def inplace_result(self: Tensor, result: Tensor) -> None:
     new = get_tangent(result) if result is not self else None
     extra = self._extra
     base = extra.base if extra is not None and extra.view_fn is not None else None
+    if base is not None and id(self) in _primals and _primals[id(self)][0]() is self:
+        base = None  # unpack_dual's primal: writing into it does not change the dual's tangent
     if new is None and get_tangent(self) is None and (base is None or get_tangent(base) is None):
         return
     from .._creation import zeros_like
@@ -384,6 +394,8 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
             out = _transpose_jvp(prim, tangents, result, args, params)
         if out is not None:
             out = _conform(out, result)
+            if any(out is u or (u is not None and out._data is u._data) for u in tangents):
+                out = out.clone()  # a rule that returns its gradient (add): the result's tangent is its own
     except RuntimeError as exc:
         raise _unsupported(prim, exc) from exc
     finally:
