@@ -1388,6 +1388,51 @@ ERRORS = [
 ]
 
 
+
+def captured_calls(mod, keys: set, order: int = 2) -> dict:
+    """One recorded call ``(prim, args, params)`` per primitive key in ``keys``, taken from
+    the entries' forward passes and their gradients up to ``order`` (each built with
+    create_graph=True, random cotangents): how to reach the kernels that run only inside
+    gradients. ``mod`` is chainrule."""
+    from chainrule.ops import _registry
+
+    calls: dict = {}
+
+    def capture(prim, out, args, params):
+        key = prim_key(prim)
+        if key in keys and key not in calls and out.dtype.kind == "f":
+            calls[key] = (prim, tuple(a.detach().clone() if isinstance(a, mod.Tensor) else a for a in args),
+                          dict(params or {}))
+        return _registry.record(prim, out, args, params, True)
+
+    def grads_of(outs, leaves, rng):
+        outs = [o for o in outs if isinstance(o, mod.Tensor) and o.requires_grad]
+        if not outs or not leaves:
+            return []
+        cots = [mod.tensor(rng.standard_normal(tuple(o.shape)), requires_grad=True) for o in outs]
+        grads = mod.autograd.grad(outs, leaves, cots, create_graph=True, allow_unused=True)
+        return [g for g in grads if g is not None]
+
+    assert _registry._transform is None
+    _registry._transform = capture
+    try:
+        for op in OPS:
+            if not (set(op.prims) & keys - set(calls)) or not op.differentiable or op.backward_raises:
+                continue
+            for k, sample in enumerate(op.sample_inputs("float64")):
+                if not set(op.prims) & keys - set(calls):
+                    break
+                rng = np.random.default_rng(zlib.crc32(f"{op.name}/{k}/captured".encode()))
+                args, kwargs, leaves = instantiate(mod, sample)
+                out = op.op(mod, *args, **kwargs)
+                outs = list(out) if isinstance(out, (tuple, list)) else [out]
+                for _ in range(order):
+                    outs = grads_of(outs, leaves, rng)
+    finally:
+        _registry._transform = None
+    return calls
+
+
 # -- families registered in their own files ----------------------------------------------------
 # Each module below calls register() and extends ERRORS when imported.
 import opinfo_elementwise  # noqa: E402,F401

@@ -26,7 +26,7 @@ import chainrule  # noqa: E402
 from chainrule.autograd import forward_ad as fwAD  # noqa: E402
 from chainrule.ops._registry import PRIMITIVES  # noqa: E402
 
-from opinfo import OPS, instantiate, prim_key, substitute  # noqa: E402
+from opinfo import OPS, captured_calls, instantiate, prim_key, substitute  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning"),
@@ -362,38 +362,7 @@ def test_jvp_matches_torch(op):
 
 
 def _captured_calls(keys: set) -> dict:
-    """One recorded call ``(prim, args, params)`` per primitive in ``keys``, taken from the
-    entries' forward passes and their gradients (built with create_graph=True)."""
-    from chainrule.ops import _registry
-
-    calls: dict = {}
-
-    def capture(prim, out, args, params):
-        key = prim_key(prim)
-        if key in keys and key not in calls and out.dtype.kind == "f":
-            calls[key] = (prim, tuple(a.detach().clone() if isinstance(a, chainrule.Tensor) else a for a in args),
-                          dict(params or {}))
-        return _registry.record(prim, out, args, params, True)
-
-    assert _registry._transform is None
-    _registry._transform = capture
-    try:
-        for op in OPS:
-            if not (set(op.prims) & keys - set(calls)) or not op.differentiable or op.backward_raises:
-                continue
-            for k, sample in enumerate(op.sample_inputs("float64")):
-                if not set(op.prims) & keys - set(calls):
-                    break
-                args, kwargs, leaves = instantiate(chainrule, sample)
-                outs = [o for o in _outputs(op.op(chainrule, *args, **kwargs))
-                        if isinstance(o, chainrule.Tensor) and o.requires_grad]
-                if outs and leaves:
-                    cots = [chainrule.tensor(_rng(op.name, k).standard_normal(tuple(o.shape)), requires_grad=True)
-                            for o in outs]
-                    chainrule.autograd.grad(outs, leaves, cots, create_graph=True, allow_unused=True)
-    finally:
-        _registry._transform = None
-    return calls
+    return captured_calls(chainrule, keys, order=1)
 
 
 def test_primitives_inside_gradients_have_right_jvps():

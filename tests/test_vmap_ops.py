@@ -28,7 +28,7 @@ from chainrule.func import vjp as cr_vjp
 from chainrule.func import vmap as cr_vmap
 from chainrule.ops._registry import PRIMITIVES
 
-from opinfo import OPS, NC, Const, instantiate, prim_key
+from opinfo import OPS, NC, Const, captured_calls, instantiate, prim_key
 
 torch = pytest.importorskip("torch")
 
@@ -41,8 +41,8 @@ pytestmark = [
 B = 3
 MAX_SAMPLES = 8  # per entry: keeps the file well under a minute
 
-# What ran under vmap, by primitive key: "rule" (batching rule), "loop" (per-op loop),
-# "whole" (the whole function once per sample).
+# What ran under vmap, by primitive key: "ran" (batched in one call), "loop" (a per-op loop,
+# noted with "ran by loop"), "whole" (the whole function once per sample).
 SEEN: dict[str, set] = {}
 
 
@@ -50,14 +50,20 @@ SEEN: dict[str, set] = {}
 def _spy(monkeypatch):
     real_loop, real_batch, real_per_sample = _vmap._loop, _vmap.batch_record, _vmap._per_sample
 
+    loops: dict[str, int] = {}
+
     def loop(prim, *args):
-        SEEN.setdefault(prim_key(prim), set()).add("loop")
+        key = prim_key(prim)
+        SEEN.setdefault(key, set()).add("loop")
+        loops[key] = loops.get(key, 0) + 1
         return real_loop(prim, *args)
 
     def batch_record(prim, out, args, params):
+        key = prim_key(prim)
+        before = loops.get(key, 0)
         result = real_batch(prim, out, args, params)
         if result is not None:
-            SEEN.setdefault(prim_key(prim), set()).add("ran")
+            SEEN.setdefault(key, set()).add("ran" if loops.get(key, 0) == before else "ran by loop")
         return result
 
     def per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, op, level):
@@ -416,3 +422,85 @@ def test_batching_report():
     print(f"\n{len(kinds) - len(loops)} of {len(kinds)} primitives have batching rules; loop: {loops}")
     print("rules that fell back to the loop for some arguments:", partial)
     print("whole-function fallbacks seen:", sorted(k for k, v in SEEN.items() if "whole" in v))
+
+
+def test_primitives_inside_gradients_batch():
+    """Primitives with a batching rule that no entry reaches under vmap (kernels that run only
+    inside first and second derivatives), called as recorded in the entries' gradients: vmap
+    over B perturbed copies of their float arguments equals the per-sample calls."""
+    if not SEEN:
+        pytest.skip("run with the registry test")
+    keys = {prim_key(p) for p in PRIMITIVES if _vmap.batching_kind(p) != "loop"}
+    calls = captured_calls(chainrule, {k for k in keys if "ran" not in SEEN.get(k, ())})
+    failures = []
+    for key, (prim, args, params) in sorted(calls.items()):
+        rng = np.random.default_rng(zlib.crc32(key.encode()))
+        floats = [i for i, a in enumerate(args) if isinstance(a, chainrule.Tensor) and a.dtype.is_floating_point]
+        copies = [[chainrule.tensor(_perturb(args[i].numpy(), b, rng)) for i in floats] for b in range(B)]
+
+        def call(*xs, prim=prim, args=args, params=params, floats=floats):
+            full = list(args)
+            for i, x in zip(floats, xs, strict=True):
+                full[i] = x
+            return prim(*full, **params)
+
+        try:
+            expected = [call(*c) for c in copies]
+            got = cr_vmap(call)(*[chainrule.stack([c[j] for c in copies]) for j in range(len(floats))])
+            _assert_batch(got, expected, 0, 1e-9, 1e-12, key)
+        except Exception as exc:  # noqa: BLE001 - report every primitive
+            failures.append(f"{key}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_rules_that_batch_some_arguments_only():
+    """Rules that loop when a weight is batched (per-sample weights) batch in one call when
+    only the data is: an embedding lookup of batched indices, a convolution's input gradient
+    for a batch of inputs, and a cross product over a negative dim; each against per-sample calls."""
+    rng = np.random.default_rng(7)
+    for mod in (chainrule, torch):
+        w = mod.tensor(rng.standard_normal((5, 3)))
+        idx = mod.tensor(rng.integers(0, 5, (B, 4)))
+        got = (cr_vmap if mod is chainrule else torch.vmap)(lambda i, w=w, mod=mod: mod.nn.functional.embedding(i, w))(idx)
+        _assert_batch(got, [mod.nn.functional.embedding(i, w) for i in idx], 0, 0, 0, "embedding")
+    x = rng.standard_normal((1, 2, 6, 6))
+    w = rng.standard_normal((3, 2, 3, 3))
+    g = rng.standard_normal((B, 1, 3, 4, 4))
+    results = {}
+    for mod, vmap, vjp in ((chainrule, cr_vmap, cr_vjp), (torch, torch.vmap, torch.func.vjp)):
+        wt, gs = mod.tensor(w), mod.tensor(g)
+        # A batch of cotangents through one vjp (as jacrev does): the input gradient's kernel
+        # meets a batched gradient and an unbatched weight. conv_transpose is the same kernel.
+        _, vjp_fn = vjp(lambda a, wt=wt, mod=mod: mod.nn.functional.conv2d(a, wt), mod.tensor(x))
+        got = vmap(vjp_fn)(gs)[0]
+        _assert_batch(got, [vjp_fn(c)[0] for c in gs], 0, 1e-9, 1e-12, "conv input gradient")
+        transposed = vmap(lambda c, wt=wt, mod=mod: mod.nn.functional.conv_transpose2d(c, wt))(gs)
+        results[mod.__name__] = (_to_np(got), _to_np(transposed))
+    for ours, theirs in zip(results["chainrule"], results["torch"], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    a, b = rng.standard_normal((B, 2, 3)), rng.standard_normal((B, 2, 3))
+    want = torch.vmap(lambda p, q: torch.linalg.cross(p, q, dim=-1))(torch.tensor(a), torch.tensor(b))
+    got = cr_vmap(lambda p, q: chainrule.linalg.cross(p, q, dim=-1))(chainrule.tensor(a), chainrule.tensor(b))
+    np.testing.assert_allclose(_to_np(got), _to_np(want), rtol=1e-12)
+    for key in ("_embedding", "_conv_input_grad_kernel[ConvolutionBackward0]",
+                "_conv_input_grad_kernel[ConvolutionBackwardBackward0]", "_cross"):
+        assert "ran" in SEEN.get(key, ()), f"{key} did not batch"
+
+
+def test_capabilities_vmap_column_is_what_the_spy_saw():
+    """ops.capabilities' vmap column: True for a primitive whose batching rule the registry
+    test saw run, False for one that ran once per sample (and none claimed without a run)."""
+    if not SEEN:
+        pytest.skip("run with the registry test")
+    rows = {r["op"]: r for r in chainrule.ops.capabilities()}
+    keys = [prim_key(p) for p in PRIMITIVES]
+    claimed = {k for k in keys if rows[k.removeprefix("_")]["vmap"]}
+    unproven = sorted(k for k in claimed if "ran" not in SEEN.get(k, ()))
+    assert not unproven, f"vmap claimed, but no batched run seen: {unproven}"
+    wrong = sorted(k for k in keys if k not in claimed and "ran" in SEEN.get(k, ()))
+    assert not wrong, f"ran batched, though capabilities says vmap False: {wrong}"
+    looped = sorted(k for k in keys if k not in claimed and "loop" in SEEN.get(k, ()))
+    assert looped, "no primitive fell back to the loop: is the spy working?"
+    for k in keys:
+        row = rows[k.removeprefix("_")]
+        assert row["batching"] == (_vmap.batching_kind(PRIMITIVES[keys.index(k)]) if row["vmap"] else None)

@@ -306,8 +306,9 @@ def test_capabilities_agree_with_what_the_op_tests_prove():
     assert sorted(k for k in proven_bw if not by_op[k]["backward"]) == []
     assert sorted(k for k in proven_gg - refusing if not by_op[k]["double_backward"]) == []
     assert sorted(k for k in raises - proven_bw if by_op[k]["backward"]) == []
-    for r in rows:  # (forward_mode is checked against the JVP registry test in tests/test_ops_jvp.py)
-        assert r["vmap"] is False and r["float16"] is None
+    for r in rows:  # (forward_mode and vmap are checked against tests/test_ops_jvp.py and tests/test_vmap_ops.py)
+        assert r["float16"] is None
+        assert r["vmap"] == (r["batching"] is not None)
         assert r["forward_mode"] == (r["jvp"] is not None)
         assert not r["double_backward"] or r["backward"]
 
@@ -316,7 +317,7 @@ def test_capabilities_of_one_op():
     row = chainrule.ops.capabilities("cumprod")
     assert row == {
         "op": "cumprod", "node": "CumprodBackward0", "backward": True, "double_backward": True,
-        "forward_mode": True, "jvp": "transpose", "vmap": False, "float16": None,
+        "forward_mode": True, "jvp": "transpose", "vmap": True, "batching": "rule", "float16": None,
     }
     assert chainrule.ops.capabilities("CumprodBackward0") == row
     assert chainrule.ops.capabilities("floor_divide")["backward"] is False

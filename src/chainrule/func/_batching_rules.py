@@ -407,11 +407,9 @@ def _add_product_rule(prim, out, args, params, phys, n):
 @defbatch("_cross")
 def _cross_rule(prim, out, args, params, phys, n):
     dim = params["dim"]
-    if dim < 0:
-        return None
     nd = out.ndim
     inputs = [_pad(_full(a, p, n), a.ndim, nd) for a, p in zip(args, phys, strict=True)]
-    return prim(*inputs, dim=dim + 1)
+    return prim(*inputs, dim=dim + 1 if dim >= 0 else dim)  # (a negative dim counts from the end)
 
 
 @defbatch("_diagonal_backward")

@@ -125,6 +125,18 @@ class BatchedTensor(Tensor):
     def dtype(self):
         return self._phys.dtype
 
+    def is_floating_point(self) -> bool:
+        """Whether the batch holds floats (read without touching the sample)."""
+        return self._rep.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """Whether the batch holds complex numbers (read without touching the sample)."""
+        return self._rep.dtype.kind == "c"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._rep.itemsize
+
     def __len__(self) -> int:
         if self._rep.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -416,6 +428,28 @@ def write_inplace(self: Tensor, result: Tensor) -> bool:
 
     _inplace.bump(phys._vc, "copy_")
     return True
+
+
+def snapshot(self: BatchedTensor) -> BatchedTensor:
+    """A copy of the batch ``self`` stands for, with its history: what an in-place op that
+    autograd records computes from, since ``self``'s memory is about to be overwritten."""
+    phys = self._phys
+    if type(phys) is BatchedTensor:
+        raise _Unbatchable("an in-place write into a tensor batched by nested vmaps")
+    _forget(self)
+    copy = Tensor._make(phys._data.copy())
+    copy._grad_fn, copy._output_nr, copy._requires_grad = phys._grad_fn, phys._output_nr, phys._requires_grad
+    return _wrap(copy, self._level)
+
+
+def rebase(self: BatchedTensor, result: Tensor) -> None:
+    """After an in-place op that autograd records: ``self``'s batch takes ``result``'s history."""
+    if type(result) is not BatchedTensor or result._level != self._level:
+        # An unbatched result written into a batch: its graph has one sample's shape.
+        raise _Unbatchable("an in-place write of an unbatched result that requires grad")
+    phys, new = self._phys, result._phys
+    if new.grad_fn is not None:
+        phys._grad_fn, phys._output_nr, phys._requires_grad = new._grad_fn, new._output_nr, True
 
 
 def values_op(fn, operands: tuple, arrays: tuple):

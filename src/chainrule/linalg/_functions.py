@@ -115,9 +115,10 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         raise TypeError(f"linalg.matrix_norm(): argument 'input' must be Tensor, not {type(A).__name__}")
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    check_float("linalg.matrix_norm", A)
     if ord not in _MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if ord in ("nuc", 2, -2) or A._data.dtype.kind not in "fc":  # (float16 only without an SVD, as in PyTorch)
+        check_float("linalg.matrix_norm", A)
     if dtype is not None:
         A = ew.to_dtype(A, dtype)
     nd = A._data.ndim

@@ -748,8 +748,10 @@ def _pnorm(x, *, p, dim, keepdim):
 
 # Zero norms get zero gradients, as PyTorch's norm backward.
 def _pnorm_vjp(grad, result, x, *, p, dim, keepdim):
-    if not keepdim:
-        grad, result = unsqueeze(grad, dim), unsqueeze(result, dim)
+    if not keepdim:  # (``dim`` is a tuple when vmap batches the op)
+        dims = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+        grad, result = grad.reshape(shape), result.reshape(shape)
     if p == 0:
         return grad * 0.0 * x
     if p == 1:

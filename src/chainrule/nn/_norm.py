@@ -265,7 +265,8 @@ def _const(a: np.ndarray, shape) -> Tensor:
 
 
 def _batch_norm_eval_vjp_input(grad, result, x, w, b, *, mean, invstd, affine_shape):
-    scale = _const(invstd, affine_shape)
+    # The statistics may be float32 while x is float16: the gradient keeps x's dtype.
+    scale = _const(invstd.astype(grad._data.dtype, copy=False), affine_shape)
     return grad * (scale if w is None else scale * reshape(w, affine_shape))
 
 

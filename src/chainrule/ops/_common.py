@@ -140,10 +140,18 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
             "unsupported operation: more than one element of the written-to tensor refers to a single "
             "memory location. Please clone() the tensor before performing the operation."
         )
-    recording = _grad_enabled() and (
-        self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
-    )
-    if recording:
+    batched = _registry._transform is not None and _is_batched(self)
+    if batched:  # a BatchedTensor's graph lives on its physical tensor (Note [How vmap works])
+        recording = _grad_enabled() and (
+            self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        )
+    else:
+        recording = _grad_enabled() and (
+            self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+        )
+    if recording and batched:
+        old = _vmap_module().snapshot(self)
+    elif recording:
         old = Tensor._make(self._data.copy())
         old._grad_fn, old._output_nr, old._requires_grad = self._grad_fn, self._output_nr, self._requires_grad
     else:
@@ -169,6 +177,8 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape {list(rd.shape)}"
             ) from None
+    if recording and batched:
+        _vmap_module().rebase(self, result)  # before the write: it may refuse (and vmap loop)
     if _registry._transform is not None and _write_batched(self, result):
         pass  # vmap wrote the whole batch (Note [How vmap works] in func/_vmap.py)
     elif self._data.flags.writeable:
@@ -176,7 +186,7 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
     else:
         raise RuntimeError("cannot write into a read-only tensor (it shares memory with a read-only array)")
     _inplace.bump(self._vc, op_name)
-    if recording and result._grad_fn is not None:
+    if recording and result._grad_fn is not None and not batched:
         if self._extra is not None and self._extra.base is not None:
             from .movement import rebase_view
 
@@ -196,9 +206,17 @@ def apply_inplace(self: Tensor, op_name: str, out_of_place, others: tuple = ()) 
 
 
 def _write_batched(self: Tensor, result: Tensor) -> bool:
-    from ..func._vmap import write_inplace
+    return _vmap_module().write_inplace(self, result)
 
-    return write_inplace(self, result)
+
+def _vmap_module():
+    from ..func import _vmap
+
+    return _vmap
+
+
+def _is_batched(t: Tensor) -> bool:
+    return type(t) is _vmap_module().BatchedTensor
 
 
 _TYPE_WORD = {"f": "Float", "c": "ComplexFloat", "i": "Long", "u": "Byte", "b": "Bool"}

@@ -2,7 +2,7 @@
 
     >>> chainrule.ops.capabilities("cumprod")
     {'op': 'cumprod', 'node': 'CumprodBackward0', 'backward': True, 'double_backward': True,
-     'forward_mode': True, 'jvp': 'transpose', 'vmap': False, 'float16': None}
+     'forward_mode': True, 'jvp': 'transpose', 'vmap': True, 'batching': 'rule', 'float16': None}
 
 - ``backward``: the primitive has a VJP rule for some input that does not refuse (PyTorch
   has no derivative for a few ops, e.g. ``floor_divide``: their rules raise).
@@ -17,7 +17,11 @@
   compared (and those that raise, as PyTorch's do).
 - ``jvp``: how that JVP is obtained (``elementwise``, ``linear``, ``multilinear``,
   ``explicit``, ``transpose``), None where there is none.
-- ``vmap``: False for every op.
+- ``vmap``: ``chainrule.func.vmap`` runs the op batched, in one call for the whole batch;
+  False where it falls back to running the op once per sample (with a warning).
+  tests/test_vmap_ops.py checks this column against what its spy saw run.
+- ``batching``: how vmap batches it (``rule``: its own batching rule, ``elementwise``: the
+  batch dimension broadcasts in front), None where it loops.
 - ``float16``: None: the test suite does not check float16 per op yet, so nothing is claimed.
 
 Rows are keyed like the test registry's ``prims``: the kernel's name without its leading
@@ -68,7 +72,10 @@ def _row(prim: Primitive) -> dict:
     double = backward and all(_rule_is_differentiable(r) for r in rules)
     from ..autograd import forward_ad
 
+    from ..func import _vmap
+
     kind = forward_ad.jvp_kind(prim)
+    batching = _vmap.batching_kind(prim)
     # Elementwise JVPs run the VJP rules, the transpose trick differentiates them; linear,
     # multilinear and explicit ones do not need them.
     forward = bool(rules) and (
@@ -80,7 +87,8 @@ def _row(prim: Primitive) -> dict:
         "double_backward": double,
         "forward_mode": forward,
         "jvp": kind if forward else None,
-        "vmap": False,
+        "vmap": batching != "loop",
+        "batching": batching if batching != "loop" else None,
         "float16": None,
     }
 
@@ -103,9 +111,12 @@ def capabilities(op: str | None = None) -> list[dict] | dict:
     if not hits:
         raise ValueError(f"no primitive op named {op!r}; capabilities() lists them all")
     combined = {"op": op, "node": ", ".join(sorted({r["node"] for r in hits}))}
-    for col in ("backward", "double_backward", "forward_mode", "vmap"):
-        combined[col] = all(r[col] for r in hits)
-    kinds = sorted({r["jvp"] for r in hits if r["jvp"] is not None})
-    combined["jvp"] = ", ".join(kinds) if combined["forward_mode"] else None
-    combined["float16"] = None
+    for col in ("backward", "double_backward", "forward_mode", "jvp", "vmap", "batching", "float16"):
+        if col in ("jvp", "batching"):  # how: the kinds met, where every primitive has one
+            on = combined["forward_mode" if col == "jvp" else "vmap"]
+            combined[col] = ", ".join(sorted({r[col] for r in hits})) if on else None
+        elif col == "float16":
+            combined[col] = None
+        else:
+            combined[col] = all(r[col] for r in hits)
     return combined

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ._common import as_tensor_arg, norm_dim
 from ._registry import defvjp, primitive, record
@@ -349,8 +350,8 @@ def _addmm(input, mat1, mat2, *, beta, alpha):
 defvjp(
     _addmm,
     lambda grad, result, input, m1, m2, *, beta, alpha: _scaled(grad, beta),
-    lambda grad, result, input, m1, m2, *, beta, alpha: _scaled(matmul(grad, transpose(m2, 0, 1)), alpha),
-    lambda grad, result, input, m1, m2, *, beta, alpha: _scaled(matmul(transpose(m1, 0, 1), grad), alpha),
+    lambda grad, result, input, m1, m2, *, beta, alpha: _scaled(matmul(grad, transpose(m2, -2, -1)), alpha),
+    lambda grad, result, input, m1, m2, *, beta, alpha: _scaled(matmul(transpose(m1, -2, -1), grad), alpha),
 )
 
 
@@ -388,8 +389,8 @@ def _baddbmm(input, b1, b2, *, beta, alpha):
 defvjp(
     _baddbmm,
     lambda grad, result, input, b1, b2, *, beta, alpha: _scaled(grad, beta),
-    lambda grad, result, input, b1, b2, *, beta, alpha: _scaled(matmul(grad, transpose(b2, 1, 2)), alpha),
-    lambda grad, result, input, b1, b2, *, beta, alpha: _scaled(matmul(transpose(b1, 1, 2), grad), alpha),
+    lambda grad, result, input, b1, b2, *, beta, alpha: _scaled(matmul(grad, transpose(b2, -2, -1)), alpha),
+    lambda grad, result, input, b1, b2, *, beta, alpha: _scaled(matmul(transpose(b1, -2, -1), grad), alpha),
 )
 
 
@@ -459,7 +460,9 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
     for name, v in (("vec1", vec1), ("vec2", vec2)):
         if v._data.ndim != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
-    _check_same_dtype(input, vec1, vec2)
+    # Unlike addmm and addmv, PyTorch's addr promotes its arguments to a common dtype.
+    dt = _dtype.result_type(input, vec1, vec2)
+    input, vec1, vec2 = (t if t.dtype is dt else ew.to_dtype(t, dt) for t in (input, vec1, vec2))
     _check_add_input(input, (vec1._data.shape[0], vec2._data.shape[0]))
     return _addr(input, vec1, vec2, beta=beta, alpha=alpha)
 
