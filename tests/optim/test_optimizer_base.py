@@ -180,28 +180,33 @@ def test_a_tensor_learning_rate_works_like_pytorch(name):
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-6)
 
 
+def _heavy_ball(lib):
+    """A user-written momentum optimizer, subclassing ``lib.optim.Optimizer``."""
+
+    class HeavyBall(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1, momentum=0.5):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if "buf" not in state:
+                        state["buf"] = lib.zeros_like(p)
+                    state["buf"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"])
+
+    return HeavyBall
+
+
 def test_a_user_defined_optimizer_runs_and_prints_like_pytorch():
     outputs = []
     for lib in (chainrule, torch):
-
-        class HeavyBall(lib.optim.Optimizer):
-            def __init__(self, params, lr=0.1, momentum=0.5):
-                super().__init__(params, dict(lr=lr, momentum=momentum))
-
-            @lib.no_grad()
-            def step(self, closure=None):
-                for group in self.param_groups:
-                    for p in group["params"]:
-                        if p.grad is None:
-                            continue
-                        state = self.state[p]
-                        if "buf" not in state:
-                            state["buf"] = lib.zeros_like(p)
-                        state["buf"].mul_(group["momentum"]).add_(p.grad)
-                        p.add_(state["buf"], alpha=-group["lr"])
-
         w = lib.tensor([1.0, -2.0], requires_grad=True)
-        opt = HeavyBall([w])
+        opt = _heavy_ball(lib)([w])
         for _ in range(5):
             opt.zero_grad()
             (w**2).sum().backward()
