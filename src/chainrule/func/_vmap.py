@@ -437,7 +437,8 @@ def snapshot(self: BatchedTensor) -> BatchedTensor:
     if type(phys) is BatchedTensor:
         raise _Unbatchable("an in-place write into a tensor batched by nested vmaps")
     _forget(self)
-    copy = Tensor._make(phys._data.copy())
+    copy = object.__new__(Tensor)  # (not Tensor._make: the batch itself is copied, no sample is read)
+    copy._data, copy._vc = phys._data.copy(), [0, None]
     copy._grad_fn, copy._output_nr, copy._requires_grad = phys._grad_fn, phys._output_nr, phys._requires_grad
     return _wrap(copy, self._level)
 
