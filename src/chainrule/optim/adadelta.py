@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _number, _use_grad, _zeros_like,
+    Optimizer, _apply_weight_decay, _check, _check_common, _ema_sq_, _increment, _init_state, _number, _use_grad,
 )
 
 
@@ -27,24 +27,15 @@ class Adadelta(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, rho, eps, wd = _number(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
+                    _init_state(state, p, square_avg=0, acc_delta=0)
                 _increment(state["step"])
-                if wd != 0:
-                    g = g + wd * p._data
-                sq, acc = state["square_avg"]._data, state["acc_delta"]._data
-                sq *= rho
-                sq += (1 - rho) * (g * g)
+                g = _apply_weight_decay(p, g, lr, wd)
+                sq = _ema_sq_(state["square_avg"]._data, g, rho)
+                acc = state["acc_delta"]._data
                 delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
-                acc *= rho
-                acc += (1 - rho) * (delta * delta)
+                _ema_sq_(acc, delta, rho)
                 p._data -= lr * delta
-                _bump(p)
         return loss

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import _number, Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad
+from .optimizer import Optimizer, _apply_weight_decay, _check, _check_common, _increment, _init_state, _number, _use_grad
 
 
 class Adagrad(Optimizer):
@@ -24,9 +23,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _new_step()
-                state["sum"] = Tensor._make(np.full_like(p._data, group["initial_accumulator_value"]))
+                _init_state(self.state[p], p, sum=group["initial_accumulator_value"])
 
     @_use_grad
     def step(self, closure=None):
@@ -34,17 +31,12 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, lr_decay, eps, wd = _number(group["lr"]), group["lr_decay"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 step = _increment(state["step"])
-                if wd != 0:
-                    g = g + wd * p._data
+                g = _apply_weight_decay(p, g, lr, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 acc = state["sum"]._data
                 acc += g * g
                 p._data -= clr * (g / (np.sqrt(acc) + eps))
-                _bump(p)
         return loss

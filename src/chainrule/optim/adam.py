@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from .optimizer import (
-    _number,
-    Optimizer, _bump, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
+    Optimizer, _apply_weight_decay, _check_common, _ema_, _ema_sq_, _increment, _init_state, _number, _use_grad,
+    _zeros_like,
 )
 
 
@@ -36,27 +36,16 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = _number(group["lr"]), group["betas"], group["eps"]
             wd, amsgrad = group["weight_decay"], group["amsgrad"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, exp_avg=0, exp_avg_sq=0)
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 step = _increment(state["step"])
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p._data
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                m += (1 - beta1) * (g - m)  # lerp towards g, as PyTorch's lerp_
-                v *= beta2
-                v += (1 - beta2) * (g * g)
+                g = _apply_weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
+                m = _ema_(state["exp_avg"]._data, g, beta1)
+                v = _ema_sq_(state["exp_avg_sq"]._data, g, beta2)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2_sqrt = math.sqrt(1 - beta2**step)
                 if amsgrad:
@@ -65,5 +54,4 @@ class Adam(Optimizer):
                     v = vmax
                 denom = np.sqrt(v) / bias_correction2_sqrt + eps
                 p._data -= (lr / bias_correction1) * (m / denom)
-                _bump(p)
         return loss

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (
-    _number,
-    Optimizer, _bump, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
-)
+from .optimizer import Optimizer, _apply_weight_decay, _check_common, _ema_, _increment, _init_state, _number, _use_grad
 
 
 class Adamax(Optimizer):
@@ -27,23 +24,16 @@ class Adamax(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = _number(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
+                    _init_state(state, p, exp_avg=0, exp_inf=0)
                 step = _increment(state["step"])
-                if wd != 0:
-                    g = g + wd * p._data
-                m, u = state["exp_avg"]._data, state["exp_inf"]._data
-                m += (1 - beta1) * (g - m)
+                g = _apply_weight_decay(p, g, lr, wd)
+                m = _ema_(state["exp_avg"]._data, g, beta1)
+                u = state["exp_inf"]._data  # u = max(beta2 * u, |g| + eps): the infinity norm
                 u *= beta2
                 np.maximum(u, np.abs(g) + eps, out=u)
                 clr = lr / (1 - beta1**step)
                 p._data -= clr * (m / u)
-                _bump(p)
         return loss

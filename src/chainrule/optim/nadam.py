@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .optimizer import (
-    _number,
-    Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
+    Optimizer, _apply_weight_decay, _check, _check_common, _ema_, _ema_sq_, _increment, _init_state, _new_step,
+    _number, _use_grad,
 )
 
 
@@ -31,34 +31,22 @@ class NAdam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = _number(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
             psi = group["momentum_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["mu_product"] = _new_step(1.0)  # a float32 scalar, as PyTorch keeps it
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    # mu_product is a float32 scalar, as PyTorch keeps it.
+                    _init_state(state, p, mu_product=_new_step(1.0), exp_avg=0, exp_avg_sq=0)
                 step = _increment(state["step"])
                 bias_correction2 = 1 - beta2**step
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p._data
+                g = _apply_weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 mp = state["mu_product"]
                 mp._data = (mp._data * np.float32(mu)).astype(np.float32)
                 mu_product = float(mp._data)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                m += (1 - beta1) * (g - m)
-                v *= beta2
-                v += (1 - beta2) * (g * g)
+                m = _ema_(state["exp_avg"]._data, g, beta1)
+                v = _ema_sq_(state["exp_avg_sq"]._data, g, beta2)
                 denom = np.sqrt(v / bias_correction2) + eps
                 p._data -= (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
                 p._data -= (lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
-                _bump(p)
         return loss

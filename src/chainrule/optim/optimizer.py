@@ -207,6 +207,20 @@ class Optimizer:
         """Perform one optimization step (subclasses implement it)."""
         raise NotImplementedError
 
+    def _params_with_grad(self, group: dict):
+        """Yield ``(p, g)`` for each parameter of ``group`` that has a gradient, in order.
+
+        ``g`` is the gradient's array, negated when the group maximizes. The loop body updates
+        ``p._data`` in place; when it is done, ``p``'s version counter is bumped (Note [In-place
+        updates]). Parameters without a gradient are skipped and get no state, as in PyTorch.
+        """
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            yield p, _grad_array(p, maximize)
+            _bump(p)
+
     @staticmethod
     def _closure_loss(closure: Callable | None):
         if closure is None:
@@ -296,6 +310,49 @@ def _increment(step: Tensor) -> float:
 
 def _zeros_like(p: Tensor) -> Tensor:
     return Tensor._make(np.zeros_like(p._data))
+
+
+def _init_state(state: dict, p: Tensor, **entries) -> None:
+    """Fill a parameter's empty state: a float32 ``step`` of 0, then ``entries`` in their order.
+
+    A number ``x`` in ``entries`` makes a buffer shaped like ``p`` and full of ``x``; a tensor
+    is stored as it is. The key order is PyTorch's, which ``state_dict()`` shows.
+    """
+    state["step"] = _new_step()
+    for name, value in entries.items():
+        state[name] = value if isinstance(value, Tensor) else Tensor._make(np.full_like(p._data, value))
+
+
+def _apply_weight_decay(p: Tensor, g: np.ndarray, lr: float, weight_decay: float,
+                        decoupled: bool = False) -> np.ndarray:
+    """Weight decay; returns the gradient the rest of the step uses.
+
+    L2 (the default) adds ``weight_decay * p`` to the gradient. Decoupled (AdamW's) shrinks the
+    weights instead, ``p *= 1 - lr * weight_decay``, and leaves the gradient as it is.
+    """
+    if weight_decay == 0:
+        return g
+    if decoupled:
+        p._data *= 1 - lr * weight_decay
+        return g
+    return g + weight_decay * p._data
+
+
+def _ema_(avg: np.ndarray, x: np.ndarray, beta: float) -> np.ndarray:
+    """In place, ``avg = beta * avg + (1 - beta) * x`` (a running mean, e.g. Adam's first moment).
+
+    Computed as ``avg += (1 - beta) * (x - avg)``, the rounding of PyTorch's ``lerp_``. Returns ``avg``.
+    """
+    avg += (1 - beta) * (x - avg)
+    return avg
+
+
+def _ema_sq_(avg: np.ndarray, x: np.ndarray, beta: float) -> np.ndarray:
+    """In place, ``avg = beta * avg + (1 - beta) * x**2`` (a running mean of squares, e.g. Adam's
+    second moment), computed as PyTorch's ``mul_`` then ``addcmul_``. Returns ``avg``."""
+    avg *= beta
+    avg += (1 - beta) * (x * x)
+    return avg
 
 
 def _bump(p: Tensor) -> None:

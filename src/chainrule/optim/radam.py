@@ -7,8 +7,7 @@ import math
 import numpy as np
 
 from .optimizer import (
-    _number,
-    Optimizer, _bump, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
+    Optimizer, _apply_weight_decay, _check_common, _ema_, _ema_sq_, _increment, _init_state, _number, _use_grad,
 )
 
 
@@ -30,25 +29,14 @@ class RAdam(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = _number(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, exp_avg=0, exp_avg_sq=0)
                 step = _increment(state["step"])
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p._data
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                m += (1 - beta1) * (g - m)
-                v *= beta2
-                v += (1 - beta2) * (g * g)
+                g = _apply_weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
+                m = _ema_(state["exp_avg"]._data, g, beta1)
+                v = _ema_sq_(state["exp_avg_sq"]._data, g, beta2)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 corrected = m / bias_correction1
@@ -60,5 +48,4 @@ class RAdam(Optimizer):
                     p._data -= corrected * lr * adaptive_lr * rect
                 else:
                     p._data -= corrected * lr
-                _bump(p)
         return loss

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .optimizer import (
-    _number,
-    Optimizer, _bump, _check, _check_common, _grad_array, _increment, _new_step, _use_grad, _zeros_like,
+    Optimizer, _apply_weight_decay, _check, _check_common, _ema_, _ema_sq_, _increment, _init_state, _number,
+    _use_grad, _zeros_like,
 )
 
 
@@ -32,27 +32,19 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = _number(group["lr"]), group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["square_avg"] = _zeros_like(p)
+                    _init_state(state, p, square_avg=0)
                     if momentum > 0:
                         state["momentum_buffer"] = _zeros_like(p)
                     if centered:
                         state["grad_avg"] = _zeros_like(p)
                 _increment(state["step"])
-                if wd != 0:
-                    g = g + wd * p._data
-                sq = state["square_avg"]._data
-                sq *= alpha
-                sq += (1 - alpha) * (g * g)
+                g = _apply_weight_decay(p, g, lr, wd)
+                sq = _ema_sq_(state["square_avg"]._data, g, alpha)
                 if centered:
-                    ga = state["grad_avg"]._data
-                    ga += (1 - alpha) * (g - ga)
+                    ga = _ema_(state["grad_avg"]._data, g, alpha)
                     avg = np.sqrt(sq - ga * ga)
                 else:
                     avg = np.sqrt(sq)
@@ -64,5 +56,4 @@ class RMSprop(Optimizer):
                     p._data -= lr * buf
                 else:
                     p._data -= lr * (g / avg)
-                _bump(p)
         return loss

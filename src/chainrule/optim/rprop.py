@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import Optimizer, _bump, _check, _grad_array, _increment, _new_step, _number, _use_grad, _zeros_like
+from .optimizer import Optimizer, _check, _increment, _init_state, _number, _use_grad
 
 
 class Rprop(Optimizer):
@@ -25,15 +24,10 @@ class Rprop(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             (eta_minus, eta_plus), (step_min, step_max) = group["etas"], group["step_sizes"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
+            for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = _new_step()
-                    state["prev"] = _zeros_like(p)
-                    state["step_size"] = Tensor._make(np.full_like(p._data, _number(group["lr"])))
+                    _init_state(state, p, prev=0, step_size=_number(group["lr"]))
                 _increment(state["step"])
                 prev, size = state["prev"]._data, state["step_size"]._data
                 agreement = np.sign(g * prev)
@@ -44,5 +38,4 @@ class Rprop(Optimizer):
                 g = np.where(agreement < 0, 0, g).astype(p._data.dtype)
                 p._data -= np.sign(g) * size
                 prev[...] = g
-                _bump(p)
         return loss

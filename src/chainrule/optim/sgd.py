@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import _number, Optimizer, _bump, _check, _check_common, _grad_array, _use_grad
+from .optimizer import Optimizer, _apply_weight_decay, _check, _check_common, _number, _use_grad
 
 
 class SGD(Optimizer):
@@ -28,17 +28,13 @@ class SGD(Optimizer):
 
     @_use_grad
     def step(self, closure=None):
-        """One SGD step; ``closure`` re-evaluates the loss and is returned's value."""
+        """One SGD step; returns the closure's loss if a closure is given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, momentum, dampening = _number(group["lr"]), group["momentum"], group["dampening"]
             wd, nesterov = group["weight_decay"], group["nesterov"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_array(p, group["maximize"])
-                if wd != 0:
-                    g = g + wd * p._data
+            for p, g in self._params_with_grad(group):
+                g = _apply_weight_decay(p, g, lr, wd)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -51,5 +47,4 @@ class SGD(Optimizer):
                         b += (1 - dampening) * g
                     g = g + momentum * buf._data if nesterov else buf._data
                 p._data -= lr * g
-                _bump(p)
         return loss
