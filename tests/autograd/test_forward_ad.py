@@ -209,6 +209,31 @@ def test_grad_keeps_the_tangent_and_dot_grad_drops_it():
 # -- custom Functions --------------------------------------------------------------------------------
 
 
+def _unary(mod, f, df, jvp_df=None):
+    """A custom Function ``y = f(x)`` that saves ``x`` for both modes: ``backward`` returns
+    ``g * df(x)``, ``jvp`` returns ``g * jvp_df(x)`` (``df`` unless a wrong one is wanted)."""
+    jvp_df = jvp_df or df
+
+    class Unary(mod.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return f(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * df(x)
+
+        @staticmethod
+        def jvp(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * jvp_df(x)
+
+    return Unary
+
+
 def _functions(mod):
     fw = mod.autograd.forward_ad
 
@@ -237,22 +262,7 @@ def _functions(mod):
             x, y = ctx.saved_tensors
             return gx * y + x * gy, gx + gy
 
-    class Both(mod.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            ctx.save_for_forward(x)
-            return x.sin()
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * x.cos()
-
-        @staticmethod
-        def jvp(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * x.cos()
+    Both = _unary(mod, lambda x: x.sin(), lambda x: x.cos())
 
     class Dirty(mod.autograd.Function):
         @staticmethod
@@ -404,24 +414,8 @@ def test_hvp_agrees_with_double_backward():
 
 
 def _wrong_jvp(mod):
-    class Wrong(mod.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_forward(a)
-            ctx.save_for_backward(a)
-            return a.exp()
-
-        @staticmethod
-        def backward(ctx, g):
-            (a,) = ctx.saved_tensors
-            return g * a.exp()
-
-        @staticmethod
-        def jvp(ctx, g):
-            (a,) = ctx.saved_tensors
-            return g * a.exp() * 2
-
-    return Wrong
+    """exp with the right backward and a jvp twice too large."""
+    return _unary(mod, lambda a: a.exp(), lambda a: a.exp(), lambda a: a.exp() * 2)
 
 
 @pytest.mark.parametrize("fast_mode", [False, True], ids=["full", "fast"])
@@ -483,41 +477,8 @@ def test_real_result_of_complex_input_raises():
 
 
 def _sin_with_wrong_jvp_in_backward(mod):
-    class Cos(mod.autograd.Function):  # right backward, wrong jvp
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            ctx.save_for_forward(x)
-            return x.cos()
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return -g * x.sin()
-
-        @staticmethod
-        def jvp(ctx, g):
-            (x,) = ctx.saved_tensors
-            return -2 * g * x.sin()
-
-    class Sin(mod.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            ctx.save_for_forward(x)
-            return x.sin()
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * Cos.apply(x)
-
-        @staticmethod
-        def jvp(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * x.cos()
-
-    return Sin.apply
+    cos = _unary(mod, lambda x: x.cos(), lambda x: -x.sin(), lambda x: -2 * x.sin())  # right backward, wrong jvp
+    return _unary(mod, lambda x: x.sin(), lambda x: cos.apply(x), lambda x: x.cos()).apply
 
 
 def test_gradgradcheck_forward_over_reverse_matches_torch():
