@@ -80,6 +80,24 @@ def test_grad_fn_name_matches_torch(expr):
     same(program)
 
 
+def test_grad_made_with_create_graph_is_a_differentiable_copy():
+    """``.grad`` after ``backward(create_graph=True)``: a copy in the graph (PyTorch's node is
+    CopyBackwards); a second backward adds to it (AddBackward0); both differentiate."""
+    def program(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (x ** 3).sum().backward(create_graph=True)
+        first = (type(x.grad.grad_fn).__name__, x.grad.grad_fn.name(), x.grad.detach().clone())
+        (g2,) = m.autograd.grad((x.grad * m.tensor([1.0, -2.0])).sum(), x, retain_graph=True)
+        (x * x).sum().backward(create_graph=True)
+        return first, type(x.grad.grad_fn).__name__, g2, x.grad
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about the reference cycle of create_graph
+        same(program)
+
+
 def test_leaf_accumulator_name_and_identity():
     def program(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)

@@ -521,6 +521,13 @@ def _whole_view_alone(a) -> bool:
     )
 
 
+def _differentiable_copy(g):
+    """A copy of ``g`` that stays in the graph; its node is PyTorch's ``CopyBackwards``."""
+    from ..ops.elementwise import _copy
+
+    return _copy(_tensor_cls()._make(np.empty_like(g._data)), g)
+
+
 def _accumulate(leaf, g, create_graph: bool) -> None:
     """Add ``g`` into ``leaf.grad``, then run the leaf's post-accumulate hooks."""
     if g is None:
@@ -528,7 +535,7 @@ def _accumulate(leaf, g, create_graph: bool) -> None:
     grad = leaf._grad
     if grad is None:
         if create_graph:
-            leaf._grad = g.clone()  # differentiable, and never shared with another leaf
+            leaf._grad = _differentiable_copy(g)  # never shared with another leaf
         elif (
             g._grad_fn is None
             and (g._extra is None or g._extra.tangent is None)  # .grad never keeps a forward-mode tangent
