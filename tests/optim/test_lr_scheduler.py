@@ -172,3 +172,47 @@ def test_stepping_the_scheduler_first_warns_like_pytorch(optimizer_first, recwar
         messages.append([str(w.message) for w in caught if "lr_scheduler.step()" in str(w.message)])
     assert messages[0] == messages[1]
     assert bool(messages[0]) is not optimizer_first
+
+
+def test_schedulers_of_schedulers_check_their_schedulers_like_pytorch():
+    messages = []
+    for lib in (chainrule, torch):
+        m = lib.optim.lr_scheduler
+        opt, other = _optimizer(lib), _optimizer(lib)
+        out = []
+        for sequential in (False, True):
+            for bad in (m.ReduceLROnPlateau(opt), m.StepLR(other, 2)):
+                schedulers = [m.ExponentialLR(opt, 0.9), bad]
+                with pytest.raises(ValueError) as exc:
+                    if sequential:
+                        m.SequentialLR(opt, schedulers, milestones=[2])
+                    else:
+                        m.ChainedScheduler(schedulers, opt)
+                out.append(str(exc.value))
+        messages.append(out)
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("key", ["ChainedScheduler", "SequentialLR-3"])
+def test_schedulers_of_schedulers_resume_from_their_state_dict_like_pytorch(key):
+    seqs = []
+    for lib in (chainrule, torch):
+        m = lib.optim.lr_scheduler
+        opt = _optimizer(lib, groups=2)
+        sched = SCHEDULES[key](m, opt)
+        for _ in range(5):
+            opt.step()
+            sched.step()
+        state = sched.state_dict()
+        opt2 = _optimizer(lib, groups=2)
+        sched2 = SCHEDULES[key](m, opt2)
+        sched2.load_state_dict(state)
+        for g2, g in zip(opt2.param_groups, opt.param_groups, strict=True):
+            g2["lr"] = g["lr"]
+        seq = [len(state["_schedulers"]), state["last_epoch"] if key != "ChainedScheduler" else None]
+        for _ in range(6):
+            opt2.step()
+            sched2.step()
+            seq.extend(sched2.get_last_lr())
+        seqs.append(seq)
+    assert seqs[0] == pytest.approx(seqs[1], rel=1e-12, abs=1e-15)

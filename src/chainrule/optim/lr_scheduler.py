@@ -391,6 +391,38 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._lrs()
 
 
+def _check_schedulers(owner, schedulers: list, optimizer: Optimizer) -> None:
+    """The schedulers a ChainedScheduler or SequentialLR drives: none a ReduceLROnPlateau, all on ``optimizer``."""
+    for i, s in enumerate(schedulers):
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(
+                f"{type(owner).__name__} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                f"kwargs to be specified when calling `step`, but got one at index {i} in the given schedulers "
+                "sequence."
+            )
+        if s.optimizer is not optimizer:
+            raise ValueError(
+                f"{type(owner).__name__} expects all schedulers to belong to the same optimizer, but got "
+                f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is different from "
+                f"{type(optimizer).__name__}."
+            )
+
+
+def _with_schedulers(scheduler) -> dict:
+    # The inner schedulers are saved as their own state_dicts, in order.
+    state = {k: v for k, v in scheduler.__dict__.items() if k not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [s.state_dict() for s in scheduler._schedulers]
+    return state
+
+
+def _load_with_schedulers(scheduler, state_dict: dict) -> None:
+    state_dict = dict(state_dict)
+    inner = state_dict.pop("_schedulers")
+    scheduler.__dict__.update(state_dict)
+    for s, sd in zip(scheduler._schedulers, inner, strict=True):
+        s.load_state_dict(sd)
+
+
 class ChainedScheduler(LRScheduler):
     """Step several schedulers together each epoch, their effects multiplying."""
 
@@ -398,19 +430,7 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError(f"{type(self).__name__} expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for i, s in enumerate(schedulers):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{type(self).__name__} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                    f"kwargs to be specified when calling `step`, but got one at index {i} in the given schedulers "
-                    "sequence."
-                )
-            if s.optimizer is not optimizer:
-                raise ValueError(
-                    f"{type(self).__name__} expects all schedulers to belong to the same optimizer, but got "
-                    f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is different from "
-                    f"{type(optimizer).__name__}."
-                )
+        _check_schedulers(self, schedulers, optimizer)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = self._lrs()
@@ -422,16 +442,10 @@ class ChainedScheduler(LRScheduler):
         self._last_lr = self._lrs()
 
     def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+        return _with_schedulers(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
-        state_dict = dict(state_dict)
-        inner = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, inner, strict=True):
-            s.load_state_dict(sd)
+        _load_with_schedulers(self, state_dict)
 
 
 class SequentialLR(LRScheduler):
@@ -440,19 +454,7 @@ class SequentialLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, schedulers: list, milestones: list[int], last_epoch: int = -1) -> None:
         if len(schedulers) < 1:
             raise ValueError(f"{type(self).__name__} expects at least one scheduler, but got no scheduler.")
-        for i, s in enumerate(schedulers):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{type(self).__name__} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                    f"kwargs to be specified when calling `step`, but got one at index {i} in the given schedulers "
-                    "sequence."
-                )
-            if s.optimizer is not optimizer:
-                raise ValueError(
-                    f"{type(self).__name__} expects all schedulers to belong to the same optimizer, but got "
-                    f"scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is different from "
-                    f"{type(optimizer).__name__}."
-                )
+        _check_schedulers(self, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
@@ -484,16 +486,10 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+        return _with_schedulers(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
-        state_dict = dict(state_dict)
-        inner = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, inner, strict=True):
-            s.load_state_dict(sd)
+        _load_with_schedulers(self, state_dict)
 
 
 class OneCycleLR(LRScheduler):
