@@ -253,6 +253,20 @@ class ModuleDict(Module):
             self[m[0]] = m[1]
 
 
+def _entries_repr(entries: Iterable, tensor_type) -> str:
+    """ParameterList's and ParameterDict's ``extra_repr``: a line per ``(key, value)``; ``tensor_type(p)``
+    names a tensor's type, as PyTorch prints it for that container."""
+    lines = []
+    for k, p in entries:
+        if isinstance(p, Tensor):
+            size = "x".join(str(s) for s in p.shape)
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{tensor_type(p)} of size {size}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
 class ParameterList(Module):
     """A list of parameters (tensors are wrapped as Parameters), registered under their index."""
 
@@ -296,15 +310,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.shape)
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _entries_repr(enumerate(self), lambda p: p.dtype)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -372,15 +378,7 @@ class ParameterDict(Module):
             self[item[0]] = item[1]
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.shape)
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _entries_repr(self.items(), Tensor.type)  # the type name, where ParameterList shows the dtype
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")

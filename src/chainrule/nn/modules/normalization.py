@@ -18,6 +18,13 @@ __all__ = [
 ]
 
 
+def _register_scale_and_shift(module: Module, shape: tuple, weight: bool, bias: bool, dtype) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``; each is None where switched off
+    (no ``bias`` without a ``weight``)."""
+    module.register_parameter("weight", Parameter(_creation.ones(*shape, dtype=dtype)) if weight else None)
+    module.register_parameter("bias", Parameter(_creation.zeros(*shape, dtype=dtype)) if weight and bias else None)
+
+
 class _NormBase(Module):
     """Affine parameters and running statistics shared by BatchNorm and InstanceNorm."""
 
@@ -29,12 +36,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(_creation.empty(num_features, dtype=dtype))
-            self.bias = Parameter(_creation.empty(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_scale_and_shift(self, (num_features,), affine, affine, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", _creation.ones(num_features, dtype=dtype))
@@ -169,15 +171,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_creation.ones(*self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.zeros(*self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         if self.elementwise_affine:
@@ -207,15 +201,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_creation.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_scale_and_shift(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -235,7 +221,7 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
+        if elementwise_affine:  # a scale only: RMSNorm has no bias attribute at all
             self.weight = Parameter(_creation.ones(*self.normalized_shape, dtype=dtype))
         else:
             self.register_parameter("weight", None)

@@ -45,6 +45,13 @@ def _gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> T
     return (1 - z) * n + z * h
 
 
+def _uniform_by_hidden_size(module: Module) -> None:
+    """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch's RNNs and cells."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters, default init, repr and the layer/direction loop."""
 
@@ -105,9 +112,7 @@ class RNNBase(Module):
         """A no-op: there is no fused cuDNN buffer to refresh."""
 
     def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}"
@@ -263,9 +268,7 @@ class _CellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _uniform_by_hidden_size(self)
 
     def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}"
