@@ -293,6 +293,8 @@ BACKWARD_CASES = {
     "advanced index": (lambda x: x[chainrule.tensor([0, 2, 2])], "_index_backward_kernel"),
     "take_along_dim": (lambda x: chainrule.take_along_dim(x, chainrule.tensor([[0, 1, 1, 0]] * 3), 1), None),
     "cummax values": (lambda x: x.cummax(1)[0], "_put_along_kernel"),
+    "max values": (lambda x: x.max(1)[0], "_scatter_along"),
+    "median of all": (lambda x: x.median(), None),
     "index_fill": (lambda x: x.index_fill(1, chainrule.tensor([0, 2]), 0.5), "_index_fill_kernel"),
 }
 
@@ -325,3 +327,93 @@ def test_vjp_under_vmap_runs_backward_rules(name, monkeypatch):
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
     if prim is not None:
         assert prim in ran and prim not in looped, (ran, looped)
+
+
+PICKS = {
+    # ops whose indices the op computes from each sample's values (no ties: torch's order at
+    # ties is its own)
+    "max dim": lambda m, x: tuple(m.max(x, 1)),
+    "min dim keepdim": lambda m, x: tuple(m.min(x, -1, keepdim=True)),
+    "median dim": lambda m, x: tuple(m.median(x, 0)),
+    "median all": lambda m, x: m.median(x),
+    "mode": lambda m, x: tuple(m.mode((x * 2).round(), 1)),
+    "kthvalue": lambda m, x: tuple(m.kthvalue(x, 2, 0)),
+    "sort descending": lambda m, x: tuple(m.sort(x, 0, descending=True)),
+    "sort stable": lambda m, x: tuple(m.sort(x, stable=True)),
+    "topk smallest": lambda m, x: tuple(m.topk(x, 3, largest=False)),
+    "topk": lambda m, x: tuple(m.topk(x, 2, dim=0)),
+    "cummax": lambda m, x: tuple(m.cummax(x, 1)),
+    "cummin": lambda m, x: tuple(m.cummin(x, 0)),
+    "aminmax": lambda m, x: tuple(m.aminmax(x, dim=1)),
+    "max of a 0-d sample": lambda m, x: tuple(m.max(x[0, 0], 0)),
+}
+
+
+def _first_sum(r):
+    return (r[0] if isinstance(r, tuple) else r).sum()
+
+
+@pytest.mark.parametrize("name", sorted(PICKS))
+def test_picks_batch_like_torch(name):
+    """max/sort/topk & co. run batched (no fallback warning): values and indices as
+    torch.vmap's for in_dims 0 and -1 and nested vmap, and per-sample gradients as torch's."""
+    op = PICKS[name]
+    x = np.random.default_rng(3).standard_normal((2, 3, 4, 5))
+    results = {}
+    for m in (chainrule, torch):
+        vm, grad = _vm(m), m.func.grad
+        t = m.tensor(x)
+        with warnings.catch_warnings():
+            if m is chainrule:
+                warnings.simplefilter("error", UserWarning)
+            results[m] = [
+                vm(lambda s, m=m: op(m, s))(t[0]),
+                vm(lambda s, m=m: op(m, s), in_dims=-1)(t[0]),
+                vm(vm(lambda s, m=m: op(m, s)))(t),
+                vm(grad(lambda s, m=m: _first_sum(op(m, s))))(t[0]),
+                vm(vm(grad(lambda s, m=m: _first_sum(op(m, s)))))(t),
+            ]
+    assert _close(_arrays(results[chainrule]), _arrays(results[torch]))
+
+
+def test_picks_at_ties_equal_per_sample():
+    """At ties (where torch's topk order is its own), the batched picks equal ours one by one."""
+    x = np.random.default_rng(4).standard_normal((3, 4, 6))
+    x[1, 2, :] = 1.0
+    x[2, :, 1] = x[2, :, 4]
+    t = chainrule.tensor(x)
+    for op in PICKS.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            got = vmap(lambda s, op=op: op(chainrule, s))(t)
+            grads = vmap(chainrule.func.grad(lambda s, op=op: _first_sum(op(chainrule, s))))(t)
+        want = [op(chainrule, s) for s in t]
+        want_grads = [chainrule.func.grad(lambda s, op=op: _first_sum(op(chainrule, s)))(s) for s in t]
+        for i, g in enumerate(got if isinstance(got, tuple) else (got,)):
+            np.testing.assert_array_equal(
+                g.numpy(), np.stack([(w if isinstance(w, tuple) else (w,))[i].numpy() for w in want]))
+        np.testing.assert_array_equal(grads.numpy(), np.stack([w.numpy() for w in want_grads]))
+
+
+def test_pick_rule_checks_the_op_it_batches():
+    """A pick primitive called directly with an index of one's own (not the op's positions of
+    a max) is not recomputed: vmap runs the function per sample, with a warning."""
+    from chainrule.ops import reduction
+
+    x = _x(chainrule, 3, 4, 5)
+    index = np.zeros((4, 1), dtype=np.int64)
+    with pytest.warns(UserWarning, match="per sample"):
+        got = vmap(lambda s: reduction._max_pick(s, dim=1, keepdim=False, index=index))(x)
+    np.testing.assert_array_equal(got.numpy(), x.numpy()[:, :, 0])
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_print_inside_vmap_shows_the_batch(nested):
+    """str() and print() of a batched tensor show the BatchedTensor wrapper, as torch's."""
+    shown = {}
+    for m in (chainrule, torch):
+        seen = []
+        f = _vm(m)(lambda s, seen=seen: seen.append((str(s), repr(s), f"{s}")) or s * 1)
+        (_vm(m)(f) if nested else f)(m.ones(2, 3, 2) if nested else m.ones(2, 3))
+        shown[m] = seen
+    assert shown[chainrule] == shown[torch]

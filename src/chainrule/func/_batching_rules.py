@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._vmap import _dims_rule as _vmap_dims_rule
 from ._vmap import _elementwise, _pad, _rep_of, _shift, defbatch
 
 
@@ -500,3 +501,93 @@ def _put_along_rule(prim, out, args, params, phys, n, bphys=None):
 
 _put_along_rule.batched_params = frozenset({"index"})
 defbatch("_put_along_kernel")(_put_along_rule)
+
+
+# -- picks: values at positions an op computed from sample 0 (Note [Further outputs]) -----------
+
+
+def _op_locals(name: str) -> dict:
+    """The arguments of the op (``name``: topk, sort...) whose ``_picked`` is recording now:
+    flags such as topk's ``largest`` that the primitive's parameters do not keep."""
+    import sys
+
+    from ..ops import reduction
+
+    code = reduction._picked.__code__
+    f = sys._getframe(1)
+    while f is not None and f.f_code is not code:
+        f = f.f_back
+    caller = f.f_back if f is not None else None
+    if caller is None or caller.f_code.co_name != name:
+        from ._vmap import _Unbatchable
+
+        raise _Unbatchable(f"{name} called in an unexpected way")
+    return caller.f_locals
+
+
+def _pick_rule(prim, out, args, params, phys, n):
+    """The op itself on the physical input (one more leading dim): its values, and its
+    indices as the further output the op wraps next."""
+    from ..ops import reduction
+    from ..ops.movement import squeeze
+    from ._vmap import _Unbatchable
+
+    (px,) = phys
+    dim, keepdim, index = params["dim"], params["keepdim"], params["index"]
+    if args[0].ndim == 0:  # the element itself (its index, 0, is the same for every sample)
+        return px.clone()
+    d = _shift(dim)
+    name = prim.name
+    if name in ("_max_pick", "_min_pick"):
+        r = (reduction.max if name == "_max_pick" else reduction.min)(px, d, keepdim=True)
+    elif name == "_median_pick":
+        r = reduction.median(px, d, keepdim=True)
+    elif name == "_mode_pick":
+        r = reduction.mode(px, d, keepdim=True)
+    elif name in ("_cummax_pick", "_cummin_pick"):
+        r = (reduction.cummax if name == "_cummax_pick" else reduction.cummin)(px, d)
+    elif name == "_kthvalue_pick":
+        r = reduction.kthvalue(px, _op_locals("kthvalue")["k"], d, keepdim=True)
+    elif name == "_topk_pick":
+        r = reduction.topk(px, index.shape[dim], d, largest=_op_locals("topk")["largest"])
+    else:  # sort; the primitive tells which overload (``stable`` named or not)
+        r = reduction.sort(px, d, descending=_op_locals("sort")["descending"],
+                           stable=None if name == "_sort_pick" else True)
+    values, indices = r
+    if not np.array_equal(_rep_of(indices)[0], index):
+        raise _Unbatchable(f"{name} with arguments its batching rule did not expect")
+    if not keepdim:
+        values, indices = squeeze(values, d), squeeze(indices, d)
+    return values, (indices,)
+
+
+defbatch("_max_pick", "_min_pick", "_median_pick", "_mode_pick", "_kthvalue_pick", "_sort_pick", "_sort_stable_pick",
+         "_topk_pick", "_cummax_pick", "_cummin_pick")(_pick_rule)
+defbatch("_aminmax_min", "_aminmax_max")(_vmap_dims_rule("dims"))
+defbatch("_shift_along")(_vmap_dims_rule("dim"))
+defbatch("_scatter_along")(_put_along_rule)
+
+
+@defbatch("_median_all")
+def _median_all_rule(prim, out, args, params, phys, n):
+    """Each sample's lower median (NaN when it holds one) from a sort; its gradient shared
+    evenly by the elements equal to it (by the NaNs), as the op's."""
+    from ..ops import reduction
+    from ..ops.elementwise import isnan, where
+    from ..ops.movement import reshape, select
+
+    (px,) = phys
+    size = args[0].numel()
+    if size == 0:
+        return None
+    flat = reshape(px, (n, size))
+    ordered = reduction.sort(flat.detach(), 1).values
+    last = select(ordered, 1, size - 1)
+    m = select(ordered, 1, (size - 1) // 2)
+    if out.dtype.kind != "f":
+        return m
+    m = where(isnan(last), last, m)
+    col = reshape(m, (n, 1))
+    ties = (flat == col) | (isnan(flat) & isnan(col))
+    share = where(ties, flat, 0.0).sum(dim=1) / ties.sum(dim=1)
+    return m + (share - share.detach())

@@ -199,11 +199,15 @@ class BatchedTensor(Tensor):
         )
 
     def __repr__(self) -> str:
-        return f"BatchedTensor(lvl={self._level}, bdim=0, value=\n{_indent(repr(self._phys))}\n)"
+        # PyTorch numbers the levels by depth (1: the outermost active vmap).
+        lvl = _levels.index(self._level) + 1 if self._level in _levels else self._level
+        return f"BatchedTensor(lvl={lvl}, bdim=0, value=\n{_indent(repr(self._phys))}\n)"
+
+    __str__ = __repr__  # print(x) inside vmap shows the batch, as in PyTorch
 
 
 def _indent(text: str) -> str:
-    return "\n".join("    " + line for line in text.splitlines())
+    return "\n".join("    " + line if line.strip() else line for line in text.splitlines())
 
 
 def _rep_of(t):
@@ -280,7 +284,12 @@ def _pending_names() -> str:
 def _make_hook(data):
     """``Tensor._make`` while vmap runs: a plain tensor made right after a batched tensor was
     read may hold that tensor's sample 0 (Note [How vmap works]). If ``data`` is that sample's
-    array itself, the batched tensor stands in for it; otherwise vmap cannot trust the batch."""
+    array itself, the batched tensor stands in for it; otherwise vmap cannot trust the batch.
+
+    Right after a rule with further outputs (a pick's indices, a decomposition's other
+    factors: Note [Further outputs]), the tensors made next are those outputs."""
+    if _handout:
+        return _hand_out(data)
     if not _touched and not _pending:
         return None
     for t in _touched:
@@ -325,8 +334,33 @@ def _caller() -> str:
     return f"{f.f_code.co_name}" if f is not None else "?"
 
 
+# Note [Further outputs]
+# Some ops make more than the primitive's one output: max(x, dim) records ``_max_pick`` (the
+# values) with an index its Python code computed from sample 0, then wraps that index as a
+# second tensor; a decomposition (``linalg._multi.call_multi``) records its first output and
+# wraps the others. A rule for such a primitive recomputes everything on the physical
+# tensors and returns ``(first, (others...))``; ``batch_record`` queues the others
+# (``_handout``) and the next ``Tensor._make`` calls receive them, in order, instead of
+# sample 0's arrays. A made array that does not match the queued output's shape and dtype
+# (for integers: sample 0's values) means the op is not the one the rule expected: the whole
+# function then runs per sample. The queue is dropped at the next recorded primitive.
+_handout: list = []
+
+
+def _hand_out(data):
+    bt = _handout.pop(0)
+    rep = bt._rep
+    if rep.shape != data.shape or rep.dtype != data.dtype or (
+            data.dtype.kind in "biu" and not np.array_equal(rep, data)):
+        _handout.clear()
+        raise _Unbatchable("an op whose further outputs differ from its batching rule's")
+    return bt
+
+
 def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
     """Run ``prim`` batched when an input is a BatchedTensor; None when none is (record as usual)."""
+    if _handout:
+        _handout.clear()
     bparams = None
     if _touched or _pending:
         _current[0] = prim
@@ -347,12 +381,6 @@ def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
         first = next(t for t in bparams.values() if t._level == level)
     n = batch_size(first)
     bphys = {k: t._phys for k, t in bparams.items() if t._level == level} if bparams else {}
-    if getattr(prim, "n_outputs", 1) != 1:
-        raise _Unbatchable(_op_name(prim))  # several outputs: the whole function runs per sample
-    if prim.name in VALUE_PARAMS and rule_for(prim) is None:
-        # Its parameters were computed from sample 0's values (the positions of a max, a
-        # sort order): no other sample can use them.
-        raise _Unbatchable(_op_name(prim))
     params = params or {}
     rule = rule_for(prim)
     if bphys and rule is not None and not _takes_batched_params(rule, bphys):
@@ -363,7 +391,15 @@ def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
         result = rule(prim, out, args, params, phys, n, bphys)
     else:
         result = rule(prim, out, args, params, phys, n)
+    extras = ()
+    if type(result) is tuple:  # further outputs (Note [Further outputs])
+        result, extras = result
     if result is None:
+        if getattr(prim, "n_outputs", 1) != 1 or prim.name in VALUE_PARAMS:
+            # Several outputs (a loop gives only the first), or parameters computed from
+            # sample 0's values (the positions of a max, a sort order): no other sample can
+            # use them. The whole function runs per sample.
+            raise _Unbatchable(_op_name(prim))
         _warn_once(prim)
         result = _loop(prim, args, params, phys, n, bphys)
     rshape = tuple(_rep_of(result).shape)
@@ -373,13 +409,16 @@ def batch_record(prim, out: np.ndarray, args: tuple, params: dict | None):
             f"({_rep_of(result).dtype}) for one sample, but the op gives {out.shape} ({out.dtype}). Please report it."
         )
     _last_batched[0] = phys[0] is not None
-    return _wrap(result, level)
+    wrapped = _wrap(result, level)
+    if extras:
+        _handout[:] = [_wrap(e, level) for e in extras]
+    return wrapped
 
 
 # Primitives whose parameters an op computes from the input's values (sample 0 under vmap).
 VALUE_PARAMS = frozenset({
     "_max_pick", "_min_pick", "_median_pick", "_mode_pick", "_kthvalue_pick", "_sort_pick", "_topk_pick",
-    "_sort_stable_pick", "_cummax_pick", "_cummin_pick", "_aminmax_min", "_aminmax_max", "_unique", "_unique_dim",
+    "_sort_stable_pick", "_cummax_pick", "_cummin_pick", "_unique", "_unique_dim",
     "_as_strided_kernel", "_as_strided_backward", "_as_strided_gather", "_gather_flat", "_scatter_flat",
 })
 
@@ -620,6 +659,16 @@ def _elementwise(prim, out, args, params, phys, n):
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor) and _rep_of(x).dtype.kind in "biu" and not (prim.name == "_where" and i == 0):
                 inputs[i] = to_dtype(x, from_numpy_dtype(out.dtype))
+    if out.dtype.kind in "fciu":
+        # A batched 0-d operand is 1-d physically, so it would take part in type promotion
+        # as a dimensioned tensor (float32 * a float64 0-d is float32): give it the op's dtype.
+        from .._dtype import from_numpy_dtype
+        from ..ops.elementwise import to_dtype
+
+        kind = "iu" if out.dtype.kind in "iu" else out.dtype.kind
+        for i, (a, p) in enumerate(zip(args, phys, strict=True)):
+            if p is not None and a.ndim == 0 and _rep_of(p).dtype != out.dtype and _rep_of(p).dtype.kind in kind:
+                inputs[i] = to_dtype(inputs[i], from_numpy_dtype(out.dtype))
     return prim(*inputs, **params)
 
 
@@ -962,15 +1011,18 @@ def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
         except _Unbatchable as e:
             _touched.clear()
             _pending.clear()
+            _handout.clear()
             return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
         except (RuntimeError, ValueError) as e:
             if "read-only" not in str(e):
                 raise
             _touched.clear()  # an op wrote into a batched tensor's sample 0 directly
             _pending.clear()
+            _handout.clear()
             return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, "an in-place write", level)
         _touched.clear()
         _pending.clear()
+        _handout.clear()
         return _unwrap_outputs(out, out_dims, level, n)
     finally:
         _levels.pop()
