@@ -216,3 +216,27 @@ def test_schedulers_of_schedulers_resume_from_their_state_dict_like_pytorch(key)
             seq.extend(sched2.get_last_lr())
         seqs.append(seq)
     assert seqs[0] == pytest.approx(seqs[1], rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["LambdaLR", "MultiplicativeLR"])
+def test_one_lr_lambda_per_group_and_its_errors_match_pytorch(name):
+    outcomes = []
+    for lib in (chainrule, torch):
+        cls = getattr(lib.optim.lr_scheduler, name)
+        opt = _optimizer(lib, groups=2)
+        sched = cls(opt, lr_lambda=[lambda e: 0.9, lambda e: 1 / (1 + e)])
+        lrs = []
+        for _ in range(4):
+            opt.step()
+            sched.step()
+            lrs.extend(sched.get_last_lr())
+        out = [lrs]
+        for bad in ([lambda e: 1.0], 0.5):  # a list of the wrong length; not a function
+            try:
+                cls(_optimizer(lib, groups=2), lr_lambda=bad)
+                out.append("ok")
+            except (TypeError, ValueError) as e:
+                out.append((type(e).__name__, str(e)))
+        outcomes.append(out)
+    assert outcomes[0][0] == pytest.approx(outcomes[1][0], rel=1e-12, abs=1e-15)
+    assert outcomes[0][1:] == outcomes[1][1:]
