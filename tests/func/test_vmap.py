@@ -162,7 +162,7 @@ def test_batching_kind():
     kinds = {p.name: _vmap.batching_kind(p) for p in PRIMITIVES}
     assert kinds["_exp"] == "elementwise"
     assert kinds["_nll_loss"] == "rule" and kinds["_convolution"] == "rule"
-    assert kinds["_lstsq"] == "loop"
+    assert kinds["_unique"] == "loop" and kinds["_lstsq"] == "rule" and kinds["_topk_pick"] == "rule"
     assert _vmap.batching_kind(elementwise._exp) == "elementwise"
 
 
@@ -417,3 +417,53 @@ def test_print_inside_vmap_shows_the_batch(nested):
         (_vm(m)(f) if nested else f)(m.ones(2, 3, 2) if nested else m.ones(2, 3))
         shown[m] = seen
     assert shown[chainrule] == shown[torch]
+
+
+DECOMPOSITIONS = {
+    # op, input, and a loss that does not depend on the sign of singular/eigen vectors
+    "svd": (lambda m, a: tuple(m.linalg.svd(a, full_matrices=False)), "tall",
+            lambda r: r[1].sum() + (r[0] ** 2 * r[1]).sum()),
+    "qr": (lambda m, a: tuple(m.linalg.qr(a)), "tall", lambda r: r[1].sum() + r[0].sum()),
+    "eigh": (lambda m, a: tuple(m.linalg.eigh(a)), "symmetric", lambda r: r[0].sum() + (r[1] ** 2 * r[0]).sum()),
+    "slogdet": (lambda m, a: tuple(m.linalg.slogdet(a)), "square", lambda r: r[1]),
+    "lu": (lambda m, a: tuple(m.linalg.lu(a)), "square", lambda r: (r[1] * r[2]).sum()),
+    "lu_factor_ex": (lambda m, a: tuple(m.linalg.lu_factor_ex(a)), "tall", lambda r: r[0].sum()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+def test_decompositions_batch_like_torch(name):
+    """Multi-output linalg primitives run batched (no fallback warning): every output as
+    torch.vmap's (the outputs with a sign of their own as ours one by one), gradients
+    with respect to the batch as torch's, under nested vmap too."""
+    op, kind, loss = DECOMPOSITIONS[name]
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2, 3, 5, 3) if kind == "tall" else (2, 3, 4, 4))
+    if kind == "symmetric":
+        a = a + np.swapaxes(a, -1, -2)
+    results = {}
+    for m in (chainrule, torch):
+        vm, t = _vm(m), m.tensor(a)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error" if m is chainrule else "ignore", "vmap|.*batching rule")
+            results[m] = [
+                vm(lambda s, m=m: op(m, s))(t[0]),
+                vm(vm(lambda s, m=m: op(m, s)))(t),
+                vm(m.func.grad(lambda s, m=m: loss(op(m, s))))(t[0]),
+                vm(vm(m.func.grad(lambda s, m=m: loss(op(m, s)))))(t),
+            ]
+    ours, theirs = _arrays(results[chainrule]), _arrays(results[torch])
+    if name in ("svd", "eigh"):  # vectors' signs: LAPACK's choice; compare with ours per sample
+        one_by_one = tuple(_arrays(np.stack([o.numpy() for o in outs])) for outs in
+                           zip(*[op(chainrule, chainrule.tensor(s)) for s in a[0]], strict=True))
+        assert all(np.allclose(x[3], y, atol=1e-10) for x, y in zip(ours[0], one_by_one, strict=True))
+        ours, theirs = ours[2:], theirs[2:]
+    assert _close(ours, theirs)
+    # Which outputs carry a gradient (lu's P and lu_factor_ex's pivots do not).
+    flags = {}
+    for m in (chainrule, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outs = _vm(m)(lambda s, m=m: op(m, s))(m.tensor(a[0], requires_grad=True))
+        flags[m] = [o.requires_grad for o in outs]
+    assert flags[chainrule] == flags[torch]

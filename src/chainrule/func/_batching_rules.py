@@ -591,3 +591,25 @@ def _median_all_rule(prim, out, args, params, phys, n):
     ties = (flat == col) | (isnan(flat) & isnan(col))
     share = where(ties, flat, 0.0).sum(dim=1) / ties.sum(dim=1)
     return m + (share - share.detach())
+
+
+# -- decompositions with several outputs (NumPy's linalg runs on stacks of matrices) -------------
+
+# How many leading outputs share the node, as the ops call them (the rest carry no gradient).
+_DIFFERENTIABLE_OUTPUTS = {"_lu": 2, "_lu_factor": 1}
+
+
+@defbatch("_svd", "_qr", "_eigh", "_slogdet", "_lu", "_lu_factor", "_lstsq")
+def _decomposition_rule(prim, out, args, params, phys, n):
+    """The primitive on the stack of every sample's matrices, its outputs after the first
+    handed to the op as further outputs (Note [Further outputs])."""
+    from ..linalg._multi import call_multi
+
+    if prim.name == "_qr" and params["mode"] == "r":
+        return None  # its empty Q has no batch dimension
+    inputs = tuple(_full(a, p, n) for a, p in zip(args, phys, strict=True))
+    first, *rest = call_multi(prim, inputs, params, _DIFFERENTIABLE_OUTPUTS.get(prim.name))
+    # lstsq's residuals are empty (no batch dimension) unless every sample has them; the op
+    # checks that sample 0's agree (an empty array, or one that has them).
+    rest = [_full(o, None, n) if _rep_of(o).shape == (0,) else o for o in rest]
+    return first, tuple(rest)
