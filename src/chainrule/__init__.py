@@ -16,6 +16,7 @@ from ._creation import (  # noqa: F401
     rand_like, randint, randint_like, randn, randn_like, seed, set_rng_state, tensor, zeros,
     zeros_like,
 )
+from ._random import bernoulli, multinomial, poisson, randperm  # noqa: F401
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: F401
 from . import autograd, nn  # noqa: F401
 from .nn.functional import (  # noqa: F401  (also at top level in PyTorch, with the same arguments)

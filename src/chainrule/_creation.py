@@ -851,9 +851,9 @@ _C_TYPE_NAMES = {
     "bool": "bool",
     "uint8": "unsigned char",
     "int8": "signed char",
-    "int16": "short",
+    "int16": "short int",
     "int32": "int",
-    "int64": "long",
+    "int64": "long int",
 }
 
 

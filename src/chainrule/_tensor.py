@@ -1113,3 +1113,12 @@ def _where_method(self, condition, other):
 
 
 Tensor.where = _where_method
+
+
+# -- random sampling methods (_random.py) ---------------------------------------------------------
+from . import _random  # noqa: E402
+
+Tensor.multinomial, Tensor.bernoulli, Tensor.bernoulli_ = _random.multinomial, _random._bernoulli_method, _random.bernoulli_
+Tensor.uniform_, Tensor.normal_, Tensor.random_ = _random.uniform_, _random.normal_, _random.random_
+Tensor.exponential_, Tensor.geometric_ = _random.exponential_, _random.geometric_
+Tensor.cauchy_, Tensor.log_normal_ = _random.cauchy_, _random.log_normal_
