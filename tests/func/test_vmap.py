@@ -295,6 +295,7 @@ BACKWARD_CASES = {
     "cummax values": (lambda x: x.cummax(1)[0], "_put_along_kernel"),
     "max values": (lambda x: x.max(1)[0], "_scatter_along"),
     "median of all": (lambda x: x.median(), None),
+    "max_pool2d with indices": (lambda x: F.max_pool2d(x[None], 2, return_indices=True)[0], "_scatter_flat"),
     "index_fill": (lambda x: x.index_fill(1, chainrule.tensor([0, 2]), 0.5), "_index_fill_kernel"),
 }
 
@@ -467,3 +468,34 @@ def test_decompositions_batch_like_torch(name):
             outs = _vm(m)(lambda s, m=m: op(m, s))(m.tensor(a[0], requires_grad=True))
         flags[m] = [o.requires_grad for o in outs]
     assert flags[chainrule] == flags[torch]
+
+
+POOLS = {
+    "max_pool2d with indices": (lambda m, x: tuple(m.nn.functional.max_pool2d(x, 2, return_indices=True)), 4),
+    "max_pool2d strided, padded": (lambda m, x: tuple(m.nn.functional.max_pool2d(
+        x, 3, stride=2, padding=1, return_indices=True)), 4),
+    "adaptive_max_pool2d with indices": (lambda m, x: tuple(m.nn.functional.adaptive_max_pool2d(
+        x, (3, 2), return_indices=True)), 4),
+    "max_unpool2d of max_pool2d": (lambda m, x: m.nn.functional.max_unpool2d(
+        *m.nn.functional.max_pool2d(x, 2, return_indices=True), 2), 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_max_pool_with_indices_batches_like_torch(name):
+    """Max pooling that returns its indices (and unpooling at them) runs batched: values,
+    indices and per-sample gradients as torch's, nested too."""
+    op, nd = POOLS[name]
+    x = np.random.default_rng(6).standard_normal((2, 3, 2, 4, 6, 6))
+    results = {}
+    for m in (chainrule, torch):
+        vm, t = _vm(m), m.tensor(x)
+        loss = lambda s, m=m: (op(m, s)[0] ** 2).sum() if isinstance(op(m, s), tuple) else (op(m, s) ** 3).sum()  # noqa: E731
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error" if m is chainrule else "ignore", "vmap|.*batching rule")
+            results[m] = [
+                vm(lambda s, m=m: op(m, s))(t[0]),
+                vm(vm(lambda s, m=m: op(m, s)))(t),
+                vm(m.func.grad(loss))(t[0]),
+            ]
+    assert _close(_arrays(results[chainrule]), _arrays(results[torch]))

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._vmap import _dims_rule as _vmap_dims_rule
+from ._vmap import _op_name as _vmap_op_name
 from ._vmap import _elementwise, _pad, _rep_of, _shift, defbatch
 
 
@@ -485,18 +486,24 @@ defbatch("_scatter_kernel", "_scatter_add_kernel", "_scatter_fill_kernel", "_sca
          "_index_add_kernel", "_index_copy_kernel", "_index_fill_kernel")(_scatter_rule)
 
 
+def _index_param(params, bphys, name: str, n: int):
+    """Index parameter ``name`` for the batch: its physical array when it is batched (read
+    through ``_data``: under nested vmap the outer level batches it in turn), else the one
+    array repeated for every sample. None for a batched index that is not a tensor."""
+    if bphys and name in bphys:
+        p = bphys[name]
+        return p._data if isinstance(p, Tensor) else None
+    return np.ascontiguousarray(np.broadcast_to(params[name], (n, *np.shape(params[name]))))
+
+
 def _put_along_rule(prim, out, args, params, phys, n, bphys=None):
     dim = params["dim"]
     if out.ndim == 0 or dim < 0:
         return None
-    if bphys and "index" in bphys:
-        pi = bphys["index"]
-        if type(pi) is not Tensor:
-            return None
-        index = pi._data
-    else:
-        index = np.broadcast_to(params["index"], (n, *np.shape(params["index"])))
-    return prim(phys[0], index=np.ascontiguousarray(index), dim=dim + 1, shape=(n, *params["shape"]))
+    index = _index_param(params, bphys, "index", n)
+    if index is None:
+        return None
+    return prim(phys[0], index=index, dim=dim + 1, shape=(n, *params["shape"]))
 
 
 _put_along_rule.batched_params = frozenset({"index"})
@@ -506,17 +513,22 @@ defbatch("_put_along_kernel")(_put_along_rule)
 # -- picks: values at positions an op computed from sample 0 (Note [Further outputs]) -----------
 
 
-def _op_locals(name: str) -> dict:
-    """The arguments of the op (``name``: topk, sort...) whose ``_picked`` is recording now:
-    flags such as topk's ``largest`` that the primitive's parameters do not keep."""
+def _frame_of(codes: tuple, input):
+    """The innermost running frame of one of ``codes`` whose ``input`` is ``input``, or None."""
     import sys
 
+    f = sys._getframe(2)
+    while f is not None and f.f_code not in codes:
+        f = f.f_back
+    return f if f is not None and f.f_locals.get("input") is input else None
+
+
+def _op_locals(name: str, input) -> dict:
+    """The arguments of the op (``name``: topk, sort...) whose ``_picked`` is recording
+    ``input`` now: flags such as topk's ``largest`` that the primitive's parameters do not keep."""
     from ..ops import reduction
 
-    code = reduction._picked.__code__
-    f = sys._getframe(1)
-    while f is not None and f.f_code is not code:
-        f = f.f_back
+    f = _frame_of((reduction._picked.__code__,), input)
     caller = f.f_back if f is not None else None
     if caller is None or caller.f_code.co_name != name:
         from ._vmap import _Unbatchable
@@ -547,11 +559,11 @@ def _pick_rule(prim, out, args, params, phys, n):
     elif name in ("_cummax_pick", "_cummin_pick"):
         r = (reduction.cummax if name == "_cummax_pick" else reduction.cummin)(px, d)
     elif name == "_kthvalue_pick":
-        r = reduction.kthvalue(px, _op_locals("kthvalue")["k"], d, keepdim=True)
+        r = reduction.kthvalue(px, _op_locals("kthvalue", args[0])["k"], d, keepdim=True)
     elif name == "_topk_pick":
-        r = reduction.topk(px, index.shape[dim], d, largest=_op_locals("topk")["largest"])
+        r = reduction.topk(px, index.shape[dim], d, largest=_op_locals("topk", args[0])["largest"])
     else:  # sort; the primitive tells which overload (``stable`` named or not)
-        r = reduction.sort(px, d, descending=_op_locals("sort")["descending"],
+        r = reduction.sort(px, d, descending=_op_locals("sort", args[0])["descending"],
                            stable=None if name == "_sort_pick" else True)
     values, indices = r
     if not np.array_equal(_rep_of(indices)[0], index):
@@ -613,3 +625,56 @@ def _decomposition_rule(prim, out, args, params, phys, n):
     # checks that sample 0's agree (an empty array, or one that has them).
     rest = [_full(o, None, n) if _rep_of(o).shape == (0,) else o for o in rest]
     return first, tuple(rest)
+
+
+# -- max pooling with its indices ---------------------------------------------------------------
+
+
+def _pool_gather_rule(prim, out, args, params, phys, n, bphys=None):
+    """``_gather_flat``: max pooling (its indices computed from sample 0 by the op) runs the
+    pooling op again on the batch folded into N, its indices handed to the op (Note [Further
+    outputs]); called with indices of its own (max_unpool's gradient), a gather at them."""
+    from ..nn import _conv
+    from ._vmap import _Unbatchable
+
+    (px,) = phys
+    x, nd = args[0], params["nd"]
+    f = _frame_of((_conv._max_pool.__code__, _conv.adaptive_max_pool2d.__code__), x)
+    if f is None:  # indices from elsewhere: the same for every sample, or batched themselves
+        idx = _index_param(params, bphys, "indices", n)
+        if idx is None:
+            return None
+        return prim(_full(x, px, n), indices=idx, nd=nd)
+    if px is None or x.ndim not in (nd + 1, nd + 2):
+        raise _Unbatchable(_vmap_op_name(prim))
+    loc = f.f_locals
+    folded = px if x.ndim == nd + 1 else _fold(px)
+    if f.f_code is _conv._max_pool.__code__:
+        values, indices = _conv._max_pool(folded, loc["kernel_size"], loc["stride"], loc["padding"],
+                                          loc["dilation"], loc["ceil_mode"], True, nd, loc["name"], loc["prim"])
+    else:
+        values, indices = _conv.adaptive_max_pool2d(folded, loc["output_size"], True)
+    if x.ndim == nd + 2:
+        values, indices = _unfold(values, n), _unfold(indices, n)
+    if not np.array_equal(_rep_of(indices)[0], params["indices"]):
+        raise _Unbatchable(_vmap_op_name(prim))
+    return values, (indices,)
+
+
+_pool_gather_rule.batched_params = frozenset({"indices"})
+defbatch("_gather_flat")(_pool_gather_rule)
+
+
+def _scatter_flat_rule(prim, out, args, params, phys, n, bphys=None):
+    """max_unpool and max pooling's gradient: ``g`` summed at flat indices into each plane;
+    the batch is one more leading dim (indices batched, or the same for every sample)."""
+    (pg,) = phys
+    idx = _index_param(params, bphys, "indices", n)
+    g = _full(args[0], pg, n)
+    if idx is None or idx.shape != tuple(_rep_of(g).shape):
+        return None
+    return prim(g, indices=idx, shape=(n, *params["shape"]), nd=params["nd"])
+
+
+_scatter_flat_rule.batched_params = frozenset({"indices"})
+defbatch("_scatter_flat")(_scatter_flat_rule)
