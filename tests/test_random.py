@@ -10,6 +10,7 @@ distributions themselves (checked by moments over many draws, and by the support
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -663,3 +664,51 @@ def test_multinomial_second_draw_follows_sequential_sampling(mod):
     draws = mod.multinomial(mod.tensor(w, dtype=mod.float64).repeat(60_000, 1), 2).numpy()
     second_given_0 = draws[draws[:, 0] == 0][:, 1]
     assert abs((second_given_0 == 1).mean() - 0.2 / 0.3) < 0.02
+
+
+# -- transforms ------------------------------------------------------------------------------------------
+
+TRANSFORMED = {
+    "uniform_": lambda m, x: (x * 1).uniform_(),
+    "normal_": lambda m, x: (x * 1).normal_(),
+    "bernoulli": lambda m, x: m.bernoulli(x.clamp(0, 1)),
+    "bernoulli_p_tensor": lambda m, x: (x * 1).bernoulli_(x.clamp(0, 1)),
+    "poisson": lambda m, x: m.poisson(x.abs()),
+    "exponential_": lambda m, x: (x * 1).exponential_(),
+}
+
+
+@pytest.mark.parametrize("fn", cases(TRANSFORMED))
+def test_forward_mode_tangent_of_a_draw_is_zero(fn):
+    def run(m):
+        fwAD = m.autograd.forward_ad
+        with fwAD.dual_level():
+            y = fn(m, fwAD.make_dual(m.rand(3), m.tensor([1.0, -2.0, 0.5])))
+            return fwAD.unpack_dual(y).tangent.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("fn", cases({**TRANSFORMED, "multinomial": lambda m, x: m.multinomial(x, 2)}))
+def test_vmap_randomness_modes(fn):
+    """vmap refuses a draw by default; with randomness='different' each sample draws its own."""
+
+    def run(m):
+        batch = m.full((3, 4), 0.5)
+        refused = _outcome_of(lambda: m.func.vmap(lambda x: fn(m, x))(batch))
+        r = m.func.vmap(lambda x: fn(m, x), randomness="different")(batch)
+        return refused, tuple(r.shape), repr(r.dtype), not (r[0] == r[1]).all().item() or not (r[1] == r[2]).all().item()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # chainrule may say it loops over the samples
+        chainrule.manual_seed(0)
+        torch.manual_seed(0)
+        assert run(chainrule) == run(torch)
+
+
+def _outcome_of(call):
+    try:
+        call()
+    except RuntimeError as e:
+        return str(e).split(".")[0]
+    return "no error"
