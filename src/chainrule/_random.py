@@ -175,7 +175,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         # those come last, only when n exceeds the number of positive weights, as in PyTorch.
         with np.errstate(divide="ignore"):
             clocks = g.exponential(size=rows.shape) / rows
-        picks = np.argsort(clocks, axis=1, kind="stable")[:, :n]
+        if n < n_cat:  # only the first n to ring need sorting
+            first = np.argpartition(clocks, n - 1, axis=1)[:, :n]
+            order = np.argsort(np.take_along_axis(clocks, first, axis=1), axis=1, kind="stable")
+            picks = np.take_along_axis(first, order, axis=1)
+        else:
+            picks = np.argsort(clocks, axis=1, kind="stable")
     return Tensor._make(picks.astype(np.int64).reshape(shape))
 
 
