@@ -167,6 +167,7 @@ class Tensor:
     # -- autograd metadata ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor (and gives it a ``.grad``)."""
         if self._extra is not None and self._extra.base is not None:
             _refresh_view(self)
         return self._requires_grad
@@ -194,18 +195,21 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The backward node that made this tensor, or None for a leaf."""
         if self._extra is not None and self._extra.base is not None:
             _refresh_view(self)
         return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor made by the user (no ``grad_fn``): its ``.grad`` is filled by backward."""
         if self._extra is not None and self._extra.base is not None:
             _refresh_view(self)
         return self._grad_fn is None
 
     @property
     def grad(self) -> "Tensor | None":
+        """The gradient accumulated into this leaf by ``backward()``, or None."""
         if self._grad_fn is not None and self._grad is None and (self._extra is None or not self._extra.retains_grad):
             import warnings
 
@@ -247,6 +251,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` asked a non-leaf to keep its ``.grad``."""
         return self._extra is not None and self._extra.retains_grad
 
     def retain_grad(self) -> None:
@@ -317,6 +322,7 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
+        """The same values, outside the graph (here the same as ``detach()``)."""
         return self.detach()
 
     @data.setter
@@ -326,6 +332,7 @@ class Tensor:
     # -- plain attributes -------------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The size of each dimension, as a ``Size`` (a tuple)."""
         return _size(self._data.shape)
 
     def size(self, dim: int | None = None):
@@ -348,6 +355,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     def numel(self) -> int:
@@ -358,18 +366,22 @@ class Tensor:
 
     @property
     def dtype(self) -> _dtype_cls:
+        """The element type (``chainrule.float32`` by default for floats)."""
         return _dtype.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self) -> "device":
+        """Always the CPU: chainrule computes with NumPy."""
         return _CPU
 
     @property
     def is_cuda(self) -> bool:
+        """Always False: chainrule runs on the CPU."""
         return False
 
     @property
     def is_cpu(self) -> bool:
+        """Always True: chainrule runs on the CPU."""
         return True
 
     # chainrule tensors are always dense, plain CPU tensors.
@@ -377,17 +389,21 @@ class Tensor:
 
     @property
     def layout(self) -> str:
+        """Always ``torch.strided``: dense tensors only."""
         return "torch.strided"
 
     def is_signed(self) -> bool:
+        """Whether the dtype can hold negative values."""
         return self._data.dtype.kind not in "ub"
 
     @property
     def itemsize(self) -> int:
+        """Bytes per element."""
         return self._data.itemsize
 
     @property
     def nbytes(self) -> int:
+        """Bytes taken by the elements."""
         return self._data.nbytes
 
     def storage_offset(self) -> int:
@@ -399,22 +415,28 @@ class Tensor:
         return (here - root.__array_interface__["data"][0]) // self._data.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex."""
         return self._data.dtype.kind == "c"
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return self._data.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements are laid out in row-major order without gaps."""
         return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim: int | None = None):
+        """Elements to step over to move one place along each dimension (or along ``dim``)."""
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[self._dim_of_shape(dim)]
 
     def data_ptr(self) -> int:
+        """The address of the first element (for telling storages apart)."""
         return self._data.__array_interface__["data"][0]
 
     @property
@@ -427,6 +449,7 @@ class Tensor:
 
     @property
     def name(self):
+        """PyTorch's named-tensor name: always None."""
         return None if self._extra is None else self._extra.name
 
     # -- conversion -------------------------------------------------------------------------
@@ -602,42 +625,55 @@ class Tensor:
         return self.to(dtype)
 
     def float(self) -> "Tensor":
+        """A float32 copy (``self`` when it already is float32)."""
         return self.to(_dtype.float32)
 
     def double(self) -> "Tensor":
+        """A float64 copy (``self`` when it already is float64)."""
         return self.to(_dtype.float64)
 
     def half(self) -> "Tensor":
+        """A float16 copy (``self`` when it already is float16)."""
         return self.to(_dtype.float16)
 
     def long(self) -> "Tensor":
+        """An int64 copy (``self`` when it already is int64)."""
         return self.to(_dtype.int64)
 
     def int(self) -> "Tensor":
+        """An int32 copy (``self`` when it already is int32)."""
         return self.to(_dtype.int32)
 
     def short(self) -> "Tensor":
+        """An int16 copy (``self`` when it already is int16)."""
         return self.to(_dtype.int16)
 
     def char(self) -> "Tensor":
+        """An int8 copy (``self`` when it already is int8)."""
         return self.to(_dtype.int8)
 
     def byte(self) -> "Tensor":
+        """A uint8 copy (``self`` when it already is uint8)."""
         return self.to(_dtype.uint8)
 
     def bool(self) -> "Tensor":
+        """A bool copy (``self`` when it already is bool)."""
         return self.to(_dtype.bool_)
 
     def cfloat(self) -> "Tensor":
+        """A complex64 copy (``self`` when it already is complex64)."""
         return self.to(_dtype.complex64)
 
     def cdouble(self) -> "Tensor":
+        """A complex128 copy (``self`` when it already is complex128)."""
         return self.to(_dtype.complex128)
 
     def cpu(self) -> "Tensor":
+        """``self``: tensors already live on the CPU."""
         return self
 
     def type_as(self, other: "Tensor") -> "Tensor":
+        """``self`` converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
     # -- new tensors like this one -----------------------------------------------------------
@@ -808,6 +844,7 @@ class Tensor:
     # -- properties that are ops ------------------------------------------------------------
     @property
     def T(self) -> "Tensor":
+        """The dimensions reversed (a matrix transposed); deprecated by PyTorch for other than 2-D."""
         ndim = self._data.ndim
         if ndim != 2:
             warnings.warn(
@@ -823,6 +860,7 @@ class Tensor:
 
     @property
     def mT(self) -> "Tensor":
+        """The last two dimensions swapped (a batch of matrices transposed)."""
         if self._data.ndim == 0:
             warnings.warn(
                 "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
