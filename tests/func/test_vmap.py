@@ -499,3 +499,52 @@ def test_max_pool_with_indices_batches_like_torch(name):
                 vm(m.func.grad(loss))(t[0]),
             ]
     assert _close(_arrays(results[chainrule]), _arrays(results[torch]))
+
+
+PRODUCTS = {
+    # op, sample shapes (the batch of 3 in front), in_dims variants
+    "addmv": (lambda m, i, a, v: m.addmv(i, a, v, beta=0.5, alpha=2.0), [(3, 4), (3, 4, 5), (3, 5)],
+              [0, (None, 0, 0), (0, None, 0), (0, 0, None)]),
+    "addmv, 0-d input": (lambda m, i, a, v: m.addmv(i, a, v), [(3,), (3, 4, 5), (3, 5)], [0, (None, 0, 0)]),
+    "addr, beta 0": (lambda m, i, a, v: m.addr(i, a, v, beta=0.0), [(3, 4, 5), (3, 4), (3, 5)],
+                     [0, (None, 0, 0), (0, 0, None)]),
+    "addr, broadcast input": (lambda m, i, a, v: m.addr(i, a, v), [(3, 5), (3, 4), (3, 5)], [0, (0, None, 0)]),
+    "addbmm": (lambda m, i, a, v: m.addbmm(i, a, v, alpha=0.5), [(3, 4, 6), (3, 2, 4, 5), (3, 2, 5, 6)],
+               [0, (None, 0, 0), (0, None, 0), (0, 0, None)]),
+    "vdot": (lambda m, a, b: m.vdot(a, b), [(3, 5), (3, 5)], [0, (None, 0)]),
+    "pixel_shuffle": (lambda m, a: m.nn.functional.pixel_shuffle(a, 2), [(3, 2, 8, 3, 3)], [0, -1]),
+    "pixel_unshuffle": (lambda m, a: m.nn.functional.pixel_unshuffle(a, 2), [(3, 2, 4, 6)], [0]),
+    "var_mean": (lambda m, a: tuple(m.var_mean(a, 1)), [(3, 4, 5)], [0, -1]),
+    "std_mean": (lambda m, a: tuple(m.std_mean(a)), [(3, 4, 5)], [0]),
+    "unbind": (lambda m, a: m.unbind(a, 1), [(3, 4, 5)], [0, -1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTS))
+def test_products_and_shape_ops_batch_like_torch(name):
+    """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean and unbind run batched (no
+    fallback warning) for several in_dims and nested: values and per-sample gradients as torch's."""
+    op, shapes, variants = PRODUCTS[name]
+    rng = np.random.default_rng(8)
+    full = [rng.standard_normal(s) for s in shapes]
+
+    def loss(m):
+        def f(*t):
+            r = op(m, *t)
+            return sum((x ** 2).sum() for x in (r if isinstance(r, tuple) else (r,)))
+        return f
+
+    results = {}
+    for m in (chainrule, torch):
+        vm, out = _vm(m), []
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error" if m is chainrule else "ignore", "vmap|.*batching rule")
+            for d in variants:
+                arrays = [a[0] if isinstance(d, tuple) and d[i] is None else (np.moveaxis(a, 0, -1) if d == -1 else a)
+                          for i, a in enumerate(full)]
+                ts = [m.tensor(a) for a in arrays]
+                out.append(vm(lambda *t, m=m: op(m, *t), in_dims=d)(*ts))
+                out.append(vm(m.func.grad(loss(m), argnums=tuple(range(len(ts)))), in_dims=d)(*ts))
+            out.append(vm(vm(lambda *t, m=m: op(m, *t)))(*[m.tensor(np.stack([a, 2 * a])) for a in full]))
+        results[m] = out
+    assert _close(_arrays(results[chainrule]), _arrays(results[torch]))

@@ -19,7 +19,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._vmap import _dims_rule as _vmap_dims_rule
 from ._vmap import _op_name as _vmap_op_name
-from ._vmap import _elementwise, _pad, _rep_of, _shift, defbatch
+from ._vmap import _elementwise, _pad, _rep_of, _same_rule, _shift, defbatch
 
 
 def _full(a, p, n: int):
@@ -678,3 +678,48 @@ def _scatter_flat_rule(prim, out, args, params, phys, n, bphys=None):
 
 _scatter_flat_rule.batched_params = frozenset({"indices"})
 defbatch("_scatter_flat")(_scatter_flat_rule)
+
+
+# -- products with a vector or a sum over batches: one batched matrix product (baddbmm) ----------
+
+
+@defbatch("_addmv", "_addr", "_addbmm")
+def _vector_product_rule(prim, out, args, params, phys, n):
+    from ..ops import linalg
+    from ..ops.movement import permute, reshape, unsqueeze
+
+    inp, a, b = args
+    pi, pa, pb = phys
+    if len({inp.dtype, a.dtype, b.dtype}) != 1:
+        return None
+    a, b = _full(a, pa, n), _full(b, pb, n)
+    if prim.name == "_addmv":  # (m, k) @ (k,): a column
+        if pi is not None:
+            first = unsqueeze(_pad(pi, inp.ndim, 1), -1)
+        else:
+            first = unsqueeze(inp, -1) if inp.ndim else inp
+        r = linalg._baddbmm(first, a, unsqueeze(b, -1), **params)
+        return reshape(r, (n, *out.shape))
+    if prim.name == "_addr":  # an outer product: (m, 1) @ (1, k)
+        a, b = unsqueeze(a, -1), unsqueeze(b, 1)
+    else:  # the sum over addbmm's batches: one product over (batch, k) concatenated
+        sa, sb = tuple(_rep_of(a).shape), tuple(_rep_of(b).shape)  # (n, B, m, k), (n, B, k, p)
+        a = reshape(permute(a, (0, 2, 1, 3)), (n, sa[2], sa[1] * sa[3]))
+        b = reshape(b, (n, sb[1] * sb[2], sb[3]))
+    first = _pad(pi, inp.ndim, 2) if pi is not None else inp
+    return linalg._baddbmm(first, a, b, **params)
+
+
+@defbatch("_vdot")
+def _vdot_rule(prim, out, args, params, phys, n):
+    from .._dtype import from_numpy_dtype
+
+    x, y = (_full(a, p, n) for a, p in zip(args, phys, strict=True))
+    if x.dtype != y.dtype or out.dtype.kind == "c":  # (complex: the first factor is conjugated)
+        return None
+    return (x * y).sum(dim=1, dtype=from_numpy_dtype(out.dtype))
+
+
+defbatch("_pixel_shuffle", "_pixel_unshuffle")(_same_rule)
+defbatch("_var_of_var_mean", "_mean_of_var_mean", "_std_of_std_mean", "_mean_of_std_mean")(_vmap_dims_rule("dims"))
+defbatch("_unbind")(_take_rule)
