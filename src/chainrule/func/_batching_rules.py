@@ -658,7 +658,7 @@ def _pool_gather_rule(prim, out, args, params, phys, n, bphys=None):
         values, indices = _unfold(values, n), _unfold(indices, n)
     if not np.array_equal(_rep_of(indices)[0], params["indices"]):
         raise _Unbatchable(_vmap_op_name(prim))
-    return values, (indices,)
+    return (values, (indices,)) if loc["return_indices"] else values
 
 
 _pool_gather_rule.batched_params = frozenset({"indices"})
