@@ -517,13 +517,23 @@ PRODUCTS = {
     "var_mean": (lambda m, a: tuple(m.var_mean(a, 1)), [(3, 4, 5)], [0, -1]),
     "std_mean": (lambda m, a: tuple(m.std_mean(a)), [(3, 4, 5)], [0]),
     "unbind": (lambda m, a: m.unbind(a, 1), [(3, 4, 5)], [0, -1]),
+    "pinv": (lambda m, a: m.linalg.pinv(a), [(3, 4, 3)], [0, -1]),
+    "pinv, hermitian with rtol": (lambda m, a: m.linalg.pinv(a @ a.mT, rtol=0.1, hermitian=True), [(3, 4, 4)], [0]),
+    "cdist": (lambda m, a, b: m.cdist(a, b), [(3, 4, 2), (3, 5, 2)], [0, (None, 0), (0, None)]),
+    "cdist p=1, leading dims": (lambda m, a, b: m.cdist(a, b, p=1.0), [(3, 2, 4, 3), (3, 2, 5, 3)], [0]),
+    "cdist by matrix products": (lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+                                 [(3, 4, 2), (3, 5, 2)], [0, (None, 0)]),
+    "lu_solve of lu_factor_ex": (lambda m, a, b: m.linalg.lu_solve(
+        *m.linalg.lu_factor_ex(a + 4 * m.eye(4, dtype=a.dtype))[:2], b, adjoint=True), [(3, 4, 4), (3, 4, 2)],
+        [0, (None, 0), (0, None)]),
 }
 
 
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
 def test_products_and_shape_ops_batch_like_torch(name):
-    """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean and unbind run batched (no
-    fallback warning) for several in_dims and nested: values and per-sample gradients as torch's."""
+    """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean, unbind, pinv, cdist and
+    lu_solve run batched (no fallback warning) for several in_dims and nested: values and
+    per-sample gradients as torch's."""
     op, shapes, variants = PRODUCTS[name]
     rng = np.random.default_rng(8)
     full = [rng.standard_normal(s) for s in shapes]

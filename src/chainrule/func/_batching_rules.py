@@ -723,3 +723,18 @@ def _vdot_rule(prim, out, args, params, phys, n):
 defbatch("_pixel_shuffle", "_pixel_unshuffle")(_same_rule)
 defbatch("_var_of_var_mean", "_mean_of_var_mean", "_std_of_std_mean", "_mean_of_std_mean")(_vmap_dims_rule("dims"))
 defbatch("_unbind")(_take_rule)
+
+
+@defbatch("_pinv")
+def _pinv_rule(prim, out, args, params, phys, n):
+    if any(isinstance(params[k], np.ndarray) for k in ("atol", "rtol")):
+        return None  # tolerances per matrix
+    return prim(phys[0], **params)
+
+
+@defbatch("_lu_solve", "_cdist", "_euclidean_dist")
+def _same_rank_rule(prim, out, args, params, phys, n):
+    """Operands with the same number of (leading) dims: every one gets the batch in front."""
+    if len({a.ndim for a in args if prim.name != "_lu_solve" or a is not args[1]}) != 1:
+        return None  # broadcast leading dims: the batch would not line up
+    return prim(*(_full(a, p, n) for a, p in zip(args, phys, strict=True)), **params)
