@@ -39,16 +39,20 @@ class dtype:
 
     @property
     def is_floating_point(self) -> bool:
+        """Whether this is a floating-point dtype."""
         return self.category == FLOAT
 
     @property
     def is_complex(self) -> bool:
+        """Whether this is a complex dtype."""
         return self.category == COMPLEX
 
     def to_real(self) -> "dtype":
+        """The real dtype of a complex one (``complex64`` to ``float32``); other dtypes unchanged."""
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self) -> "dtype":
+        """The complex dtype with this float's precision; an error for integer and bool dtypes."""
         # float16 would be complex32 in PyTorch; NumPy has no such type, so complex64 stands in.
         if self.category < FLOAT:
             raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(self)}")

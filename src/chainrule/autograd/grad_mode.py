@@ -66,6 +66,7 @@ class _GradModeContext:
             var.reset(token)
 
     def clone(self) -> "_GradModeContext":
+        """A fresh context manager of the same kind (used when decorating a function)."""
         return self.__class__()
 
     def __call__(self, func: Callable) -> Callable:
@@ -162,6 +163,7 @@ class set_grad_enabled(_GradModeContext):
         return [(GRAD_ENABLED, previous)]
 
     def clone(self) -> "set_grad_enabled":
+        """A fresh context manager with the same mode (used when decorating a function)."""
         return self.__class__(self.mode)
 
     def __call__(self, func: Callable) -> Callable:
@@ -187,6 +189,7 @@ class inference_mode(_GradModeContext):
         self.mode = bool(mode) if isinstance(mode, bool) else True
 
     def clone(self) -> "inference_mode":
+        """A fresh context manager with the same mode (used when decorating a function)."""
         return self.__class__(self.mode)
 
     def _enter(self):

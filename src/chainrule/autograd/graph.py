@@ -39,9 +39,11 @@ class RemovableHandle:
 
     @property
     def id(self) -> int:
+        """The key of the hook this handle removes."""
         return self._key
 
     def remove(self) -> None:
+        """Remove the hook (nothing happens if it is already gone)."""
         hooks = self._hooks_ref()
         if hooks is not None:
             hooks.pop(self._key, None)
@@ -68,6 +70,7 @@ def _add_hook(hooks: dict | None, fn: Callable) -> tuple[_HookDict, RemovableHan
 
 
 def saved_tensors_freed_error() -> RuntimeError:
+    """The error raised on a second backward through a graph whose saved tensors were freed."""
     return RuntimeError(
         "Trying to backward through the graph a second time (or directly access saved tensors "
         "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -99,11 +102,13 @@ class Node:
 
     # -- what users see -------------------------------------------------------------------
     def name(self) -> str:
+        """The node's name, as PyTorch prints it (e.g. ``"MulBackward0"``)."""
         cls = type(self).__name__
         return _CPP_NAMES.get(cls, cls)
 
     @property
     def next_functions(self) -> tuple:
+        """``(node, output_nr)`` for each input: where its gradient flows on to (``(None, 0)`` if nowhere)."""
         return tuple(self._edges)
 
     @property
@@ -146,6 +151,7 @@ class Node:
         self._hook_dict("retain")[output_nr] = fn
 
     def apply(self, grads: tuple, needs: tuple) -> tuple:  # pragma: no cover - abstract
+        """The gradients of this node's inputs from ``grads`` of its outputs (``needs`` says which)."""
         raise NotImplementedError
 
     def _release(self) -> None:
@@ -183,6 +189,7 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def apply(self, grads, needs):  # the engine accumulates; see engine._accumulate
+        """Nothing: a leaf's gradient is accumulated by the engine, not by this node."""
         return ()
 
 

@@ -107,10 +107,12 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with ones, in place, without recording it for autograd."""
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with zeros, in place, without recording it for autograd."""
     return constant_(tensor, 0.0)
 
 

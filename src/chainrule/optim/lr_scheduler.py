@@ -148,12 +148,15 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """Each base rate times its group's ``lr_lambda(last_epoch)``."""
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
     def state_dict(self) -> dict:
+        """The scheduler's state; of each ``lr_lambda``, only a callable object's attributes."""
         return _with_lambdas(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a ``state_dict()``, the callable objects' attributes included."""
         _load_with_lambdas(self, state_dict)
 
 
@@ -186,14 +189,17 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates times each group's ``lr_lambda(last_epoch)``."""
         if self._is_initial:
             return self._lrs()
         return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._lrs(), strict=True)]
 
     def state_dict(self) -> dict:
+        """The scheduler's state; of each ``lr_lambda``, only a callable object's attributes."""
         return _with_lambdas(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a ``state_dict()``, the callable objects' attributes included."""
         _load_with_lambdas(self, state_dict)
 
 
@@ -205,6 +211,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` every ``step_size`` epochs, else unchanged."""
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -222,6 +229,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` per milestone reached this epoch, else unchanged."""
         if self.last_epoch not in self.milestones:
             return self._lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
@@ -241,6 +249,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates scaled by ``factor`` at epoch 0, restored at ``total_iters``, unchanged between."""
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._lrs()]
         if self.last_epoch != self.total_iters:
@@ -265,6 +274,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates one step further along the line from ``start_factor`` to ``end_factor``."""
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -286,6 +296,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates one step further along the polynomial decay to zero at ``total_iters``."""
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._lrs()
         e, n = self.last_epoch, self.total_iters
@@ -305,6 +316,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` (unchanged on the initial step)."""
         if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -321,6 +333,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The rates one step further along the cosine from the base rates down to ``eta_min``."""
         e, T, eta = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._lrs()
@@ -357,6 +370,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """``eta_min`` plus the cosine-annealed span to each base rate at ``T_cur`` of ``T_i``."""
         cos = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
         return [self.eta_min + (base - self.eta_min) * cos for base in self.base_lrs]
 
@@ -441,9 +455,11 @@ class ChainedScheduler(LRScheduler):
         self._last_lr = self._lrs()
 
     def state_dict(self) -> dict:
+        """The scheduler's state, each chained scheduler's as its own ``state_dict()``."""
         return _with_schedulers(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a ``state_dict()``, the chained schedulers' included."""
         _load_with_schedulers(self, state_dict)
 
 
@@ -485,9 +501,11 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self) -> dict:
+        """The scheduler's state, each inner scheduler's as its own ``state_dict()``."""
         return _with_schedulers(self)
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a ``state_dict()``, the inner schedulers' included."""
         _load_with_schedulers(self, state_dict)
 
 
@@ -563,6 +581,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
+        """The rates at this step of the one-cycle schedule (the momentum is cycled too if asked)."""
         step_num = self.last_epoch
         if step_num > self.total_steps:
             raise ValueError(f"Tried to step {step_num} times. The specified number of total steps is {self.total_steps}")
@@ -630,6 +649,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether the scheduler is waiting out its cooldown after a reduction."""
         return self.cooldown_counter > 0
 
     def _is_better(self, a: float, best: float) -> bool:

@@ -35,6 +35,7 @@ class _Inplace(Module):
         self.inplace = inplace
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr (``inplace=True`` when set)."""
         return "inplace=True" if self.inplace else ""
 
 
@@ -42,6 +43,7 @@ class ReLU(_Inplace):
     """``max(0, x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply ReLU elementwise to ``input`` (any shape; the output has the same shape)."""
         return F.relu(input, inplace=self.inplace)
 
 
@@ -49,6 +51,7 @@ class ReLU6(_Inplace):
     """``min(max(0, x), 6)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Clamp ``input`` elementwise to ``[0, 6]`` (any shape)."""
         return F.relu6(input, inplace=self.inplace)
 
 
@@ -56,6 +59,7 @@ class SELU(_Inplace):
     """Scaled ELU with the self-normalising constants."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply SELU elementwise to ``input`` (any shape; the output has the same shape)."""
         return F.selu(input, self.inplace)
 
 
@@ -63,6 +67,7 @@ class SiLU(_Inplace):
     """``x * sigmoid(x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply SiLU, ``x * sigmoid(x)``, elementwise to ``input`` (any shape)."""
         return F.silu(input, inplace=self.inplace)
 
 
@@ -70,6 +75,7 @@ class Mish(_Inplace):
     """``x * tanh(softplus(x))``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply Mish, ``x * tanh(softplus(x))``, elementwise to ``input`` (any shape)."""
         return F.mish(input, inplace=self.inplace)
 
 
@@ -77,6 +83,7 @@ class Hardsigmoid(_Inplace):
     """Piecewise-linear sigmoid."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply the piecewise-linear sigmoid elementwise to ``input`` (any shape)."""
         return F.hardsigmoid(input, self.inplace)
 
 
@@ -84,6 +91,7 @@ class Hardswish(_Inplace):
     """``x * hardsigmoid(x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply hardswish, ``x * hardsigmoid(x)``, elementwise to ``input`` (any shape)."""
         return F.hardswish(input, self.inplace)
 
 
@@ -96,9 +104,11 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply leaky ReLU elementwise to ``input`` (negatives scaled by ``negative_slope``)."""
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
@@ -112,11 +122,13 @@ class PReLU(Module):
         self.weight = Parameter(_creation.full((num_parameters,), init, dtype=dtype))
 
     def reset_parameters(self) -> None:
+        """Refill the learnable slopes with their initial value ``init``."""
         from .. import init as nn_init
 
         nn_init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Scale the negatives of ``input`` by the learned slope (one per channel, dim 1, or one shared)."""
         # x where positive, else weight * x, with one weight per channel (dim 1) or one shared.
         weight = self.weight
         if input.dim() >= 2 and weight.numel() > 1:
@@ -124,6 +136,7 @@ class PReLU(Module):
         return _where(input > 0, input, weight * input)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"num_parameters={self.num_parameters}"
 
 
@@ -137,12 +150,14 @@ class RReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """Scale negatives of ``input`` by random slopes in ``[lower, upper]`` (their mean in eval mode)."""
         if not self.training:
             return F.leaky_relu(input, (self.lower + self.upper) / 2, self.inplace)
         slope = _uniform_like(input, self.lower, self.upper)
         return _where(input >= 0, input, input * slope)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
 
 
@@ -155,9 +170,11 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply ELU elementwise to ``input`` (any shape; the output has the same shape)."""
         return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
@@ -165,6 +182,7 @@ class CELU(ELU):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply CELU elementwise to ``input`` (any shape; the output has the same shape)."""
         return F.celu(input, self.alpha, self.inplace)
 
 
@@ -176,9 +194,11 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply GELU (exact or tanh-approximated) elementwise to ``input`` (any shape)."""
         return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"approximate={self.approximate!r}"
 
 
@@ -190,6 +210,7 @@ class Sigmoid(_NoArgs):
     """``1 / (1 + exp(-x))``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply the logistic sigmoid elementwise to ``input`` (any shape)."""
         return input.sigmoid()
 
 
@@ -197,6 +218,7 @@ class Tanh(_NoArgs):
     """Hyperbolic tangent."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply the hyperbolic tangent elementwise to ``input`` (any shape)."""
         return input.tanh()
 
 
@@ -204,6 +226,7 @@ class Tanhshrink(_NoArgs):
     """``x - tanh(x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply ``x - tanh(x)`` elementwise to ``input`` (any shape)."""
         return F.tanhshrink(input)
 
 
@@ -211,6 +234,7 @@ class Softsign(_NoArgs):
     """``x / (1 + |x|)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply ``x / (1 + |x|)`` elementwise to ``input`` (any shape)."""
         return F.softsign(input)
 
 
@@ -218,6 +242,7 @@ class LogSigmoid(_NoArgs):
     """``log(sigmoid(x))``, computed stably."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply ``log(sigmoid(x))`` elementwise to ``input`` (any shape)."""
         return F.logsigmoid(input)
 
 
@@ -233,9 +258,11 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """Clamp ``input`` elementwise to ``[min_val, max_val]`` (any shape)."""
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
 
 
@@ -245,6 +272,7 @@ class _Shrink(Module):
         self.lambd = lambd
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr (the threshold ``lambd``)."""
         return str(self.lambd)
 
 
@@ -252,6 +280,7 @@ class Hardshrink(_Shrink):
     """``x`` where ``|x| > lambd``, else 0."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Zero the elements of ``input`` within ``[-lambd, lambd]``, keep the rest."""
         return _where((input > self.lambd) | (input < -self.lambd), input, input * 0)
 
 
@@ -259,6 +288,7 @@ class Softshrink(_Shrink):
     """Shrink toward zero by ``lambd``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Shrink ``input`` toward zero by ``lambd``; elements within ``[-lambd, lambd]`` become 0."""
         return _where(input > self.lambd, input - self.lambd, _where(input < -self.lambd, input + self.lambd, input * 0))
 
 
@@ -271,9 +301,11 @@ class Softplus(Module):
         self.threshold = threshold
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply softplus elementwise to ``input`` (linear above ``threshold / beta``)."""
         return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
@@ -287,9 +319,11 @@ class Threshold(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """Replace the elements of ``input`` not above ``threshold`` by ``value``."""
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
 
 
@@ -301,9 +335,11 @@ class GLU(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """Split ``input`` in two halves along ``dim`` and return ``a * sigmoid(b)`` (half the size there)."""
         return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"dim={self.dim}"
 
 
@@ -313,6 +349,7 @@ class _SoftmaxBase(Module):
         self.dim = dim
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"dim={self.dim}"
 
 
@@ -320,6 +357,7 @@ class Softmax(_SoftmaxBase):
     """``exp(x) / sum(exp(x))`` along ``dim``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply softmax to ``input`` along ``dim``: each slice becomes non-negative and sums to 1."""
         return F.softmax(input, self.dim, _stacklevel=5)
 
 
@@ -327,6 +365,7 @@ class Softmin(_SoftmaxBase):
     """Softmax of ``-x`` along ``dim``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply softmin (softmax of ``-input``) along ``dim``."""
         return F.softmin(input, self.dim, _stacklevel=5)
 
 
@@ -334,6 +373,7 @@ class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x))`` along ``dim``, computed stably."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply log-softmax to ``input`` along ``dim`` (the output has the same shape)."""
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
@@ -341,6 +381,7 @@ class Softmax2d(_NoArgs):
     """Softmax over the channel dimension of ``(N, C, H, W)`` or ``(C, H, W)`` input."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply softmax over the channels of a ``(N, C, H, W)`` or ``(C, H, W)`` ``input``."""
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
         return F.softmax(input, -3, _stacklevel=5)

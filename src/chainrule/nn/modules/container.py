@@ -84,10 +84,12 @@ class Sequential(Module):
         return result
 
     def append(self, module: Module) -> "Sequential":
+        """Add ``module`` at the end; returns the Sequential."""
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index: int, module: Module) -> "Sequential":
+        """Insert ``module`` before position ``index``; returns the Sequential."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -102,16 +104,19 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential: Iterable[Module]) -> "Sequential":
+        """Add each module of ``sequential`` at the end; returns the Sequential."""
         for layer in sequential:
             self.append(layer)
         return self
 
     def pop(self, key: int) -> Module:
+        """Remove the module at ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def forward(self, input):
+        """Pass ``input`` through each module in turn and return the last output."""
         for module in self:
             input = module(input)
         return input
@@ -159,21 +164,25 @@ class ModuleList(Module):
         return combined
 
     def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._modules.clear()
         self._modules.update((str(i), m) for i, m in enumerate(modules))
 
     def append(self, module: Module) -> "ModuleList":
+        """Add ``module`` at the end; returns the list."""
         self.add_module(str(len(self)), module)
         return self
 
     def pop(self, key) -> Module:
+        """Remove the module at ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """Add each module of ``modules`` at the end; returns the list."""
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got " + type(modules).__name__)
         offset = len(self)
@@ -224,23 +233,29 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
     def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """The ``(key, module)`` pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules) -> None:
+        """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs."""
         if isinstance(modules, Mapping):
             for key, module in modules.items():
                 self[key] = module
@@ -297,12 +312,14 @@ class ParameterList(Module):
         return self.extend(parameters)
 
     def append(self, value: Any) -> "ParameterList":
+        """Add ``value`` at the end (a tensor becomes a Parameter); returns the list."""
         new_idx = len(self)
         self._size += 1
         self[new_idx] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """Add each of ``values`` at the end; returns the list."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got " + type(values).__name__)
         for value in values:
@@ -310,6 +327,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr: one line per entry, with its dtype and shape."""
         return _entries_repr(enumerate(self), lambda p: p.dtype)
 
     def __call__(self, *args, **kwargs):
@@ -348,27 +366,34 @@ class ParameterDict(Module):
         return key in self._keys
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._keys.keys()
 
     def items(self):
+        """The ``(key, parameter)`` pairs, in insertion order."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The parameters, in insertion order."""
         return (self[k] for k in self._keys)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The value under ``key``, or ``default`` if there is none."""
         return self[key] if key in self else default
 
     def pop(self, key: str) -> Any:
+        """Remove the value under ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def clear(self) -> None:
+        """Remove every entry."""
         for k in list(self._keys):
             del self[k]
 
     def update(self, parameters: Any) -> None:
+        """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs."""
         items = parameters.items() if isinstance(parameters, Mapping) else parameters
         for j, item in enumerate(items):
             if len(item) != 2:
@@ -378,6 +403,7 @@ class ParameterDict(Module):
             self[item[0]] = item[1]
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr: one line per entry, with its type and shape."""
         return _entries_repr(self.items(), Tensor.type)  # the type name, where ParameterList shows the dtype
 
     def __call__(self, *args, **kwargs):

@@ -72,6 +72,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``."""
         # kaiming_uniform with a=sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as PyTorch.
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
@@ -81,6 +82,7 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr (those left at their default omitted)."""
         n = len(self.kernel_size)
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
         if self.padding != (0,) * n:
@@ -116,6 +118,7 @@ def _conv_class(name: str, ntuple, conv_fn_name: str, doc: str):
         )
 
     def forward(self, input: Tensor) -> Tensor:
+        """Convolve ``input`` ``(N, C_in, *spatial)`` or ``(C_in, *spatial)`` with the weight (plus bias)."""
         return self._conv(input, getattr(F, conv_fn_name))
 
     return type(name, (_ConvNd,), {"__init__": __init__, "forward": forward, "__doc__": doc, "__module__": __name__})
@@ -137,6 +140,7 @@ def _transpose_class(name: str, ntuple, conv_fn_name: str, doc: str):
         )
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
+        """Apply the transposed convolution to ``input``; ``output_size`` picks among the possible sizes."""
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding(input, output_size)

@@ -20,6 +20,7 @@ class _DropoutNd(Module):
         self.inplace = inplace
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"p={self.p}, inplace={self.inplace}"
 
 
@@ -27,6 +28,7 @@ class Dropout(_DropoutNd):
     """Zero each element with probability ``p`` in training, scaling the rest by ``1/(1-p)``."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply dropout to ``input`` in training mode; return it unchanged in eval mode."""
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
@@ -36,6 +38,7 @@ class _ChannelDropout(_DropoutNd):
     _spatial = 2
 
     def forward(self, input: Tensor) -> Tensor:
+        """Zero whole channels of ``input`` at random in training mode, scaling the rest by ``1/(1-p)``."""
         if not self.training or self.p == 0:
             return input
         from ... import _creation
@@ -64,14 +67,20 @@ class _ChannelDropout(_DropoutNd):
 
 
 class Dropout1d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input in training, scaling the rest."""
+
     _spatial = 1
 
 
 class Dropout2d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, H, W)`` input in training (3-D input is read as ``(N, C, L)``)."""
+
     _spatial = 2
 
 
 class Dropout3d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input in training, scaling the rest."""
+
     _spatial = 3
 
 
@@ -79,4 +88,5 @@ class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's zero mean and unit variance."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Apply alpha dropout to ``input`` in training mode; return it unchanged in eval mode."""
         return F.alpha_dropout(input, self.p, self.training)

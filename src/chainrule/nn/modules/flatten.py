@@ -17,9 +17,11 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """Merge the dims ``start_dim`` to ``end_dim`` of ``input`` into one."""
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -34,7 +36,9 @@ class Unflatten(Module):
         self.unflattened_size = tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
+        """Split dim ``dim`` of ``input`` into the dims ``unflattened_size``."""
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

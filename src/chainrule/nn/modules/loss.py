@@ -49,6 +49,7 @@ class L1Loss(_Loss):
     """Mean absolute error."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The mean (or sum, or elementwise) absolute difference between ``input`` and ``target``."""
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -56,6 +57,7 @@ class MSELoss(_Loss):
     """Mean squared error."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The mean (or sum, or elementwise) squared difference between ``input`` and ``target``."""
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -69,6 +71,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """Cross entropy of the logits ``input`` ``(N, C, ...)`` against class indices or probabilities."""
         return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
@@ -82,6 +85,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The negative log likelihood of class indices ``target`` under log-probabilities ``input``."""
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
@@ -89,6 +93,7 @@ class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """Binary cross entropy between the probabilities ``input`` and ``target`` (same shape)."""
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
@@ -102,6 +107,7 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """Binary cross entropy of ``target`` against ``sigmoid(input)``, from the logits ``input``."""
         return F.binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
                                                   reduction=self.reduction)
 
@@ -114,6 +120,7 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The KL divergence from ``target`` to the log-probabilities ``input``."""
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
@@ -125,6 +132,7 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The Huber loss between ``input`` and ``target``: squared below ``delta``, linear above."""
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -136,6 +144,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The smooth L1 loss between ``input`` and ``target``: squared below ``beta``, linear above."""
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -143,6 +152,7 @@ class SoftMarginLoss(_Loss):
     """Two-class logistic loss with targets in {-1, 1}."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The logistic loss ``log(1 + exp(-target * input))`` for labels of 1 or -1."""
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
@@ -150,6 +160,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Multi-label one-versus-all logistic loss."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The one-vs-all logistic loss of ``input`` ``(N, C)`` against 0/1 labels ``target``."""
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
@@ -164,6 +175,7 @@ class PoissonNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        """The Poisson negative log likelihood of ``target`` given the rate (or its log) ``log_input``."""
         return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
                                   reduction=self.reduction)
 
@@ -177,6 +189,7 @@ class GaussianNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, input: Tensor, target: Tensor, var) -> Tensor:
+        """The Gaussian negative log likelihood of ``target`` with mean ``input`` and variance ``var``."""
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
 
 
@@ -188,6 +201,7 @@ class HingeEmbeddingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The hinge embedding loss of the distances ``input`` with labels ``target`` of 1 or -1."""
         return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
 
 
@@ -199,6 +213,7 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """The ranking loss asking ``input1`` to exceed ``input2`` by ``margin`` where ``target`` is 1."""
         return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
@@ -210,6 +225,7 @@ class CosineEmbeddingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """The loss pulling ``input1`` and ``input2`` together (target 1) or apart (target -1)."""
         return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
@@ -227,6 +243,7 @@ class TripletMarginLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """The triplet loss asking ``anchor`` to be nearer ``positive`` than ``negative`` by ``margin``."""
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
 
@@ -240,5 +257,6 @@ class CTCLoss(_Loss):
         self.zero_infinity = zero_infinity
 
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        """The CTC loss of ``targets`` under ``log_probs`` of shape ``(T, N, C)`` (or ``(T, C)``)."""
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                           self.zero_infinity)

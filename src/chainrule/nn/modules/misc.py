@@ -29,10 +29,12 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        """Resize ``input`` to ``size`` or by ``scale_factor`` with the interpolation ``mode``."""
         return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                              recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         if self.scale_factor is not None:
             info = "scale_factor=" + repr(self.scale_factor)
         else:
@@ -62,9 +64,11 @@ class PixelShuffle(Module):
         self.upscale_factor = upscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        """Move ``input`` ``(*, C * r**2, H, W)`` to ``(*, C, H * r, W * r)``, ``r`` the upscale factor."""
         return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"upscale_factor={self.upscale_factor}"
 
 
@@ -76,9 +80,11 @@ class PixelUnshuffle(Module):
         self.downscale_factor = downscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
+        """Move ``input`` ``(*, C, H * r, W * r)`` to ``(*, C * r**2, H, W)``, ``r`` the downscale factor."""
         return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"downscale_factor={self.downscale_factor}"
 
 
@@ -90,12 +96,14 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
+        """Interleave the channels of ``input`` ``(N, C, *)`` across its ``groups`` (same shape)."""
         n, c = input.shape[:2]
         rest = tuple(input.shape[2:])
         x = input.reshape(n, self.groups, c // self.groups, *rest).transpose(1, 2)
         return x.reshape(n, c, *rest)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"groups={self.groups}"
 
 
@@ -111,9 +119,11 @@ class Fold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
+        """Sum the sliding blocks of ``input`` ``(N, C * prod(kernel_size), L)`` into an image."""
         return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return ("output_size={output_size}, kernel_size={kernel_size}, dilation={dilation}, padding={padding}, "
                 "stride={stride}".format(**self.__dict__))
 
@@ -129,9 +139,11 @@ class Unfold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
+        """The sliding blocks of ``input`` ``(N, C, *)`` as columns: ``(N, C * prod(kernel_size), L)``."""
         return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return "kernel_size={kernel_size}, dilation={dilation}, padding={padding}, stride={stride}".format(**self.__dict__)
 
 
@@ -144,6 +156,7 @@ class CosineSimilarity(Module):
         self.eps = eps
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (that dim is removed)."""
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
 
 
@@ -157,4 +170,5 @@ class PairwiseDistance(Module):
         self.keepdim = keepdim
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """The ``p``-norm distance between the rows of ``x1`` and ``x2`` along the last dim."""
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -100,6 +100,7 @@ class Module:
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
+        """The computation of the module on its inputs; every subclass defines it."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # -- registration -----------------------------------------------------------------------
@@ -245,6 +246,7 @@ class Module:
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (e.g. ``"layer1.weight"``)."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if name not in mod._parameters:
@@ -273,17 +275,21 @@ class Module:
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """An iterator over the module's buffers (with its submodules' when ``recurse``)."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """An iterator over ``(dotted name, buffer)`` pairs (with submodules' when ``recurse``)."""
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
     def children(self) -> Iterator[Module]:
+        """An iterator over the direct submodules."""
         for _, m in self.named_children():
             yield m
 
     def named_children(self):
+        """An iterator over ``(name, submodule)`` pairs of the direct submodules."""
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -291,6 +297,7 @@ class Module:
                 yield name, m
 
     def modules(self) -> Iterator[Module]:
+        """An iterator over this module and all its submodules, depth first."""
         for _, m in self.named_modules():
             yield m
 
@@ -320,9 +327,11 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Put the module in evaluation mode (the same as ``train(False)``); returns the module."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter; returns the module."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -408,21 +417,27 @@ class Module:
         return self._apply(convert)
 
     def float(self) -> Module:
+        """Cast the floating-point parameters and buffers to ``float32``, in place; returns the module."""
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self) -> Module:
+        """Cast the floating-point parameters and buffers to ``float64``, in place; returns the module."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self) -> Module:
+        """Cast the floating-point parameters and buffers to ``float16``, in place; returns the module."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self) -> Module:
+        """Cast floating-point tensors to bfloat16: an AttributeError, as chainrule has no bfloat16."""
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
+        """The module itself: its tensors always live on the CPU."""
         return self
 
     def type(self, dst_type) -> Module:
+        """Cast every parameter and buffer to ``dst_type``, in place; returns the module."""
         return self._apply(lambda t: t.type(dst_type))
 
     # -- state_dict -----------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self) -> None:
+        """Reset the running mean to 0, the variance to 1 and the batch count to 0."""
         if self.track_running_stats:
             with no_grad():
                 self.running_mean.zero_()
@@ -55,6 +56,7 @@ class _NormBase(Module):
                 self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
+        """Reset the running statistics, and the weight to ones and the bias to zeros."""
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
@@ -64,6 +66,7 @@ class _NormBase(Module):
         pass
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return (
             "{num_features}, eps={eps}, momentum={momentum}, affine={affine}, bias={affine}, "
             "track_running_stats={track_running_stats}".format(**self.__dict__)
@@ -81,6 +84,7 @@ class _BatchNorm(_NormBase):
                                       error_msgs)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Normalise ``input`` per channel with batch statistics (training) or the running ones (eval)."""
         self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
@@ -131,6 +135,7 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Normalise each channel of each sample of ``input`` over its spatial dims."""
         if input.dim() == self._spatial + 1:  # unbatched
             return self.forward(input.unsqueeze(0)).squeeze(0)
         if input.dim() != self._spatial + 2:
@@ -174,15 +179,18 @@ class LayerNorm(Module):
         _register_scale_and_shift(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros (when the layer has them)."""
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:
                 init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Normalise ``input`` over its last dims (``normalized_shape``), then scale and shift."""
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
@@ -204,9 +212,11 @@ class GroupNorm(Module):
         _register_scale_and_shift(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Normalise ``input`` ``(N, C, *)`` over each group of channels, then scale and shift per channel."""
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
@@ -227,9 +237,11 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Divide ``x`` by its root mean square over ``normalized_shape``, then scale by the weight."""
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
@@ -244,7 +256,9 @@ class LocalResponseNorm(Module):
         self.k = k
 
     def forward(self, input: Tensor) -> Tensor:
+        """Divide each channel of ``input`` ``(N, C, *)`` by a power of its neighbours' squared sum."""
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

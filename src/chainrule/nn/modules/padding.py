@@ -29,9 +29,11 @@ class _PadNd(Module):
         self.padding = _padding_tuple(padding, self._dims)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Pad the last dims of ``input`` by ``padding`` (left, right, then top, bottom, ...)."""
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"{self.padding}"
 
 
@@ -41,9 +43,11 @@ class _ConstantPadNd(_PadNd):
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
+        """Pad the last dims of ``input`` by ``padding`` with the constant ``value``."""
         return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"padding={self.padding}, value={self.value}"
 
 
@@ -70,6 +74,7 @@ class _ZeroPadNd(_ConstantPadNd):
         super().__init__(padding, 0.0)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"{self.padding}"
 
 
@@ -98,10 +103,14 @@ class ReflectionPad1d(_PadNd):
 
 
 class ReflectionPad2d(_PadNd):
+    """Pad the last two dimensions with their reflection (edge not repeated)."""
+
     _dims, _mode = 2, "reflect"
 
 
 class ReflectionPad3d(_PadNd):
+    """Pad the last three dimensions with their reflection (edge not repeated)."""
+
     _dims, _mode = 3, "reflect"
 
 
@@ -112,10 +121,14 @@ class ReplicationPad1d(_PadNd):
 
 
 class ReplicationPad2d(_PadNd):
+    """Pad the last two dimensions by repeating their edge values."""
+
     _dims, _mode = 2, "replicate"
 
 
 class ReplicationPad3d(_PadNd):
+    """Pad the last three dimensions by repeating their edge values."""
+
     _dims, _mode = 3, "replicate"
 
 
@@ -126,8 +139,12 @@ class CircularPad1d(_PadNd):
 
 
 class CircularPad2d(_PadNd):
+    """Pad the last two dimensions by wrapping around."""
+
     _dims, _mode = 2, "circular"
 
 
 class CircularPad3d(_PadNd):
+    """Pad the last three dimensions by wrapping around."""
+
     _dims, _mode = 3, "circular"

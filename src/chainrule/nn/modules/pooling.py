@@ -25,6 +25,7 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
@@ -35,6 +36,7 @@ class MaxPool1d(_MaxPoolNd):
     """1-d max pooling over ``(N, C, L)`` input."""
 
     def forward(self, input: Tensor):
+        """The maximum of ``input`` ``(N, C, L)`` or ``(C, L)`` over each window (indices too if asked)."""
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
@@ -43,6 +45,7 @@ class MaxPool2d(_MaxPoolNd):
     """2-d max pooling over ``(N, C, H, W)`` input."""
 
     def forward(self, input: Tensor):
+        """The maximum of ``input`` ``(N, C, H, W)`` or ``(C, H, W)`` over each window."""
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
@@ -51,6 +54,7 @@ class MaxPool3d(_MaxPoolNd):
     """3-d max pooling over ``(N, C, D, H, W)`` input."""
 
     def forward(self, input: Tensor):
+        """The maximum of ``input`` ``(N, C, D, H, W)`` or ``(C, D, H, W)`` over each window."""
         return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
@@ -68,9 +72,11 @@ class AvgPool1d(Module):
         self.count_include_pad = count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
+        """Average ``input`` ``(N, C, L)`` or ``(C, L)`` over sliding windows of ``kernel_size``."""
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -88,10 +94,12 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
+        """Average ``input`` ``(N, C, H, W)`` or ``(C, H, W)`` over sliding windows of ``kernel_size``."""
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -99,6 +107,7 @@ class AvgPool3d(AvgPool2d):
     """3-d average pooling over ``(N, C, D, H, W)`` input."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """Average ``input`` ``(N, C, D, H, W)`` or ``(C, D, H, W)`` over sliding windows."""
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
@@ -111,9 +120,11 @@ class _AdaptivePool(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
+        """Pool ``input`` over windows chosen so that its spatial size becomes ``output_size``."""
         return getattr(F, self._fn)(input, self.output_size)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return f"output_size={self.output_size}"
 
 
@@ -141,6 +152,7 @@ class _AdaptiveMaxPool(_AdaptivePool):
         self.return_indices = return_indices
 
     def forward(self, input: Tensor):
+        """The maximum over windows that make the spatial size ``output_size`` (indices too if asked)."""
         return getattr(F, self._fn)(input, self.output_size, self.return_indices)
 
 
@@ -167,9 +179,11 @@ class _LPPool(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
+        """The ``norm_type``-norm of ``input`` over each sliding window of ``kernel_size``."""
         return getattr(F, self._fn)(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         return "norm_type={norm_type}, kernel_size={kernel_size}, stride={stride}, ceil_mode={ceil_mode}".format(**self.__dict__)
 
 

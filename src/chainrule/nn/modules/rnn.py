@@ -104,6 +104,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list[list[Tensor]]:
+        """The parameters by layer and direction: ``[w_ih, w_hh, b_ih, b_hh]`` (or without the biases)."""
         per = 4 if self.bias else 2
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
@@ -112,9 +113,11 @@ class RNNBase(Module):
         """A no-op: there is no fused cuDNN buffer to refresh."""
 
     def reset_parameters(self) -> None:
+        """Draw every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
         _uniform_by_hidden_size(self)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         s = "{input_size}, {hidden_size}"
         if self.proj_size != 0:
             s += ", proj_size={proj_size}"
@@ -177,6 +180,7 @@ class RNNBase(Module):
         return layer_input, ((h_n, ops.stack(c_n)) if is_lstm else h_n)
 
     def forward(self, input: Tensor, hx=None):
+        """Run the layers over the sequence ``input``; returns the outputs and the final hidden state."""
         if not isinstance(input, Tensor):
             raise NotImplementedError("chainrule's recurrent layers take a Tensor (PackedSequence is not supported)")
         is_lstm = self.mode == "LSTM"
@@ -268,9 +272,11 @@ class _CellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
         _uniform_by_hidden_size(self)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
         s = "{input_size}, {hidden_size}"
         if self.bias is not True:
             s += ", bias={bias}"
@@ -292,6 +298,7 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """One Elman RNN step on ``input``; returns the new hidden state (zeros for a missing ``hx``)."""
         h = self._zeros(input) if hx is None else hx
         return _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh,
                          self.nonlinearity == "relu")
@@ -303,6 +310,7 @@ class LSTMCell(_CellBase):
     _gates = 4
 
     def forward(self, input: Tensor, hx=None) -> tuple:
+        """One LSTM step on ``input``; returns the new ``(h, c)`` (zeros stand in for a missing ``hx``)."""
         if hx is None:
             hx = (self._zeros(input), self._zeros(input))
         return _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
@@ -314,5 +322,6 @@ class GRUCell(_CellBase):
     _gates = 3
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """One GRU step on ``input`` ``(N, input_size)`` or ``(input_size)``; returns the new hidden state."""
         h = self._zeros(input) if hx is None else hx
         return _gru_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
