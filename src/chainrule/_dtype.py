@@ -52,7 +52,7 @@ class dtype:
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self) -> "dtype":
-        """The complex dtype with this float's precision; an error for integer and bool dtypes."""
+        """The complex dtype for a float one (complex64 for float16); complex unchanged; bool, ints raise."""
         # float16 would be complex32 in PyTorch; NumPy has no such type, so complex64 stands in.
         if self.category < FLOAT:
             raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(self)}")

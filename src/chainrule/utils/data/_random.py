@@ -18,5 +18,6 @@ def permutation(n: int, generator: Generator | None) -> list[int]:
 
 
 def randint_below(high: int, size: int, generator: Generator | None) -> list[int]:
+    """``size`` random integers in ``[0, high)`` drawn from ``generator`` (the default one if None)."""
     gen = default_generator if generator is None else generator
     return gen._rng.integers(0, high, size=size, dtype=np.int64).tolist()
