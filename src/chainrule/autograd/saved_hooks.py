@@ -140,10 +140,12 @@ class Packed:
         self.unpack = unpack
 
     def unpack_args(self) -> list:
+        """The node's inputs, each saved tensor passed back through the unpack hook."""
         unpack = self.unpack
         return [_unpack_tensor(unpack, it) if kind else it for kind, it in self.items]
 
     def unpack_result(self, node) -> Any:
+        """The node's saved result, through the unpack hook, as an output of ``node``."""
         packed, vc, _ = self.items
         t = _unpack_tensor(self.unpack, (packed, None, 0, True, vc, None))
         t._grad_fn, t._requires_grad = node, True

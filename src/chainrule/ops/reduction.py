@@ -56,9 +56,10 @@ def _return_type(name: str, fields: tuple) -> type:
         return f"torch.return_types.{name}(\n{body})"
 
     ns = {"__slots__": (), "__new__": __new__, "__repr__": __repr__, "_fields": fields,
-          "__module__": "torch.return_types", "__reduce__": lambda self: (type(self), tuple(self))}
+          "__module__": "torch.return_types", "__reduce__": lambda self: (type(self), tuple(self)),
+          "__doc__": f"The result of ``{name}``: a tuple ({', '.join(fields)}) whose items are also attributes."}
     for i, f in enumerate(fields):
-        ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i))
+        ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i), doc=f"Item {i} of the result, ``{f}``.")
     return type(name, (tuple,), ns)
 
 
