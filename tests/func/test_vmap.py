@@ -558,3 +558,21 @@ def test_products_and_shape_ops_batch_like_torch(name):
             out.append(vm(vm(lambda *t, m=m: op(m, *t)))(*[m.tensor(np.stack([a, 2 * a])) for a in full]))
         results[m] = out
     assert _close(_arrays(results[chainrule]), _arrays(results[torch]))
+
+
+def test_median_of_all_with_ties_and_infinities_like_torch():
+    """median() (no dim) under vmap(grad): ties share the gradient, infinite and NaN medians
+    (where the batched form would not be exact the samples loop) give torch's values and gradients."""
+    x = np.random.default_rng(9).standard_normal((5, 3, 4)).round(0)
+    x[1, 0, 0], x[1, :, 1:] = np.inf, np.inf
+    x[2, 1, 1] = np.nan
+    x[3] = -np.inf
+    x[4, :2] = 1e308
+    results = {}
+    for m in (chainrule, torch):
+        vm, t = _vm(m), m.tensor(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results[m] = [vm(m.median)(t), vm(m.func.grad(m.median))(t), vm(vm(m.func.grad(m.median)))(t[:4])]
+    for ours, theirs in zip(results[chainrule], results[torch], strict=True):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -580,12 +580,20 @@ defbatch("_shift_along")(_vmap_dims_rule("dim"))
 defbatch("_scatter_along")(_put_along_rule)
 
 
+def _all_samples(t) -> np.ndarray:
+    """The values of every sample of every active vmap level (``t``'s innermost physical array)."""
+    from ._api import _bottom
+
+    return _bottom(t)._data
+
+
 @defbatch("_median_all")
 def _median_all_rule(prim, out, args, params, phys, n):
-    """Each sample's lower median (NaN when it holds one) from a sort; its gradient shared
-    evenly by the elements equal to it (by the NaNs), as the op's."""
+    """Each sample's lower median from a sort; its gradient shared evenly by the elements equal
+    to it, as the op's: ``m + (s - s)`` with ``s`` their mean, exact while ``m`` is finite (an
+    infinite or NaN median: the loop)."""
     from ..ops import reduction
-    from ..ops.elementwise import isnan, where
+    from ..ops.elementwise import where
     from ..ops.movement import reshape, select
 
     (px,) = phys
@@ -593,15 +601,15 @@ def _median_all_rule(prim, out, args, params, phys, n):
     if size == 0:
         return None
     flat = reshape(px, (n, size))
-    ordered = reduction.sort(flat.detach(), 1).values
-    last = select(ordered, 1, size - 1)
-    m = select(ordered, 1, (size - 1) // 2)
+    m = select(reduction.sort(flat.detach(), 1).values, 1, (size - 1) // 2)
     if out.dtype.kind != "f":
         return m
-    m = where(isnan(last), last, m)
-    col = reshape(m, (n, 1))
-    ties = (flat == col) | (isnan(flat) & isnan(col))
-    share = where(ties, flat, 0.0).sum(dim=1) / ties.sum(dim=1)
+    if not np.isfinite(_all_samples(m)).all():
+        return None
+    ties = flat == reshape(m, (n, 1))
+    share = (where(ties, flat, 0.0) / ties.sum(dim=1, keepdim=True)).sum(dim=1)
+    if not np.isfinite(_all_samples(share)).all():
+        return None
     return m + (share - share.detach())
 
 
