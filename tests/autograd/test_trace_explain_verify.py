@@ -306,8 +306,10 @@ def test_capabilities_agree_with_what_the_op_tests_prove():
     assert sorted(k for k in proven_bw if not by_op[k]["backward"]) == []
     assert sorted(k for k in proven_gg - refusing if not by_op[k]["double_backward"]) == []
     assert sorted(k for k in raises - proven_bw if by_op[k]["backward"]) == []
-    for r in rows:  # (forward_mode and vmap are checked against tests/test_ops_jvp.py and tests/test_vmap_ops.py)
-        assert r["float16"] is None
+    # (forward_mode, vmap and float16 are checked against tests/test_ops_jvp.py, tests/test_vmap_ops.py
+    # and tests/test_float16.py)
+    for r in rows:
+        assert r["float16"] in (True, False, None)
         assert r["vmap"] == (r["batching"] is not None)
         assert r["forward_mode"] == (r["jvp"] is not None)
         assert not r["double_backward"] or r["backward"]
@@ -317,9 +319,16 @@ def test_capabilities_of_one_op():
     row = chainrule.ops.capabilities("cumprod")
     assert row == {
         "op": "cumprod", "node": "CumprodBackward0", "backward": True, "double_backward": True,
-        "forward_mode": True, "jvp": "transpose", "vmap": True, "batching": "rule", "float16": None,
+        "forward_mode": True, "jvp": "transpose", "vmap": True, "batching": "rule", "float16": True,
     }
     assert chainrule.ops.capabilities("CumprodBackward0") == row
+    # torch agrees: cumprod computes in float16, its Cholesky factorizations do not.
+    assert torch.cumprod(torch.tensor([1.5, 2.0], dtype=torch.float16), 0).dtype == torch.float16
+    assert chainrule.ops.capabilities("cholesky")["float16"] is False  # all four cholesky* primitives
+    with pytest.raises(NotImplementedError, match="Half"):
+        torch.linalg.cholesky(torch.eye(2, dtype=torch.float16))
+    with pytest.raises(NotImplementedError, match="float32"):
+        chainrule.linalg.cholesky(chainrule.eye(2, dtype=chainrule.float16))
     assert chainrule.ops.capabilities("floor_divide")["backward"] is False
     # torch agrees that floor_divide has no derivative.
     with pytest.raises(RuntimeError, match="not implemented"):

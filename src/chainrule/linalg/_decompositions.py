@@ -8,10 +8,13 @@ Derivations in the rules use real matrices, ``X^T`` for ``transpose(X, -1, -2)``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
+from ..ops import elementwise as ew
 from ..ops import movement as mov
 from ..ops import reduction as red
 from ..ops._registry import defvjp, primitive
@@ -68,13 +71,14 @@ def _solve_right(x: Tensor, r: Tensor) -> Tensor:
 # -- argument checks, worded as PyTorch's --------------------------------------------------------
 
 
-def check_matrix(name: str, a: Tensor, square: bool = True, argname: str = "A") -> None:
+def check_matrix(name: str, a: Tensor, square: bool = True, argname: str = "A", *, half: str = "kernel") -> None:
+    """Refuse what PyTorch refuses before running ``name``'s kernel (``half`` as for ``check_float``)."""
     if not isinstance(a, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' must be Tensor, not {type(a).__name__}")
     d = a._data
     if d.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor {argname} must have at least 2 dimensions.")
-    check_float(name, a)
+    check_float(name, a, half=half, argname=argname)
     check_real_grad(name, a)
     if square and d.shape[-1] != d.shape[-2]:
         raise RuntimeError(
@@ -82,12 +86,26 @@ def check_matrix(name: str, a: Tensor, square: bool = True, argname: str = "A") 
         )
 
 
-def check_float(name: str, a: Tensor) -> None:
+def check_float(name: str, a: Tensor, *, half: str = "kernel", argname: str = "A") -> None:
+    """Refuse integer and float16 matrices as PyTorch does.
+
+    No decomposition computes in float16 (their primitives are declared ``half=False``), as
+    PyTorch's CPU LAPACK kernels, but PyTorch refuses in three ways, which ``half`` names:
+    ``"check"``: the function checks the dtype first (RuntimeError); ``"kernel"``: the kernel
+    is not implemented for Half (NotImplementedError), which an empty input never reaches;
+    ``"dispatch"``: the same, for empty inputs too.
+    """
     kind, dt = a._data.dtype.kind, a._data.dtype
     if kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_name(a)}")
-    if dt == np.float16:
+    if dt != np.float16 or (half == "kernel" and a._data.size == 0):
+        return
+    if half == "check":  # (PyTorch's words exactly: tests/opinfo_linalg.py compares them)
         raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {_type_name(a)}")
+    raise NotImplementedError(
+        f"{name}: not implemented for '{_type_name(a)}': decompositions run in float32 or float64 (PyTorch's CPU "
+        f"kernels have no float16 either); convert to float32 first ({argname}.float()), and back with .half()"
+    )
 
 
 def check_real_grad(name: str, a: Tensor) -> None:
@@ -140,14 +158,20 @@ def _singular_error(name: str, a: np.ndarray, solver: bool = False) -> LinAlgErr
 # -- inverse ---------------------------------------------------------------------------------------
 
 
+def _lapack(a: np.ndarray) -> np.ndarray:
+    """``a`` as NumPy's linalg takes it: it has no float16, which reaches the kernels only in
+    empty batches (PyTorch's skip their LAPACK call); the kernel casts its result back."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
+
+
 def _inv_array(a: np.ndarray, name: str = "linalg.inv") -> np.ndarray:
     try:
-        return np.linalg.inv(a)
+        return np.linalg.inv(_lapack(a)).astype(a.dtype, copy=False)
     except np.linalg.LinAlgError:
         raise _singular_error(name, a) from None
 
 
-@primitive("LinalgInvExBackward0", save_inputs=False, save_result=True)
+@primitive("LinalgInvExBackward0", save_inputs=False, save_result=True, half=False)
 def _inv(a):
     return _inv_array(a)
 
@@ -163,7 +187,7 @@ def inv(A: Tensor) -> Tensor:
     tensor([[0.5000, 0.0000],
             [0.0000, 0.2500]])
     """
-    check_matrix("linalg.inv", A)
+    check_matrix("linalg.inv", A, half="check")
     return _inv(A)
 
 
@@ -172,7 +196,7 @@ InvExResult = return_type("linalg_inv_ex", ("inverse", "info"))
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
     """``(inverse, info)``: info is 0 for invertible matrices, else the first zero pivot (1-based)."""
-    check_matrix("linalg.inv_ex", A)
+    check_matrix("linalg.inv_ex", A, half="check")
     a = A._data
     try:
         return InvExResult(_inv(A), Tensor._make(np.zeros(a.shape[:-2], dtype=np.int32)))
@@ -191,9 +215,9 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
 # -- determinants ----------------------------------------------------------------------------------
 
 
-@primitive("LinalgDetBackward0", save_result=True)
+@primitive("LinalgDetBackward0", save_result=True, half=False)
 def _det(a):
-    return np.asarray(np.linalg.det(a))
+    return np.asarray(np.linalg.det(_lapack(a)), dtype=a.dtype)
 
 
 def _det_vjp(grad, result, a):
@@ -201,7 +225,7 @@ def _det_vjp(grad, result, a):
     # (as PyTorch) through the SVD A = U S V^T: cof(A) = det(U) det(V) U diag(prod_{j!=i} s_j) V^T.
     g = mov.unsqueeze(mov.unsqueeze(grad, -1), -1)
     if not np.any(result._data == 0):
-        return g * mov.unsqueeze(mov.unsqueeze(result, -1), -1) * _mT(inv(a))
+        return g * mov.unsqueeze(mov.unsqueeze(result, -1), -1) * _mT(_inv(a))  # (inv would refuse empty halfs)
     u, s, vh = svd(a)
     n = s.shape[-1]
     eye = _eye(n, s)
@@ -223,7 +247,7 @@ SlogdetResult = return_type("linalg_slogdet", ("sign", "logabsdet"))
 TorchSlogdetResult = return_type("slogdet", ("sign", "logabsdet"))  # torch.slogdet's name
 
 
-@multi_primitive("LinalgSlogdetBackward0", 2)
+@multi_primitive("LinalgSlogdetBackward0", 2, half=False)
 def _slogdet(a):
     sign, logabs = np.linalg.slogdet(a)
     return np.asarray(sign), np.asarray(logabs)
@@ -242,7 +266,7 @@ defvjp(_slogdet, _slogdet_vjp)
 
 def slogdet(A: Tensor) -> tuple:
     """``(sign, logabsdet)`` of each determinant: stable where the determinant under- or overflows."""
-    check_matrix("linalg.slogdet", A)
+    check_matrix("linalg.slogdet", A, half="check")
     return SlogdetResult(*call_multi(_slogdet, (A,), {}))
 
 
@@ -254,7 +278,7 @@ def _is_vector_rhs(a_shape: tuple, b_shape: tuple) -> bool:
     return len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and b_shape == a_shape[:-1])
 
 
-@primitive("LinalgSolveExBackward0", save_result=True)
+@primitive("LinalgSolveExBackward0", save_result=True, half=False)
 def _solve(a, b, *, vector, left):
     if not left:  # X A = B: the transposed system A^T X^T = B^T
         a, b = np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)
@@ -263,7 +287,7 @@ def _solve(a, b, *, vector, left):
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a_, b_ = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
     try:
-        x = np.linalg.solve(a_, b_)
+        x = np.linalg.solve(_lapack(a_), _lapack(b_)).astype(a.dtype, copy=False)
     except np.linalg.LinAlgError:
         raise _singular_error("torch.linalg.solve", a_, solver=True) from None
     return x[..., 0] if vector else x if left else np.swapaxes(x, -1, -2)
@@ -333,7 +357,7 @@ def _triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
     return t
 
 
-@primitive("LinalgSolveTriangularBackward0", save_result=True)
+@primitive("LinalgSolveTriangularBackward0", save_result=True, half=False)
 def _solve_triangular(a, b, *, upper, left, unitriangular):
     t = _triangle(a, upper, unitriangular)
     if not left:  # X T = B: T^T X^T = B^T
@@ -366,16 +390,13 @@ defvjp(_solve_triangular, _solve_triangular_vjp_a, _solve_triangular_vjp_b)
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``) reading only A's upper or lower
     triangle (and taking its diagonal as ones with ``unitriangular``)."""
-    check_matrix("linalg.solve_triangular", A)
+    check_matrix("linalg.solve_triangular", A, half="dispatch")
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.solve_triangular(): argument 'B' must be Tensor, not {type(B).__name__}")
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
-    if A._data.dtype != B._data.dtype:
-        raise RuntimeError(
-            f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type {_type_name(A)} "
-            f"and B of type {_type_name(B)} instead"
-        )
+    if B._data.dtype != A._data.dtype:  # PyTorch solves in A's dtype
+        B = ew.to_dtype(B, A.dtype)
     n = A._data.shape[-1]
     k = B._data.shape[-2] if left else B._data.shape[-1]
     if k != n:
@@ -428,12 +449,12 @@ def _not_pd_error(name: str, a: np.ndarray) -> LinAlgError:
     )
 
 
-@primitive("LinalgCholeskyExBackward0", save_inputs=False, save_result=True)
+@primitive("LinalgCholeskyExBackward0", save_inputs=False, save_result=True, half=False)
 def _cholesky(a, *, upper):
     # LAPACK reads one triangle: the upper one for U (NumPy reads the lower one: of A^T, then).
     src = np.swapaxes(a, -1, -2) if upper else a
     try:
-        low = np.linalg.cholesky(src)
+        low = np.linalg.cholesky(_lapack(src)).astype(a.dtype, copy=False)
     except np.linalg.LinAlgError:
         raise _not_pd_error("linalg.cholesky", src) from None
     return np.swapaxes(low, -1, -2).copy() if upper else low
@@ -454,8 +475,15 @@ defvjp(_cholesky, _cholesky_vjp)
 
 
 # torch.cholesky (deprecated) records its own node name.
-_cholesky_legacy = primitive("CholeskyBackward0", save_inputs=False, save_result=True)(_cholesky.kernel)
+_cholesky_legacy = primitive("CholeskyBackward0", save_inputs=False, save_result=True, half=False)(_cholesky.kernel)
 defvjp(_cholesky_legacy, _cholesky_vjp)
+
+
+def _refuse_empty_half(name: str, a: np.ndarray) -> None:
+    """PyTorch's kernel refuses float16 before it looks at the size: so do these (the public
+    functions let empty float16 batches through, for the kernels that skip them)."""
+    if a.dtype == np.float16:
+        check_float(name, Tensor._make(a), half="dispatch")
 
 
 def _factor(factor: np.ndarray, upper: bool) -> np.ndarray:
@@ -464,8 +492,9 @@ def _factor(factor: np.ndarray, upper: bool) -> np.ndarray:
     return np.swapaxes(t, -1, -2) @ t if upper else t @ np.swapaxes(t, -1, -2)
 
 
-@primitive("CholeskySolveBackward0", save_result=True)
+@primitive("CholeskySolveBackward0", save_result=True, half=False)
 def _cholesky_solve(b, factor, *, upper):
+    _refuse_empty_half("cholesky_solve", factor)
     a = _factor(factor, upper)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     return np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:]))
@@ -483,8 +512,9 @@ defvjp(_cholesky_solve, lambda grad, result, b, factor, *, upper: _cholesky_solv
        _cholesky_solve_vjp_l)
 
 
-@primitive("CholeskyInverseBackward0", save_result=True)
+@primitive("CholeskyInverseBackward0", save_result=True, half=False)
 def _cholesky_inverse(factor, *, upper):
+    _refuse_empty_half("cholesky_inverse", factor)
     return np.linalg.inv(_factor(factor, upper))
 
 
@@ -552,7 +582,7 @@ QRResult = return_type("linalg_qr", ("Q", "R"))
 TorchQRResult = return_type("qr", ("Q", "R"))  # torch.qr's
 
 
-@multi_primitive("LinalgQrBackward0", 2)
+@multi_primitive("LinalgQrBackward0", 2, half=False)
 def _qr(a, *, mode):
     if mode == "r":
         r = np.linalg.qr(a, mode="r")
@@ -615,7 +645,7 @@ defvjp(_qr, _qr_vjp)
 
 def qr(A: Tensor, mode: str = "reduced") -> tuple:
     """``(Q, R)`` with ``A = Q R``, Q orthonormal columns and R upper-triangular."""
-    check_matrix("linalg.qr", A, square=False)
+    check_matrix("linalg.qr", A, square=False, half="dispatch")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
@@ -628,10 +658,10 @@ def qr(A: Tensor, mode: str = "reduced") -> tuple:
 EighResult = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
 
-@multi_primitive("LinalgEighBackward0", 2)
+@multi_primitive("LinalgEighBackward0", 2, half=False)
 def _eigh(a, *, UPLO):
-    w, v = np.linalg.eigh(a, UPLO=UPLO)
-    return w, v
+    w, v = np.linalg.eigh(_lapack(a), UPLO=UPLO)
+    return w.astype(a.dtype, copy=False), v.astype(a.dtype, copy=False)
 
 
 def _eigh_vjp(grads, results, a, *, UPLO):
@@ -690,7 +720,7 @@ def _lu_array(a: np.ndarray):
     diagonal left implicit, pivots 1-based, info the first zero pivot (0 if none)."""
     m, n = a.shape[-2:]
     k = min(m, n)
-    flat = np.array(a.reshape((-1, m, n)), copy=True)
+    flat = np.array(a.reshape((math.prod(a.shape[:-2]), m, n)), copy=True)  # (-1 fails for 0 x 0)
     piv = np.zeros((flat.shape[0], k), dtype=np.int32)
     info = np.zeros(flat.shape[0], dtype=np.int32)
     rows = np.arange(flat.shape[0])
@@ -772,7 +802,7 @@ def _lu_vjp(gl, gu, p, low, up):
     return matmul(p, out)
 
 
-@multi_primitive("LinalgLuBackward0", 3)
+@multi_primitive("LinalgLuBackward0", 3, half=False)
 def _lu(a):
     lu, piv, _ = _lu_array(a)
     low, up = _unpack_lu(lu)
@@ -797,7 +827,7 @@ def lu(A: Tensor, *, pivot: bool = True) -> tuple:
     return LUResult(p, low, up)
 
 
-@multi_primitive("LinalgLuFactorExBackward0", 3)
+@multi_primitive("LinalgLuFactorExBackward0", 3, half=False)
 def _lu_factor(a):
     return _lu_array(a)
 
@@ -843,7 +873,7 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:
     return LUFactorResult(lu_, piv)
 
 
-@primitive("LinalgLuSolveBackward0", save_result=True)
+@primitive("LinalgLuSolveBackward0", save_result=True, half=False)
 def _lu_solve(lu, piv, b, *, left, adjoint):
     low, up = _unpack_lu(lu)
     a = _permutation(piv, lu.shape[-2], lu.dtype) @ low @ up
@@ -917,7 +947,7 @@ def _check_no_grad(name: str, a: Tensor) -> None:
 
 def eig(A: Tensor) -> tuple:
     """Complex ``(eigenvalues, eigenvectors)`` of square matrices (unit-norm eigenvectors, as LAPACK's)."""
-    check_matrix("linalg.eig", A)
+    check_matrix("linalg.eig", A, half="dispatch")
     _check_no_grad("linalg.eig", A)
     a = A._data
     w, v = np.linalg.eig(a)
@@ -927,7 +957,7 @@ def eig(A: Tensor) -> tuple:
 
 def eigvals(A: Tensor) -> Tensor:
     """The complex eigenvalues of square matrices."""
-    check_matrix("linalg.eigvals", A)
+    check_matrix("linalg.eigvals", A, half="dispatch")
     _check_no_grad("linalg.eigvals", A)
     a = A._data
     return Tensor._make(np.linalg.eigvals(a).astype(_COMPLEX_OF.get(a.dtype, a.dtype)))
@@ -939,7 +969,7 @@ SVDResult = return_type("linalg_svd", ("U", "S", "Vh"))
 TorchSVDResult = return_type("svd", ("U", "S", "V"))  # torch.svd's
 
 
-@multi_primitive("LinalgSvdBackward0", 3)
+@multi_primitive("LinalgSvdBackward0", 3, half=False)
 def _svd(a, *, full_matrices):
     if a.size == 0:
         m, n = a.shape[-2:]

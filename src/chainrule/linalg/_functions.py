@@ -56,11 +56,15 @@ def _vector_norm_vjp(grad, result, x, *, ord, dim, keepdim):
         ax = ew.abs(x)
         mask = ew.logical_or(ew.eq(ax, norm), ew.isnan(ax)).to(x.dtype)
         return ew.sign(x) * (g / red.sum(mask, dims, keepdim=True)) * mask
+    # As PyTorch: 0 where the norm is 0, but NaN there for a NaN or infinite gradient.
     zero = ew.eq(norm, 0)
     safe = ew.where(zero, 1.0, norm)
     if ord == 2:
-        return x * ew.where(zero, 0.0, g / safe)
-    scaled = ew.sign(x) * ew.abs(x) ** (ord - 1) if ord < 1 else x * ew.abs(x) ** (ord - 2)
+        return g * ew.where(zero, 0.0, x / safe)
+    ax = ew.abs(x)
+    if ord < 1:  # |x|^(ord-1) is infinite at x = 0, where the sign makes the term 0
+        return ew.sign(x) * ew.where(ew.eq(ax, 0), 1.0, ax) ** (ord - 1) * (g * norm ** (1 - ord))
+    scaled = ew.sign(x) * ax ** (ord - 1) if ord < 2 else x * ax ** (ord - 2)
     return scaled * ew.where(zero, 0.0, g / safe ** (ord - 1))
 
 
@@ -118,7 +122,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord not in _MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if ord in ("nuc", 2, -2) or A._data.dtype.kind not in "fc":  # (float16 only without an SVD, as in PyTorch)
-        check_float("linalg.matrix_norm", A)
+        check_float("linalg.matrix_norm", A, half="check")
     if dtype is not None:
         A = ew.to_dtype(A, dtype)
     nd = A._data.ndim
@@ -193,7 +197,7 @@ def _pinv_array(a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
     return (np.swapaxes(vh, -1, -2) * sinv[..., None, :]) @ np.swapaxes(u, -1, -2)
 
 
-@primitive("LinalgPinvBackward0", save_result=True)
+@primitive("LinalgPinvBackward0", save_result=True, half=False)
 def _pinv(a, *, atol, rtol, hermitian):
     return _pinv_array(a, atol, rtol, hermitian)
 
@@ -221,7 +225,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
             f"linalg.pinv({_type_name(A)}{{{list(A._data.shape)}}}): expected a tensor with 2 or more dimensions "
             "of float, double, cfloat or cdouble types"
         )
-    check_matrix("linalg.pinv", A, square=False)
+    check_matrix("linalg.pinv", A, square=False, half="check")
     atol = atol.item() if isinstance(atol, Tensor) else atol
     rtol = rtol.item() if isinstance(rtol, Tensor) else rtol
     return _pinv(A, atol=atol, rtol=rtol, hermitian=hermitian)
@@ -231,7 +235,7 @@ LstsqResult = return_type("linalg_lstsq", ("solution", "residuals", "rank", "sin
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
-@multi_primitive("LinalgLstsqBackward0", 2)
+@multi_primitive("LinalgLstsqBackward0", 2, half=False)
 def _lstsq(a, b, *, vector, rcond, driver):
     m, n = a.shape[-2:]
     bm = b[..., None] if vector else b
@@ -288,7 +292,7 @@ defvjp(_lstsq, _lstsq_vjp_a, _lstsq_vjp_b)
 
 def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
     """``(solution, residuals, rank, singular_values)`` of the least-squares problem min ||A X - B||."""
-    check_matrix("torch.linalg.lstsq", A, square=False)
+    check_matrix("torch.linalg.lstsq", A, square=False, half="check")
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.lstsq(): argument 'b' must be Tensor, not {type(B).__name__}")
     if B._data.dtype != A._data.dtype:
@@ -437,7 +441,7 @@ def matrix_exp(A: Tensor) -> Tensor:
 
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64, not differentiable)."""
-    check_matrix("linalg.matrix_rank", A, square=False)
+    check_matrix("linalg.matrix_rank", A, square=False, half="check")
     a = A._data
     m, n = a.shape[-2:]
     if rtol is None:
@@ -453,13 +457,17 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
 def cond(A: Tensor, p=None) -> Tensor:
     """The condition number of each matrix in the ``p`` norm (None/2/-2: ratios of singular values;
     otherwise ``norm(A) * norm(A^-1)``, infinite for a singular matrix)."""
-    check_matrix("linalg.cond", A, square=p not in (None, 2, -2))
-    if p in (None, 2, -2):
+    svd = p in (None, 2, -2)
+    # PyTorch's nuclear-norm condition number also runs an SVD first; the others invert (inv checks first).
+    check_matrix("linalg.cond", A, square=not svd, half="kernel" if svd or p == "nuc" else "check")
+    if p not in _MATRIX_ORDS and not svd:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if 0 in A._data.shape[-2:]:  # PyTorch: 0 for empty matrices
+        return Tensor._make(np.zeros(A._data.shape[:-2], dtype=np.abs(A._data[..., :0, :0]).dtype))
+    if svd:
         s = svdvals(A)
         big, small = s[..., 0], s[..., -1]
         return big / small if p != -2 else small / big
-    if p not in _MATRIX_ORDS:
-        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     from ._decompositions import inv_ex
 
     inverse = inv_ex(A).inverse  # infinities for a singular matrix: an infinite condition number

@@ -59,11 +59,12 @@ class MultiOutputNode(PrimitiveNode):
                 for rule, need in zip(prim.vjps, needs, strict=True)]
 
 
-def multi_primitive(node_name: str, n_outputs: int):
-    """Declare a kernel returning ``n_outputs`` arrays as one primitive (see the module docstring)."""
+def multi_primitive(node_name: str, n_outputs: int, *, half: bool = True):
+    """Declare a kernel returning ``n_outputs`` arrays as one primitive (see the module docstring;
+    ``half`` as for ``primitive``)."""
 
     def declare(kernel):
-        prim = primitive(node_name, save_result=True)(kernel)
+        prim = primitive(node_name, save_result=True, half=half)(kernel)
         prim.node_cls = type(node_name, (MultiOutputNode,), {"__slots__": (), "prim": prim})
         prim.n_outputs = n_outputs
         return prim

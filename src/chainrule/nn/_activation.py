@@ -746,25 +746,15 @@ def _pnorm(x, *, p, dim, keepdim):
     return _nd(out).astype(x.dtype, copy=False)
 
 
-# Zero norms get zero gradients, as PyTorch's norm backward.
 def _pnorm_vjp(grad, result, x, *, p, dim, keepdim):
-    if not keepdim:  # (``dim`` is a tuple when vmap batches the op)
-        dims = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}
-        shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
-        grad, result = grad.reshape(shape), result.reshape(shape)
+    """linalg.vector_norm's rule (zero norms get zero gradients, as PyTorch's norm backward)."""
+    from ..linalg._functions import _vector_norm_vjp
+
+    dims = tuple(sorted({d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}))  # (a tuple under vmap)
     if p == 0:
-        return grad * 0.0 * x
-    if p == 1:
-        return grad * x.sign()
-    if p == math.inf:
-        hit = (x.abs() == result).to(x.dtype)
-        return grad * x.sign() * hit / sum(hit, dim, True)
-    safe = where(result == 0, 1.0, result)
-    if p == 2:
-        scale = x / safe
-    else:
-        scale = x * x.abs() ** (p - 2) / safe ** (p - 1)
-    return where(result == 0, 0.0, grad * scale)
+        shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+        return (grad if keepdim else grad.reshape(shape)) * 0.0 * x
+    return _vector_norm_vjp(grad, result, x, ord=float(p), dim=dims, keepdim=keepdim)
 
 
 defvjp(_pnorm, _pnorm_vjp)

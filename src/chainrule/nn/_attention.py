@@ -198,6 +198,14 @@ def scaled_dot_product_attention(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
             f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
         )
+    if attn_mask is not None and attn_mask._data.dtype != q.dtype:
+        if attn_mask._data.dtype not in (np.bool_, np.float32):
+            raise RuntimeError(
+                "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
+                f"{_cpp_name(attn_mask)} and  query.dtype: {_cpp_name(query)} instead."
+            )
+        if attn_mask._data.dtype == np.float32:  # a float32 bias serves any query dtype, as PyTorch's
+            attn_mask = attn_mask.to(query.dtype)
     if enable_gqa:
         key, value = _repeat_heads(key, q.shape[-3]), _repeat_heads(value, q.shape[-3])
     length, source = q.shape[-2], key._data.shape[-2]
@@ -222,6 +230,16 @@ def scaled_dot_product_attention(
         keep = rand(*weights._data.shape, dtype=weights.dtype) >= dropout_p
         weights = weights * keep / (1.0 - dropout_p)
     return matmul(weights, value)
+
+
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _cpp_name(t: Tensor) -> str:
+    """The dtype as PyTorch's C++ messages name it."""
+    return _CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _repeat_heads(t: Tensor, heads: int) -> Tensor:

@@ -116,7 +116,7 @@ def _size(t: Tensor) -> str:
 @primitive("MseLossBackward0")
 def _mse_loss(x, y, *, reduction):
     d = _opmath(x) - _opmath(y)
-    return _reduce_np(d * d, reduction, x.dtype)
+    return _reduce_np(d * d, reduction, np.result_type(x.dtype, y.dtype))  # PyTorch promotes (unlike huber)
 
 
 def _mse_vjp(grad, result, x, y, *, reduction):
@@ -149,7 +149,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 @primitive("SmoothL1LossBackward0")
 def _smooth_l1_loss(x, y, *, reduction, beta):
     d = np.abs(_opmath(x) - _opmath(y))
-    return _reduce_np(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction, x.dtype)
+    return _reduce_np(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction, np.result_type(x.dtype, y.dtype))
 
 
 def _smooth_l1_vjp(grad, result, x, y, *, reduction, beta):
@@ -329,6 +329,9 @@ def _check_nll(input: Tensor, target: Tensor, weight) -> None:
             f"weight tensor should be defined either for all {c} classes or no classes but got weight "
             f"tensor of shape: {list(weight.shape)}"
         )
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_word(input)} but found {_word(weight)}: give the class weights "
+                           f"the input's dtype (weight.to(input.dtype))")
 
 
 def _word(t: Tensor) -> str:
@@ -456,6 +459,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({_size(target)}) that is different to the input size ({_size(input)}) is "
             "deprecated. Please ensure they have the same size."
         )
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_word(target)} but expected {_word(input)}: give the target the input's "
+                           "dtype (target.to(input.dtype))")
     d = input._data
     if d.size and (np.any(d < 0) or np.any(d > 1) or np.any(np.isnan(d))):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -475,7 +481,8 @@ def _bce_logits(x, y, weight, pos_weight, *, reduction):
         loss = (1 - yo) * xo + ((_opmath(pos_weight) - 1) * yo + 1) * sp
     if weight is not None:
         loss = loss * _opmath(weight)
-    return _reduce_np(loss, reduction, x.dtype)
+    # PyTorch's loss starts from (1 - target) and is updated in place: the target's dtype.
+    return _reduce_np(loss, reduction, y.dtype if y.dtype.kind == "f" else x.dtype)
 
 
 def _bce_logits_vjp_input(grad, result, x, y, weight, pos_weight, *, reduction):

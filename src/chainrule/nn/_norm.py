@@ -171,6 +171,26 @@ def _check_affine_dtype(input: Tensor, *params) -> None:
             )
 
 
+def _check_batch_norm_dtypes(input: Tensor, weight, bias, running_mean, running_var) -> None:
+    """PyTorch's CPU rule for a float16 input: its parameters and running statistics are all
+    float16, or all float32 ("mixed"), as the first one given (weight, bias, mean, var)."""
+    if input._data.dtype != np.float16:
+        return _check_affine_dtype(input, weight, bias)
+    given = [p for p in (weight, bias, running_mean, running_var) if p is not None]
+    if not given:
+        return None
+    want = np.float16 if given[0]._data.dtype == np.float16 else np.float32
+    for p in given:
+        if p._data.dtype == want:
+            continue
+        if want == np.float32:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float: give a float16 "
+                               "input float16 weight, bias and running statistics, or all of them float32")
+        raise RuntimeError(f"expected scalar type Half but found {_type_name(p).capitalize()}: give a float16 input "
+                           "float16 weight, bias and running statistics, or all of them float32")
+    return None
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -326,7 +346,7 @@ def batch_norm(
     ):
         if p is not None and p._data.size != c:
             raise RuntimeError(f"{what} should contain {c} elements not {p._data.size}")
-    _check_affine_dtype(input, weight, bias)
+    _check_batch_norm_dtypes(input, weight, bias, running_mean, running_var)
     affine_shape = (c,) + (1,) * (d.ndim - 2)
     axes = (0,) + tuple(range(2, d.ndim))
     if training:

@@ -70,14 +70,16 @@ class Meta:
 class Primitive:
     """An op with a NumPy kernel and VJP rules; see the module docstring."""
 
-    __slots__ = ("name", "kernel", "vjps", "node_cls", "save_inputs", "save_result", "__dict__")
+    __slots__ = ("name", "kernel", "vjps", "node_cls", "save_inputs", "save_result", "half", "__dict__")
 
-    def __init__(self, node_name: str, kernel: Callable, save_inputs: bool, save_result: bool):
+    def __init__(self, node_name: str, kernel: Callable, save_inputs: bool, save_result: bool,
+                 half: bool | None = True):
         self.name = kernel.__name__
         self.kernel = kernel
         self.vjps: tuple = ()
         self.save_inputs = save_inputs
         self.save_result = save_result
+        self.half = half
         # One Node class per primitive, named as PyTorch names it (users print grad_fn).
         self.node_cls = type(node_name, (PrimitiveNode,), {"__slots__": (), "prim": self})
         self.__doc__ = kernel.__doc__
@@ -91,11 +93,16 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
-def primitive(node_name: str, *, save_inputs: bool = True, save_result: bool = False):
-    """Declare a NumPy kernel as a primitive op whose backward node is called ``node_name``."""
+def primitive(node_name: str, *, save_inputs: bool = True, save_result: bool = False, half: bool | None = True):
+    """Declare a NumPy kernel as a primitive op whose backward node is called ``node_name``.
+
+    ``half=False`` declares that the op refuses float16 inputs, as PyTorch's CPU kernel does
+    (LAPACK has no half precision); ``half=None`` that it takes no floating-point input.
+    ``ops.capabilities()`` reports it; tests/test_float16.py checks it.
+    """
 
     def declare(kernel: Callable) -> Primitive:
-        prim = Primitive(node_name, kernel, save_inputs, save_result)
+        prim = Primitive(node_name, kernel, save_inputs, save_result, half)
         PRIMITIVES.append(prim)
         return prim
 

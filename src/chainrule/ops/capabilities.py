@@ -2,7 +2,7 @@
 
     >>> chainrule.ops.capabilities("cumprod")
     {'op': 'cumprod', 'node': 'CumprodBackward0', 'backward': True, 'double_backward': True,
-     'forward_mode': True, 'jvp': 'transpose', 'vmap': True, 'batching': 'rule', 'float16': None}
+     'forward_mode': True, 'jvp': 'transpose', 'vmap': True, 'batching': 'rule', 'float16': True}
 
 - ``backward``: the primitive has a VJP rule for some input that does not refuse (PyTorch
   has no derivative for a few ops, e.g. ``floor_divide``: their rules raise).
@@ -22,7 +22,12 @@
   tests/test_vmap_ops.py checks this column against what its spy saw run.
 - ``batching``: how vmap batches it (``rule``: its own batching rule, ``elementwise``: the
   batch dimension broadcasts in front), None where it loops.
-- ``float16``: None: the test suite does not check float16 per op yet, so nothing is claimed.
+- ``float16``: the primitive computes in float16 (half precision); False where it refuses
+  float16 inputs, as PyTorch's CPU kernels do (the linear algebra decompositions: LAPACK has
+  no half precision), None where float16 does not apply (a primitive without floating-point
+  inputs). Read from the declaration ``primitive(..., half=...)``; tests/test_float16.py
+  checks it against the primitives it saw compute in float16 next to PyTorch, and those it
+  saw refuse as PyTorch's do.
 
 Rows are keyed like the test registry's ``prims``: the kernel's name without its leading
 underscore, plus the node name where one kernel serves several primitives.
@@ -89,7 +94,7 @@ def _row(prim: Primitive) -> dict:
         "jvp": kind if forward else None,
         "vmap": batching != "loop",
         "batching": batching if batching != "loop" else None,
-        "float16": None,
+        "float16": prim.half,
     }
 
 
@@ -98,7 +103,7 @@ def capabilities(op: str | None = None) -> list[dict] | dict:
 
     ``op`` may be a row's name (``"cumprod"``), its node's name (``"CumprodBackward0"``), or
     a public op made of several primitives (``"sum"``: the rows are combined, each column
-    True only if it is True for all of them).
+    True only if it is True for all of them; ``float16`` None only if None for all).
     """
     rows = [_row(p) for p in PRIMITIVES]
     if op is None:
@@ -115,8 +120,9 @@ def capabilities(op: str | None = None) -> list[dict] | dict:
         if col in ("jvp", "batching"):  # how: the kinds met, where every primitive has one
             on = combined["forward_mode" if col == "jvp" else "vmap"]
             combined[col] = ", ".join(sorted({r[col] for r in hits})) if on else None
-        elif col == "float16":
-            combined[col] = None
+        elif col == "float16":  # None where float16 does not apply
+            applies = [r[col] for r in hits if r[col] is not None]
+            combined[col] = all(applies) if applies else None
         else:
             combined[col] = all(r[col] for r in hits)
     return combined
