@@ -511,6 +511,8 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
 
 def vander(x: Tensor, N: int | None = None) -> Tensor:
     """Vandermonde matrices: columns ``x^0, x^1, ..., x^(N-1)`` for the vectors along x's last dim."""
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
     n = x._data.shape[-1] if x._data.ndim else 1
     N = n if N is None else N
     if N <= 1:
