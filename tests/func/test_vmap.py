@@ -523,6 +523,15 @@ PRODUCTS = {
     "cdist p=1, leading dims": (lambda m, a, b: m.cdist(a, b, p=1.0), [(3, 2, 4, 3), (3, 2, 5, 3)], [0]),
     "cdist by matrix products": (lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
                                  [(3, 4, 2), (3, 5, 2)], [0, (None, 0)]),
+    "take": (lambda m, a: m.take(a, m.tensor([[0, 5, 7], [11, 3, 3]])), [(3, 3, 4)], [0, -1]),
+    "put": (lambda m, a, s: m.put(a, m.tensor([[0, 5, 7], [11, 3, 2]]), s), [(3, 3, 4), (3, 2, 3)],
+            [0, (None, 0), (0, None)]),
+    "put, accumulate": (lambda m, a, s: m.put(a, m.tensor([[0, 5, 7], [11, 3, 3]]), s, accumulate=True),
+                        [(3, 3, 4), (3, 6)], [0, (None, 0)]),
+    # (torch.vmap gives every sample the last value when only the value is batched: see
+    # test_index_fill_of_a_batched_value_equals_per_sample)
+    "index_fill with a tensor value": (lambda m, a, v: a.index_fill(1, m.tensor([0, 2]), v), [(3, 3, 4), (3,)],
+                                       [0, (0, None)]),
     "lu_solve of lu_factor_ex": (lambda m, a, b: m.linalg.lu_solve(
         *m.linalg.lu_factor_ex(a + 4 * m.eye(4, dtype=a.dtype))[:2], b, adjoint=True), [(3, 4, 4), (3, 4, 2)],
         [0, (None, 0), (0, None)]),
@@ -531,9 +540,9 @@ PRODUCTS = {
 
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
 def test_products_and_shape_ops_batch_like_torch(name):
-    """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean, unbind, pinv, cdist and
-    lu_solve run batched (no fallback warning) for several in_dims and nested: values and
-    per-sample gradients as torch's."""
+    """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean, unbind, pinv, cdist,
+    lu_solve, take/put and index_fill run batched (no fallback warning) for several in_dims and
+    nested: values and per-sample gradients as torch's."""
     op, shapes, variants = PRODUCTS[name]
     rng = np.random.default_rng(8)
     full = [rng.standard_normal(s) for s in shapes]
@@ -576,3 +585,44 @@ def test_median_of_all_with_ties_and_infinities_like_torch():
             results[m] = [vm(m.median)(t), vm(m.func.grad(m.median))(t), vm(vm(m.func.grad(m.median)))(t[:4])]
     for ours, theirs in zip(results[chainrule], results[torch], strict=True):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_index_fill_of_a_batched_value_equals_per_sample():
+    """index_fill(x, dim, index, value) with only the 0-d value batched: each sample gets its
+    own value and gradient, as torch's per-sample calls (torch.vmap repeats the last sample's)."""
+    rng = np.random.default_rng(10)
+    x, v, w = rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal((3, 4))
+
+    def f(m):
+        return lambda a, b: (a.index_fill(1, m.tensor([0, 2]), b) ** 2 * m.tensor(w)).sum()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        got = vmap(chainrule.func.grad(f(chainrule), argnums=(0, 1)), in_dims=(None, 0))(
+            chainrule.tensor(x), chainrule.tensor(v))
+        values = vmap(lambda a, b: a.index_fill(1, chainrule.tensor([0, 2]), b), in_dims=(None, 0))(
+            chainrule.tensor(x), chainrule.tensor(v))
+    want = [torch.func.grad(f(torch), argnums=(0, 1))(torch.tensor(x), torch.tensor(b)) for b in v]
+    np.testing.assert_allclose(got[0].numpy(), np.stack([g[0].numpy() for g in want]), rtol=1e-12)
+    np.testing.assert_allclose(got[1].numpy(), np.stack([g[1].numpy() for g in want]), rtol=1e-12)
+    np.testing.assert_array_equal(values.numpy(), np.stack([torch.tensor(x).index_fill(
+        1, torch.tensor([0, 2]), torch.tensor(b)).numpy() for b in v]))
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_backward_over_cotangents_batches(padding_idx, monkeypatch):
+    """vmap over embedding's vjp (as jacrev does): one scatter for all cotangents, the padding
+    row zero in each, as torch's."""
+    from chainrule.func import vjp
+
+    rng = np.random.default_rng(11)
+    w, idx, cts = rng.standard_normal((6, 3)), np.array([[0, 2, 2], [5, 1, 2]]), rng.standard_normal((4, 2, 3, 3))
+    looped = []
+    real_loop = _vmap._loop
+    monkeypatch.setattr(_vmap, "_loop", lambda p, *a: looped.append(p.name) or real_loop(p, *a))
+    results = {}
+    for m, vjp_ in ((chainrule, vjp), (torch, torch.func.vjp)):
+        _, fn = vjp_(lambda t, m=m: m.nn.functional.embedding(m.tensor(idx), t, padding_idx=padding_idx), m.tensor(w))
+        results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
+    np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-12, atol=1e-12)
+    assert "_embedding_backward" not in looped

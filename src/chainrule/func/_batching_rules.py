@@ -19,7 +19,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._vmap import _dims_rule as _vmap_dims_rule
 from ._vmap import _op_name as _vmap_op_name
-from ._vmap import _elementwise, _pad, _rep_of, _same_rule, _shift, defbatch
+from ._vmap import _elementwise, _pad, _plain, _rep_of, _same_rule, _shift, defbatch
 
 
 def _full(a, p, n: int):
@@ -746,3 +746,68 @@ def _same_rank_rule(prim, out, args, params, phys, n):
     if len({a.ndim for a in args if prim.name != "_lu_solve" or a is not args[1]}) != 1:
         return None  # broadcast leading dims: the batch would not line up
     return prim(*(_full(a, p, n) for a, p in zip(args, phys, strict=True)), **params)
+
+
+# -- flat indexing (take, put) and index_fill with a tensor value ---------------------------------
+
+
+def _flat_offsets(index: np.ndarray, n: int, size: int) -> np.ndarray:
+    """``index`` (flat positions into one sample of ``size`` elements) for each of ``n``
+    samples laid end to end: sample b's positions moved by ``b * size``."""
+    shifts = (np.arange(n, dtype=np.int64) * size).reshape((n,) + (1,) * np.ndim(index))
+    return np.ascontiguousarray(index + shifts)
+
+
+@defbatch("_take_kernel", "_put_kernel")
+def _flat_index_rule(prim, out, args, params, phys, n):
+    """take/put address one sample as a flat vector: the batch is n such vectors end to end."""
+    index = _flat_offsets(params["index"], n, args[0].numel())
+    inputs = [_full(a, p, n) for a, p in zip(args, phys, strict=True)]
+    return prim(*inputs, **dict(params, index=index))
+
+
+@defbatch("_index_fill_tensor")
+def _index_fill_tensor_rule(prim, out, args, params, phys, n):
+    """index_fill with a 0-d tensor value: a batched value is a where over the filled slices."""
+    from .._dtype import from_numpy_dtype
+    from ..ops.elementwise import to_dtype, where
+    from ..ops.movement import reshape
+
+    x, value = args
+    px, pv = phys
+    dim, index = params["dim"], params["index"]
+    if x.ndim == 0:
+        return None
+    if pv is None:
+        return prim(px, value, **dict(params, dim=_shift(dim)))
+    shape = [1] * (x.ndim + 1)
+    shape[_shift(dim)] = x.shape[dim]
+    mask = np.zeros(x.shape[dim], dtype=bool)
+    mask[index] = True
+    if pv.dtype != x.dtype:
+        pv = to_dtype(pv, from_numpy_dtype(out.dtype))
+    return where(_plain(mask.reshape(shape)), reshape(pv, (n,) + (1,) * x.ndim), _full(x, px, n))
+
+
+def _embedding_backward_rule(prim, out, args, params, phys, n, bphys=None):
+    """The gradient of n embedding lookups: one scatter into n tables stacked (each sample's
+    indices moved to its table), the padding row of each zeroed after."""
+    from ..ops.elementwise import where
+    from ..ops.movement import reshape
+
+    nw, pad = params["num_weights"], params["padding_idx"]
+    if bphys and type(bphys["indices"]) is not Tensor:
+        return None  # nested: moved indices would no longer be the outer level's batched array
+    indices = _index_param(params, bphys, "indices", n)
+    rows = np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (indices.ndim - 1)) * nw
+    r = prim(_full(args[0], phys[0], n), indices=np.ascontiguousarray(indices + rows), padding_idx=None,
+             num_weights=n * nw)
+    r = reshape(r, (n, *out.shape))
+    if pad is None:
+        return r
+    keep = (np.arange(nw) != pad).reshape((1, nw) + (1,) * (out.ndim - 1))
+    return where(_plain(keep), r, 0.0)
+
+
+_embedding_backward_rule.batched_params = frozenset({"indices"})
+defbatch("_embedding_backward")(_embedding_backward_rule)
