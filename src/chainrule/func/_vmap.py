@@ -16,7 +16,8 @@ plain tensor with the batch dimension in front. Ops run unchanged on it:
    chainrule ops on the physical tensors, so autograd records them as usual (``grad``
    inside ``vmap`` differentiates the physical graph) and nested ``vmap`` recurses.
 4. A primitive without a rule runs once per sample (a Python loop over ``stack``) with a
-   one-time warning naming it.
+   one-time warning naming it. A primitive with several outputs (a decomposition) needs a
+   rule: it returns its first output and hands the others to the op (Note [Further outputs]).
 
 Sample 0 is how an op's own Python code sees a BatchedTensor, so every way sample 0's values
 can leak into a result is guarded; where batching cannot be trusted, vmap runs the whole
@@ -29,7 +30,9 @@ that no primitive received as an input stays *pending* until one does.
   get its physical array, others loop with each sample's array. Any other array parameter
   while a tensor is pending: the whole function per sample.
 - Parameters an op computes from the input's *values* (the position of a max, a sort
-  order: ``VALUE_PARAMS``) hold only sample 0's: the whole function per sample.
+  order: ``VALUE_PARAMS``) hold only sample 0's. Their rules (the picks, max pooling) run
+  the op again on the physical input and hand its indices to the op (Note [Further
+  outputs]); where a rule cannot, the whole function runs per sample, never a loop.
 - ``Tensor._make`` (results computed outside the primitives): while a tensor is pending, a
   new plain tensor may hold its sample 0; if its array *is* that sample's, the batched
   tensor stands in for it, otherwise the whole function per sample. Comparisons, logical
