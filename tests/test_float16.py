@@ -376,7 +376,8 @@ _EMPTY_HALF = {
     "eig": lambda mod, e: mod.linalg.eig(e), "svd": lambda mod, e: mod.linalg.svd(e),
     "lu": lambda mod, e: mod.linalg.lu(e), "lu_factor": lambda mod, e: mod.linalg.lu_factor(e),
     "lu_solve": lambda mod, e: mod.linalg.lu_solve(e, mod.zeros(e.shape[:-1], dtype=mod.int32), e),
-    "cond": lambda mod, e: mod.linalg.cond(e), "pinv": lambda mod, e: mod.linalg.pinv(e),
+    "cond": lambda mod, e: mod.linalg.cond(e), "cond nuc": lambda mod, e: mod.linalg.cond(e, "nuc"),
+    "cond fro": lambda mod, e: mod.linalg.cond(e, "fro"), "pinv": lambda mod, e: mod.linalg.pinv(e),
     "matrix_norm nuc": lambda mod, e: mod.linalg.matrix_norm(e, "nuc"), "lstsq": lambda mod, e: mod.linalg.lstsq(e, e),
 }
 

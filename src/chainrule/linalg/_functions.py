@@ -458,11 +458,13 @@ def cond(A: Tensor, p=None) -> Tensor:
     """The condition number of each matrix in the ``p`` norm (None/2/-2: ratios of singular values;
     otherwise ``norm(A) * norm(A^-1)``, infinite for a singular matrix)."""
     svd = p in (None, 2, -2)
-    # PyTorch's nuclear-norm condition number also runs an SVD first; the others invert (inv checks first).
-    check_matrix("linalg.cond", A, square=not svd, half="kernel" if svd or p == "nuc" else "check")
+    # PyTorch's nuclear-norm condition number also runs an SVD first; the others invert (inv checks
+    # the dtype first), but not for empty matrices.
+    empty = isinstance(A, Tensor) and A._data.size == 0
+    check_matrix("linalg.cond", A, square=not svd, half="kernel" if svd or p == "nuc" or empty else "check")
     if p not in _MATRIX_ORDS and not svd:
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    if 0 in A._data.shape[-2:]:  # PyTorch: 0 for empty matrices
+    if A._data.size == 0:  # PyTorch: 0 for empty matrices (and an empty batch)
         return Tensor._make(np.zeros(A._data.shape[:-2], dtype=np.abs(A._data[..., :0, :0]).dtype))
     if svd:
         s = svdvals(A)
