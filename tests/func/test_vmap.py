@@ -532,6 +532,9 @@ PRODUCTS = {
     # test_index_fill_of_a_batched_value_equals_per_sample)
     "index_fill with a tensor value": (lambda m, a, v: a.index_fill(1, m.tensor([0, 2]), v), [(3, 3, 4), (3,)],
                                        [0, (0, None)]),
+    "batch_norm with running statistics": (lambda m, x, w, b: m.nn.functional.batch_norm(
+        x, m.tensor([0.5, -1.0], dtype=m.float64), m.tensor([2.0, 0.5], dtype=m.float64), w, b), [(3, 4, 2, 5), (3, 2), (3, 2)],
+        [0, (0, None, None), (None, 0, 0)]),
     "lu_solve of lu_factor_ex": (lambda m, a, b: m.linalg.lu_solve(
         *m.linalg.lu_factor_ex(a + 4 * m.eye(4, dtype=a.dtype))[:2], b, adjoint=True), [(3, 4, 4), (3, 4, 2)],
         [0, (None, 0), (0, None)]),
@@ -541,8 +544,8 @@ PRODUCTS = {
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
 def test_products_and_shape_ops_batch_like_torch(name):
     """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean, unbind, pinv, cdist,
-    lu_solve, take/put and index_fill run batched (no fallback warning) for several in_dims and
-    nested: values and per-sample gradients as torch's."""
+    lu_solve, take/put, index_fill and eval batch norm run batched (no fallback warning) for
+    several in_dims and nested: values and per-sample gradients as torch's."""
     op, shapes, variants = PRODUCTS[name]
     rng = np.random.default_rng(8)
     full = [rng.standard_normal(s) for s in shapes]

@@ -811,3 +811,29 @@ def _embedding_backward_rule(prim, out, args, params, phys, n, bphys=None):
 
 _embedding_backward_rule.batched_params = frozenset({"indices"})
 defbatch("_embedding_backward")(_embedding_backward_rule)
+
+
+@defbatch("_batch_norm_eval")
+def _batch_norm_eval_rule(prim, out, args, params, phys, n):
+    """Batch norm with fixed statistics works on trailing dims: the batch is one more leading
+    dim. Batched weight or bias (per-sample gradients lift them): scaled and shifted after."""
+    from .._dtype import from_numpy_dtype
+    from ..ops.elementwise import to_dtype
+    from ..ops.movement import reshape
+
+    x, w, b = args
+    px, pw, pb = phys
+    x = _full(x, px, n)
+    if pw is None and pb is None:
+        return prim(x, w, b, **params)
+    aff = tuple(params["affine_shape"])
+    lead = (1,) * (args[0].ndim - len(aff))
+    y = prim(x, None, None, **params)
+    for t, p, is_weight in ((w, pw, True), (b, pb, False)):
+        if t is None:
+            continue
+        t = reshape(_full(t, p, n), (n, *lead, *aff))
+        if t.dtype != y.dtype:
+            t = to_dtype(t, from_numpy_dtype(out.dtype))
+        y = y * t if is_weight else y + t
+    return y
