@@ -44,28 +44,9 @@ def _vector_norm(x, *, ord, dim, keepdim):
 
 
 def _vector_norm_vjp(grad, result, x, *, ord, dim, keepdim):
+    """torch.norm's rule (ops/reduction.py), over all dims when ``dim`` is None."""
     dims = tuple(range(x.ndim)) if dim is None else dim
-    shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
-    g, norm = (grad, result) if keepdim else (mov.reshape(grad, shape), mov.reshape(result, shape))
-    if ord == 0:
-        return None  # PyTorch: no gradient at all (not zeros)
-    if ord == 1:
-        return ew.sign(x) * g
-    if ord in (_INF, -_INF):
-        # Split evenly between the elements where |x| reaches the norm (NaNs included), as PyTorch.
-        ax = ew.abs(x)
-        mask = ew.logical_or(ew.eq(ax, norm), ew.isnan(ax)).to(x.dtype)
-        return ew.sign(x) * (g / red.sum(mask, dims, keepdim=True)) * mask
-    # As PyTorch: 0 where the norm is 0, but NaN there for a NaN or infinite gradient.
-    zero = ew.eq(norm, 0)
-    safe = ew.where(zero, 1.0, norm)
-    if ord == 2:
-        return g * ew.where(zero, 0.0, x / safe)
-    ax = ew.abs(x)
-    if ord < 1:  # |x|^(ord-1) is infinite at x = 0, where the sign makes the term 0
-        return ew.sign(x) * ew.where(ew.eq(ax, 0), 1.0, ax) ** (ord - 1) * (g * norm ** (1 - ord))
-    scaled = ew.sign(x) * ax ** (ord - 1) if ord < 2 else x * ax ** (ord - 2)
-    return scaled * ew.where(zero, 0.0, g / safe ** (ord - 1))
+    return red._vector_norm_vjp(grad, result, x, ord=ord, dims=dims, keepdim=keepdim)
 
 
 defvjp(_vector_norm, _vector_norm_vjp)

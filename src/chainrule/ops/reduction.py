@@ -26,7 +26,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._common import _dtype_word, norm_dim, norm_dims
 from ._registry import defvjp, primitive, record
-from .elementwise import abs, div, exp, log, maximum, minimum, mul, sign, where
+from .elementwise import abs, div, eq, exp, isnan, log, logical_or, maximum, minimum, mul, sign, where
 from .movement import expand, reshape, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
@@ -807,27 +807,28 @@ def _vector_pnorm(x, *, ord, dims, keepdim):
 
 
 def _vector_norm_vjp(grad, result, x, *, ord, dims, keepdim):
-    """PyTorch's subgradients: zero where the norm is zero; inf norms share among tied extrema."""
+    """PyTorch's subgradients of a vector norm (also linalg.vector_norm's rule): zero where
+    the norm is zero (NaN there for a NaN or infinite gradient); inf norms share the gradient
+    evenly among the tied extrema (NaNs included)."""
     if ord == 0:
         return None  # the norm counts non-zeros: no gradient flows (PyTorch: the input is unused)
     g = _keep(grad, x.shape, dims, keepdim)
-    r = _keep(result, x.shape, dims, keepdim)
+    norm = _keep(result, x.shape, dims, keepdim)
     if ord == 1:
         return sign(x) * g
     if ord in (math.inf, -math.inf):
-        rd = result._data if keepdim else result._data.reshape(_kept_shape(x.shape, dims))
-        mask = np.abs(x._data) == rd
-        count = np.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
-        return sign(x) * mul(_const(mask), div(g, _const(count)))
-    zero = _const(r._data == 0)
-    r = where(zero, 1.0, r)  # same values; keeps 1/0 out of the rule's own derivatives (forward mode)
+        ax = abs(x)
+        mask = logical_or(eq(ax, norm), isnan(ax)).to(x.dtype)
+        return sign(x) * (g / sum(mask, dims, keepdim=True)) * mask
+    zero = eq(norm, 0)
+    safe = where(zero, 1.0, norm)  # same values; keeps 1/0 out of the rule's own derivatives
     if ord == 2:
-        return x * where(zero, 0.0, g / r)
-    if ord < 1:
-        scaled = where(_const(x._data == 0), 0.0, sign(x) * abs(x) ** (ord - 1))
-    else:
-        scaled = x * abs(x) ** (ord - 2)
-    return scaled * where(zero, 0.0, g / r ** (ord - 1))
+        return g * where(zero, 0.0, x / safe)
+    ax = abs(x)
+    if ord < 1:  # |x|^(ord-1) is infinite at x = 0, where the sign makes the term 0
+        return sign(x) * where(eq(ax, 0), 1.0, ax) ** (ord - 1) * (g * norm ** (1 - ord))
+    scaled = sign(x) * ax ** (ord - 1) if ord < 2 else x * ax ** (ord - 2)
+    return scaled * where(zero, 0.0, g / safe ** (ord - 1))
 
 
 defvjp(_vector_pnorm, _vector_norm_vjp)
