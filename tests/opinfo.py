@@ -1385,6 +1385,13 @@ ERRORS = [
     ErrorCase("unbind bad dim", lambda mod: mod.ones(2, 3).unbind(2)),
     ErrorCase("floor_divide backward", lambda mod: (_leaf(mod, 3) // 2).sum().backward()),
     ErrorCase("scalar remainder backward", lambda mod: (2 % _leaf(mod, 3)).sum().backward()),
+    # An advanced index is an index_put: it does not cast the value (a basic index does).
+    ErrorCase("setitem index tensor, value of another dtype",
+              lambda mod: mod.zeros(4).__setitem__(mod.tensor([0, 2]), mod.ones(2, dtype=mod.float64))),
+    ErrorCase("setitem mask, int value into float",
+              lambda mod: mod.zeros(4).__setitem__(mod.zeros(4) == 0, mod.ones(4, dtype=mod.int64))),
+    ErrorCase("setitem list and slice, 0-d value of another dtype",
+              lambda mod: mod.zeros(3, 4).__setitem__((slice(None), [0, 2]), mod.tensor(1.0, dtype=mod.float64))),
 ]
 
 

@@ -35,11 +35,7 @@ pytestmark = [
 # Known differences, one sample each: (entry, sample) -> why. Kept strict: the sample must
 # still differ (test_known_differences_remain), so that a fix shows up. What such a sample
 # runs proves nothing about float16.
-KNOWN: dict[tuple[str, str], str] = {
-    ("setitem_", "only the value requires grad, index tensor"): (
-        "y[index_tensor] = v (ops/movement.py's setitem_) casts a v of another dtype; PyTorch refuses: "
-        "'Index put requires the source and destination dtypes match'"),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 KNOWN_SEEN: set[tuple[str, str]] = set()
 
 # Primitives that ran in float16 inside an entry that passed, or that failed.

@@ -823,6 +823,12 @@ def setitem_(self: Tensor, index, value) -> None:
         setitem_(getitem(self, split[0]), split[1], value)
         return
     np_index, basic = _convert_index(index)
+    if not basic and isinstance(value, Tensor) and value.dtype is not self.dtype:
+        # An advanced index is an index_put, which does not cast (a basic index copies, and does).
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_dtype.scalar_type_name(self.dtype)} "
+            f"for the destination and {_dtype.scalar_type_name(value.dtype)} for the source."
+        )
     if self._extra is not None and self._extra.base is not None:
         check_inplace(self)
         refresh_view(self)  # its base may have gained a history since it was made (Note [Views])
