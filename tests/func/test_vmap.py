@@ -629,3 +629,21 @@ def test_embedding_backward_over_cotangents_batches(padding_idx, monkeypatch):
         results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
     np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-12, atol=1e-12)
     assert "_embedding_backward" not in looped
+
+
+def test_conv_weight_gradient_over_cotangents_batches(monkeypatch):
+    """jacrev of a convolution in its weight: vmap over the cotangents runs the weight
+    gradient kernel once (the batch as groups, with groups and stride of its own), as torch's."""
+    from chainrule.func import vjp
+
+    rng = np.random.default_rng(12)
+    x, w, cts = rng.standard_normal((2, 4, 7, 7)), rng.standard_normal((6, 2, 3, 3)), rng.standard_normal((5, 2, 6, 3, 3))
+    looped = []
+    real_loop = _vmap._loop
+    monkeypatch.setattr(_vmap, "_loop", lambda p, *a: looped.append(p.name) or real_loop(p, *a))
+    results = {}
+    for m, vjp_ in ((chainrule, vjp), (torch, torch.func.vjp)):
+        _, fn = vjp_(lambda t, m=m: m.nn.functional.conv2d(m.tensor(x), t, stride=2, groups=2), m.tensor(w))
+        results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
+    np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-10, atol=1e-12)
+    assert "_conv_weight_grad" not in looped

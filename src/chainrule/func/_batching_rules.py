@@ -837,3 +837,21 @@ def _batch_norm_eval_rule(prim, out, args, params, phys, n):
             t = to_dtype(t, from_numpy_dtype(out.dtype))
         y = y * t if is_weight else y + t
     return y
+
+
+@defbatch("_conv_weight_grad")
+def _conv_weight_grad_rule(prim, out, args, params, phys, n):
+    """A convolution's weight gradient for a batch (of cotangents, as jacrev gives): the batch
+    becomes groups, sample i's input channels meeting sample i's output gradients only."""
+    from ..ops.movement import movedim, reshape
+
+    x, g = args
+    if x.ndim != g.ndim:
+        return None
+
+    def grouped(a, p):  # (B, N, C, *sp) -> (N, B * C, *sp)
+        s = tuple(_rep_of(p).shape) if p is not None else (n, *a.shape)
+        return reshape(movedim(_full(a, p, n), 0, 1), (s[1], n * s[2], *s[3:]))
+
+    r = prim(grouped(x, phys[0]), grouped(g, phys[1]), **dict(params, groups=params["groups"] * n))
+    return reshape(r, (n, *out.shape))
