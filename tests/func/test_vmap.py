@@ -647,3 +647,26 @@ def test_conv_weight_gradient_over_cotangents_batches(monkeypatch):
         results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
     np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-10, atol=1e-12)
     assert "_conv_weight_grad" not in looped
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape, target_shape", [((4, 5), (4,)), ((5,), ()), ((3, 5, 2, 2), (3, 2, 2))])
+def test_nll_loss_backward_over_cotangents_batches(reduction, shape, target_shape, monkeypatch):
+    """vmap over cross_entropy's vjp (class weights, an ignored class): the loss's backward
+    kernel runs once for all cotangents, the gradients as torch's."""
+    from chainrule.func import vjp
+
+    rng = np.random.default_rng(13)
+    x, target, weight = rng.standard_normal(shape), rng.integers(0, 5, target_shape), rng.random(5)
+    target.reshape(-1)[0] = 1
+    cts = rng.standard_normal((3, *(target_shape if reduction == "none" else ())))
+    looped = []
+    real_loop = _vmap._loop
+    monkeypatch.setattr(_vmap, "_loop", lambda p, *a: looped.append(p.name) or real_loop(p, *a))
+    results = {}
+    for m, vjp_ in ((chainrule, vjp), (torch, torch.func.vjp)):
+        _, fn = vjp_(lambda t, m=m: m.nn.functional.cross_entropy(
+            t, m.tensor(target), weight=m.tensor(weight), reduction=reduction, ignore_index=1), m.tensor(x))
+        results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
+    np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-10, atol=1e-12)
+    assert "_nll_loss_backward" not in looped

@@ -855,3 +855,23 @@ def _conv_weight_grad_rule(prim, out, args, params, phys, n):
 
     r = prim(grouped(x, phys[0]), grouped(g, phys[1]), **dict(params, groups=params["groups"] * n))
     return reshape(r, (n, *out.shape))
+
+
+@defbatch("_nll_loss_backward")
+def _nll_loss_backward_rule(prim, out, args, params, phys, n):
+    """nll_loss's input gradient for a batch of incoming gradients (target and weight shared),
+    as jacrev over a loss gives: linear in the gradient, so a scaled unit gradient when it is a
+    number (mean, sum), the batch folded into N when it has the target's shape (none)."""
+    from ..ops.movement import reshape
+
+    grad, target, weight = args
+    pg, pt, pw = phys
+    if pg is None or pt is not None or pw is not None or out.dtype == np.float16:
+        return None
+    if params["reduction"] != "none":
+        unit = prim(_plain(np.ones((), out.dtype)), target, weight, **params)
+        return unit * reshape(pg, (n,) + (1,) * out.ndim)
+    if target.ndim == 0:  # one sample of class scores: the batch becomes N
+        return prim(pg, _full(target, None, n), weight, **dict(params, shape=(n, *out.shape)))
+    r = prim(_fold(pg), _fold(_full(target, None, n)), weight, **dict(params, shape=(n * out.shape[0], *out.shape[1:])))
+    return _unfold(r, n)
