@@ -535,6 +535,8 @@ PRODUCTS = {
     "batch_norm with running statistics": (lambda m, x, w, b: m.nn.functional.batch_norm(
         x, m.tensor([0.5, -1.0], dtype=m.float64), m.tensor([2.0, 0.5], dtype=m.float64), w, b), [(3, 4, 2, 5), (3, 2), (3, 2)],
         [0, (0, None, None), (None, 0, 0)]),
+    "affine_grid": (lambda m, t: m.nn.functional.affine_grid(t, (2, 1, 4, 5), align_corners=False), [(3, 2, 2, 3)],
+                    [0, -1]),
     "lu_solve of lu_factor_ex": (lambda m, a, b: m.linalg.lu_solve(
         *m.linalg.lu_factor_ex(a + 4 * m.eye(4, dtype=a.dtype))[:2], b, adjoint=True), [(3, 4, 4), (3, 4, 2)],
         [0, (None, 0), (0, None)]),
@@ -544,7 +546,7 @@ PRODUCTS = {
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
 def test_products_and_shape_ops_batch_like_torch(name):
     """addmv/addr/addbmm/vdot, pixel (un)shuffle, var_mean/std_mean, unbind, pinv, cdist,
-    lu_solve, take/put, index_fill and eval batch norm run batched (no fallback warning) for
+    lu_solve, take/put, index_fill, eval batch norm and affine_grid run batched (no fallback warning) for
     several in_dims and nested: values and per-sample gradients as torch's."""
     op, shapes, variants = PRODUCTS[name]
     rng = np.random.default_rng(8)

@@ -875,3 +875,10 @@ def _nll_loss_backward_rule(prim, out, args, params, phys, n):
         return prim(pg, _full(target, None, n), weight, **dict(params, shape=(n, *out.shape)))
     r = prim(_fold(pg), _fold(_full(target, None, n)), weight, **dict(params, shape=(n * out.shape[0], *out.shape[1:])))
     return _unfold(r, n)
+
+
+@defbatch("_affine_grid")
+def _affine_grid_rule(prim, out, args, params, phys, n):
+    """affine_grid over (N, 2, 3) matrices: the batch folds into N."""
+    size = tuple(params["size"])
+    return _unfold(prim(_fold(phys[0]), **dict(params, size=(n * size[0], *size[1:]))), n)
