@@ -672,3 +672,25 @@ def test_nll_loss_backward_over_cotangents_batches(reduction, shape, target_shap
         results[m] = _vm(m)(fn)(m.tensor(cts))[0].numpy()
     np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-10, atol=1e-12)
     assert "_nll_loss_backward" not in looped
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_legacy_scatter_reduce_batches_like_torch(reduce):
+    """scatter(..., reduce=) with a tensor or a number as src, index batched or shared."""
+    rng = np.random.default_rng(14)
+    x, src, idx = rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 4, 5)), rng.integers(0, 4, (3, 2, 5))
+    results = {}
+    for m in (chainrule, torch):
+        vm = _vm(m)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*reduce argument|.*deprecated")
+            warnings.filterwarnings("error" if m is chainrule else "ignore", "vmap")
+            results[m] = [
+                vm(lambda a, s, i: a.scatter(0, i, s, reduce=reduce))(m.tensor(x), m.tensor(src), m.tensor(idx)),
+                vm(lambda a, s, i: a.scatter(0, i, s, reduce=reduce), in_dims=(0, 0, None))(
+                    m.tensor(x), m.tensor(src), m.tensor(idx[0])),
+                vm(lambda a, i: a.scatter(0, i, 2.5, reduce=reduce))(m.tensor(x), m.tensor(idx)),
+                vm(vm(lambda a, i: a.scatter(0, i, 2.5, reduce=reduce)))(
+                    m.tensor(x.reshape(3, 1, 4, 5)), m.tensor(idx.reshape(3, 1, 2, 5))),
+            ]
+    assert _close(_arrays(results[chainrule]), _arrays(results[torch]))

@@ -461,29 +461,30 @@ def _scatter_rule(prim, out, args, params, phys, n, bphys=None):
     dim = params["dim"]
     if out.ndim == 0 or dim < 0:
         return None
-    inputs = [_full(a, p, n) for a, p in zip(args, phys, strict=True)]
-    if any(_rep_of(x).ndim != out.ndim + 1 for x in inputs):
+    # (legacy scatter with reduce= takes a number for src)
+    inputs = [_full(a, p, n) if isinstance(a, Tensor) else a for a, p in zip(args, phys, strict=True)]
+    if any(isinstance(x, Tensor) and _rep_of(x).ndim != out.ndim + 1 for x in inputs):
         return None
-    index = params["index"]
     if prim.name.startswith("_index_"):
         if bphys:
             return None
-        new_index = index
-    elif bphys and "index" in bphys:
-        pi = bphys["index"]
-        if type(pi) is not Tensor:
-            return None
-        new_index = pi._data
+        new_index = params["index"]
     else:
-        new_index = np.broadcast_to(index, (n, *np.shape(index)))
-    if prim.name.startswith("_scatter") and np.ndim(new_index) != out.ndim + 1:
-        return None
-    return prim(*inputs, **dict(params, dim=dim + 1, index=np.ascontiguousarray(new_index)))
+        new_index = _index_param(params, bphys, "index", n)
+        if new_index is None or np.ndim(new_index) != out.ndim + 1:
+            return None
+    r = prim(*inputs, **dict(params, dim=dim + 1, index=np.ascontiguousarray(new_index)))
+    if _rep_of(r).dtype != out.dtype:  # legacy reduce= casts its result to the input's dtype
+        from .._dtype import from_numpy_dtype
+        from ..ops.elementwise import to_dtype
+
+        r = to_dtype(r, from_numpy_dtype(out.dtype))
+    return r
 
 
 _scatter_rule.batched_params = frozenset({"index"})
 defbatch("_scatter_kernel", "_scatter_add_kernel", "_scatter_fill_kernel", "_scatter_reduce_kernel",
-         "_index_add_kernel", "_index_copy_kernel", "_index_fill_kernel")(_scatter_rule)
+         "_index_add_kernel", "_index_copy_kernel", "_index_fill_kernel", "_scatter_legacy_reduce")(_scatter_rule)
 
 
 def _index_param(params, bphys, name: str, n: int):
