@@ -274,16 +274,12 @@ def _gather_rule(prim, out, args, params, phys, n, bphys=None):
     """gather / take_along_dim: the index gets the batch too (its own, or repeated)."""
     (px,) = phys
     x = args[0]
-    dim, index = params["dim"], params["index"]
+    dim = params["dim"]
     if x.ndim == 0 or dim < 0:
         return None
-    if bphys and "index" in bphys:
-        pi = bphys["index"]
-        if type(pi) is not Tensor:
-            return None
-        idx = pi._data
-    else:
-        idx = np.broadcast_to(index, (n, *np.shape(index)))
+    idx = _index_param(params, bphys, "index", n)
+    if idx is None:
+        return None
     if px is None:
         px = _full(x, None, n)
     if idx.ndim != _rep_of(px).ndim:
