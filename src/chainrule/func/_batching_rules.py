@@ -520,20 +520,6 @@ def _frame_of(codes: tuple, input):
     return f if f is not None and f.f_locals.get("input") is input else None
 
 
-def _op_locals(name: str, input) -> dict:
-    """The arguments of the op (``name``: topk, sort...) whose ``_picked`` is recording
-    ``input`` now: flags such as topk's ``largest`` that the primitive's parameters do not keep."""
-    from ..ops import reduction
-
-    f = _frame_of((reduction._picked.__code__,), input)
-    caller = f.f_back if f is not None else None
-    if caller is None or caller.f_code.co_name != name:
-        from ._vmap import _Unbatchable
-
-        raise _Unbatchable(f"{name} called in an unexpected way")
-    return caller.f_locals
-
-
 def _pick_rule(prim, out, args, params, phys, n):
     """The op itself on the physical input (one more leading dim): its values, and its
     indices as the further output the op wraps next."""
@@ -543,6 +529,7 @@ def _pick_rule(prim, out, args, params, phys, n):
 
     (px,) = phys
     dim, keepdim, index = params["dim"], params["keepdim"], params["index"]
+    flags = dict(params.get("flags", ()))  # the op's own arguments (topk's largest...)
     if args[0].ndim == 0:  # the element itself (its index, 0, is the same for every sample)
         return px.clone()
     d = _shift(dim)
@@ -556,12 +543,11 @@ def _pick_rule(prim, out, args, params, phys, n):
     elif name in ("_cummax_pick", "_cummin_pick"):
         r = (reduction.cummax if name == "_cummax_pick" else reduction.cummin)(px, d)
     elif name == "_kthvalue_pick":
-        r = reduction.kthvalue(px, _op_locals("kthvalue", args[0])["k"], d, keepdim=True)
+        r = reduction.kthvalue(px, flags["k"], d, keepdim=True)
     elif name == "_topk_pick":
-        r = reduction.topk(px, index.shape[dim], d, largest=_op_locals("topk", args[0])["largest"])
+        r = reduction.topk(px, index.shape[dim], d, largest=flags["largest"])
     else:  # sort; the primitive tells which overload (``stable`` named or not)
-        r = reduction.sort(px, d, descending=_op_locals("sort", args[0])["descending"],
-                           stable=None if name == "_sort_pick" else True)
+        r = reduction.sort(px, d, descending=flags["descending"], stable=None if name == "_sort_pick" else True)
     values, indices = r
     if not np.array_equal(_rep_of(indices)[0], index):
         raise _Unbatchable(f"{name} with arguments its batching rule did not expect")

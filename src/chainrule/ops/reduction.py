@@ -449,15 +449,20 @@ defvjp(_min_all, lambda grad, result, x: _evenly(grad, result, x))
 
 
 @primitive("MaxBackward0", save_inputs=False)
-def _max_pick(x, *, dim, keepdim, index):
-    """The values of ``x`` at ``index`` along ``dim`` (a kept dim of size 1, or k positions)."""
+def _max_pick(x, *, dim, keepdim, index, flags=()):
+    """The values of ``x`` at ``index`` along ``dim`` (a kept dim of size 1, or k positions).
+
+    ``flags``: the op's own arguments that decided ``index`` (topk's ``largest``, sort's
+    ``descending``, kthvalue's ``k``), as ``(name, value)`` pairs; unused here, they let vmap's
+    batching rule run the op again on the whole batch."""
     if x.ndim == 0:
         return x.copy()
     out = np.take_along_axis(x, index, axis=dim)
     return out if keepdim else np.squeeze(out, axis=dim)
 
 
-defvjp(_max_pick, lambda grad, result, x, *, dim, keepdim, index: _selected_grad(grad, x.shape, index, dim, keepdim))
+defvjp(_max_pick, lambda grad, result, x, *, dim, keepdim, index, flags=(): _selected_grad(
+    grad, x.shape, index, dim, keepdim))
 
 _min_pick = _alias(_max_pick, "MinBackward0", "_min_pick")
 _median_pick = _alias(_max_pick, "MedianBackward1", "_median_pick")
@@ -470,19 +475,22 @@ _sort_stable_pick = _alias(_max_pick, "SortBackward1", "_sort_stable_pick")
 
 # cummax/cummin pick an index repeatedly: their gradient adds up there.
 @primitive("CummaxBackward0", save_inputs=False)
-def _cummax_pick(x, *, dim, keepdim, index):
+def _cummax_pick(x, *, dim, keepdim, index, flags=()):
     return _max_pick.kernel(x, dim=dim, keepdim=keepdim, index=index)
 
 
-defvjp(_cummax_pick, lambda grad, result, x, *, dim, keepdim, index: _selected_grad(
+defvjp(_cummax_pick, lambda grad, result, x, *, dim, keepdim, index, flags=(): _selected_grad(
     grad, x.shape, index, dim, keepdim, repeated=True))
 _cummin_pick = _alias(_cummax_pick, "CumminBackward0", "_cummin_pick")
 
 
-def _picked(prim, rtype, input: Tensor, dim: int, keepdim: bool, index: np.ndarray):
-    """``rtype(values, indices)`` for ``index`` (int64, the reduced dim kept) along ``dim``."""
+def _picked(prim, rtype, input: Tensor, dim: int, keepdim: bool, index: np.ndarray, flags: tuple = ()):
+    """``rtype(values, indices)`` for ``index`` (int64, the reduced dim kept) along ``dim``;
+    ``flags`` as for ``_max_pick``."""
     d = input._data
     params = {"dim": dim, "keepdim": keepdim, "index": index}
+    if flags:
+        params["flags"] = flags
     values = record(prim, _max_pick.kernel(d, **params), (input,), params)
     if d.ndim == 0:
         indices = np.zeros((), dtype=np.int64)
@@ -1108,7 +1116,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if d.ndim == 0:
         return _picked(_kthvalue_pick, return_types.kthvalue, input, 0, keepdim, np.zeros((), np.int64))
     index = np.take(np.argsort(d, axis=dim, kind="stable"), [k - 1], axis=dim)
-    return _picked(_kthvalue_pick, return_types.kthvalue, input, dim, keepdim, index.astype(np.int64))
+    return _picked(_kthvalue_pick, return_types.kthvalue, input, dim, keepdim, index.astype(np.int64), (("k", k),))
 
 
 @_numpy_names
@@ -1119,7 +1127,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool | 
     index = np.zeros((), np.int64) if d.ndim == 0 else _stable_argsort(d, dim, descending).astype(np.int64)
     # Naming `stable` selects PyTorch's other overload, whose node is SortBackward1.
     prim = _sort_pick if stable is None else _sort_stable_pick
-    return _picked(prim, return_types.sort, input, dim, True, index)
+    return _picked(prim, return_types.sort, input, dim, True, index, (("descending", descending),))
 
 
 @_numpy_names
@@ -1142,7 +1150,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         index = np.zeros((), np.int64)
     else:
         index = np.take(_stable_argsort(d, dim, largest), np.arange(k), axis=dim).astype(np.int64)
-    return _picked(_topk_pick, return_types.topk, input, dim, True, index)
+    return _picked(_topk_pick, return_types.topk, input, dim, True, index, (("largest", largest),))
 
 
 # PyTorch records unique's output but has no derivative for it: backward raises.
