@@ -60,17 +60,24 @@ def _probs(q: Tensor, k: Tensor, mask, scale: float, causal: bool) -> Tensor:
         scores = where(
             Tensor._make(np.tril(np.ones(scores.shape[-2:], dtype=bool))),
             scores,
-            _NEG_INF[scores._data.dtype],
+            _neg_inf(scores.dtype.np),
         )
     if mask is not None:
         m = Tensor._make(mask)
-        scores = where(m, scores, _NEG_INF[scores._data.dtype]) if mask.dtype == np.bool_ else scores + m
+        scores = where(m, scores, _neg_inf(scores.dtype.np)) if mask.dtype == np.bool_ else scores + m
     return _attention_softmax(scores)
 
 
 _NEG_INF = {
     np.dtype(d): Tensor._make(np.asarray(-np.inf, dtype=d)) for d in ("float16", "float32", "float64")
 }
+
+
+def _neg_inf(dtype: np.dtype) -> Tensor:
+    """-inf as a 0-d tensor of ``dtype`` (made once: under vmap, no tensor is made here)."""
+    if dtype not in _NEG_INF:
+        _NEG_INF[dtype] = Tensor._make(np.asarray(-np.inf, dtype=dtype))
+    return _NEG_INF[dtype]
 
 
 def _score_grad(grad, q, k, v, mask, scale, causal):
@@ -160,17 +167,20 @@ defvjp(
 
 
 def _fused_applies(q: Tensor, k: Tensor, v: Tensor, attn_mask, dropout_p: float) -> bool:
-    """PyTorch's choice of its fused CPU kernel (see the module docstring)."""
+    """PyTorch's choice of its fused CPU kernel (see the module docstring).
+
+    Reads only metadata until the last check (the strides), which is reached only when the
+    fused primitive takes q, k and v (vmap: Note [How vmap works] in func/_vmap.py)."""
     return (
-        q._data.ndim == 4
-        and k._data.ndim == 4
-        and v._data.ndim == 4
-        and q._data.shape[-1] == k._data.shape[-1] == v._data.shape[-1]
+        q.ndim == 4
+        and k.ndim == 4
+        and v.ndim == 4
+        and q.shape[-1] == k.shape[-1] == v.shape[-1]
         and dropout_p == 0.0
-        and q._data.size > 0
-        and k._data.size > 0
+        and q.numel() > 0
+        and k.numel() > 0
         and (attn_mask is None or not attn_mask.requires_grad)
-        and all(t._data.strides[-1] == t._data.itemsize or t._data.shape[-1] == 1 for t in (q, k, v))
+        and all(t.shape[-1] == 1 or t.stride(-1) == 1 for t in (q, k, v))
     )
 
 
@@ -192,42 +202,44 @@ def scaled_dot_product_attention(
         raise RuntimeError(
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
         )
-    q = query._data
-    if q.dtype != key._data.dtype or q.dtype != value._data.dtype:
+    # Metadata only (shape, dtype) until a primitive takes the tensors: vmap batches an op
+    # whose own code makes no tensor from a sample's values (Note [How vmap works]).
+    dt = query.dtype.np
+    if dt != key.dtype.np or dt != value.dtype.np:
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
             f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
         )
-    if attn_mask is not None and attn_mask._data.dtype != q.dtype:
-        if attn_mask._data.dtype not in (np.bool_, np.float32):
+    if attn_mask is not None and attn_mask.dtype.np != dt:
+        if attn_mask.dtype.np not in (np.bool_, np.float32):
             raise RuntimeError(
                 "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
                 f"{_cpp_name(attn_mask)} and  query.dtype: {_cpp_name(query)} instead."
             )
-        if attn_mask._data.dtype == np.float32:  # a float32 bias serves any query dtype, as PyTorch's
+        if attn_mask.dtype.np == np.float32:  # a float32 bias serves any query dtype, as PyTorch's
             attn_mask = attn_mask.to(query.dtype)
     if enable_gqa:
-        key, value = _repeat_heads(key, q.shape[-3]), _repeat_heads(value, q.shape[-3])
-    length, source = q.shape[-2], key._data.shape[-2]
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    if _fused_applies(query, key, value, attn_mask, dropout_p):
-        mask = None if attn_mask is None else attn_mask._data
+        key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
+    length, source = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if is_causal:  # made before _fused_applies reads a tensor (vmap: see above)
+        attn_mask = Tensor._make(np.tril(np.ones((length, source), dtype=bool)))
+    if _fused_applies(query, key, value, None if is_causal else attn_mask, dropout_p):
+        mask = None if attn_mask is None or is_causal else attn_mask._data
         return _sdpa_fused(query, key, value, mask=mask, scale=scale, causal=bool(is_causal))
     # PyTorch's math backend scales both factors by sqrt(scale) (kinder to half precision).
     root = math.sqrt(scale)
     scores = matmul(mul(query, root), transpose(mul(key, root), -2, -1))
-    if is_causal:
-        attn_mask = Tensor._make(np.tril(np.ones((length, source), dtype=bool)))
     if attn_mask is not None:
-        if attn_mask._data.dtype == np.bool_:
-            scores = where(attn_mask, scores, Tensor._make(np.asarray(-np.inf, dtype=q.dtype)))
+        if attn_mask.dtype.np == np.bool_:
+            scores = where(attn_mask, scores, _neg_inf(dt))
         else:
             scores = scores + attn_mask
     weights = _attention_softmax(scores)
     if dropout_p > 0.0:
         from .._creation import rand
 
-        keep = rand(*weights._data.shape, dtype=weights.dtype) >= dropout_p
+        keep = rand(*weights.shape, dtype=weights.dtype) >= dropout_p
         weights = weights * keep / (1.0 - dropout_p)
     return matmul(weights, value)
 
@@ -239,12 +251,13 @@ _CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "
 
 def _cpp_name(t: Tensor) -> str:
     """The dtype as PyTorch's C++ messages name it."""
-    return _CPP_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+    name = t.dtype.np.name
+    return _CPP_NAMES.get(name, name)
 
 
 def _repeat_heads(t: Tensor, heads: int) -> Tensor:
     """Grouped-query attention: each of the ``t``'s heads (dim -3) serves ``heads / its heads`` query heads."""
-    shape = t._data.shape
+    shape = tuple(t.shape)
     if heads == shape[-3]:
         return t
     if heads % shape[-3]:
