@@ -201,6 +201,11 @@ class Tensor:
         return self._grad_fn
 
     @property
+    def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 for a leaf, or a one-output op)."""
+        return self._output_nr
+
+    @property
     def is_leaf(self) -> bool:
         """True for a tensor made by the user (no ``grad_fn``): its ``.grad`` is filled by backward."""
         if self._extra is not None and self._extra.base is not None:

@@ -98,6 +98,23 @@ def test_grad_made_with_create_graph_is_a_differentiable_copy():
         same(program)
 
 
+@pytest.mark.parametrize("expr", ["x.split(2)", "x.split([1, 3, 2])", "x.chunk(3)", "x.unbind()", "x.unbind(1)",
+                                  "x[1:].split(2)"])
+def test_pieces_share_one_node_as_in_torch(expr):
+    """split/chunk/unbind: all pieces come from one node (PyTorch's SplitBackward0,
+    SplitWithSizesBackward0, UnbindBackward0), each piece its own output_nr."""
+    def program(m):
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 1.0], [2.0, 3.0]], requires_grad=True)
+        pieces = eval(expr, {"x": x})
+        nodes = {id(p.grad_fn) for p in pieces}
+        out = sum((p * (i + 1)).sum() for i, p in enumerate(pieces) if i != 1)  # piece 1 gets no gradient
+        out.backward()
+        nexts = [(type(f).__name__, nr) for f, nr in pieces[0].grad_fn.next_functions]
+        return type(pieces[0].grad_fn).__name__, len(nodes), [p.output_nr for p in pieces], nexts, x.grad
+
+    same(program)
+
+
 def test_leaf_accumulator_name_and_identity():
     def program(m):
         x = m.tensor([1.0, 2.0], requires_grad=True)

@@ -713,7 +713,17 @@ def _vdot_rule(prim, out, args, params, phys, n):
 
 defbatch("_pixel_shuffle", "_pixel_unshuffle")(_same_rule)
 defbatch("_var_of_var_mean", "_mean_of_var_mean", "_std_of_std_mean", "_mean_of_std_mean")(_vmap_dims_rule("dims"))
-defbatch("_unbind")(_take_rule)
+
+
+@defbatch("_split_kernel", "_unbind")
+def _pieces_rule(prim, out, args, params, phys, n):
+    """split / unbind: the primitive on the batch (``dim`` shifted past it), every piece after
+    the first handed to the op as a further output (Note [Further outputs])."""
+    from ..ops._multi import call_multi
+
+    (px,) = phys
+    first, *rest = call_multi(prim, (px,), dict(params, dim=params["dim"] + 1))
+    return first, tuple(rest)
 
 
 @defbatch("_pinv")

@@ -33,6 +33,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import Node
 from ._common import apply_inplace, as_tensor_arg, check_inplace, norm_dim
+from ._multi import call_multi, multi_primitive
 from ._registry import PrimitiveNode, defvjp, primitive, record
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
@@ -729,12 +730,29 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     return getitem(input, (slice(None),) * dim + (index,))
 
 
-@primitive("UnbindBackward0", save_inputs=False)
-def _unbind(x, *, index):
-    return x[index]
+@multi_primitive("UnbindBackward0", lambda params: params["n"], save_inputs=False, save_result=False)
+def _unbind(x, *, dim, n):
+    """The ``n`` slices of ``x`` along ``dim`` (views), as one primitive with one node."""
+    return tuple(np.moveaxis(x, dim, 0))
 
 
-defvjp(_unbind, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
+def _pieces_grad(grads, x, dim: int, sizes, join):
+    """The input's gradient from its pieces' (zeros where a piece got none), joined along ``dim``."""
+    dt = next(g for g in grads if g is not None).dtype.np
+    pieces = []
+    for g, size in zip(grads, sizes, strict=True):
+        if g is None:
+            shape = list(x.shape)
+            if size is None:
+                del shape[dim]
+            else:
+                shape[dim] = size
+            g = Tensor._make(np.zeros(shape, dtype=dt))
+        pieces.append(g)
+    return join(pieces, dim)
+
+
+defvjp(_unbind, lambda grads, results, x, *, dim, n: _pieces_grad(grads, x, dim, [None] * n, stack))
 
 
 def _no_dims_error(dim: int) -> IndexError:
@@ -742,17 +760,15 @@ def _no_dims_error(dim: int) -> IndexError:
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
-    """The slices along ``dim`` as a tuple of views."""
+    """The slices along ``dim`` as a tuple of views (one backward node for all of them)."""
     d = input._data
     if d.ndim == 0:
         raise _no_dims_error(dim)
     dim = norm_dim(dim, d.ndim)
-    out = []
-    for i in range(d.shape[dim]):
-        index = (slice(None),) * dim + (i, Ellipsis)
-        t = record(_unbind, d[index], (input,), {"index": index})
-        out.append(_view_of(t, input, lambda b, i=i: select(b, dim, i), multi_output=i))
-    return tuple(out)
+    if d.shape[dim] == 0:
+        return ()
+    pieces = call_multi(_unbind, (input,), {"dim": dim, "n": d.shape[dim]})
+    return tuple(_view_of(t, input, lambda b, i=i: select(b, dim, i), multi_output=i) for i, t in enumerate(pieces))
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
@@ -1425,19 +1441,28 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     return _slice_view(input, dim, start, start + length)
 
 
+def _split_kernel(x, *, dim, sizes):
+    """``x`` cut along ``dim`` into pieces of ``sizes`` (views)."""
+    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim))
+
+
+# split (by one size) and split_with_sizes: one primitive each, one node for all the pieces.
 _split_prims = {
-    name: primitive(name, save_inputs=False)(_take) for name in ("SplitBackward0", "SplitWithSizesBackward0")
+    name: multi_primitive(name, lambda params: len(params["sizes"]), save_inputs=False, save_result=False)(
+        _split_kernel)
+    for name in ("SplitBackward0", "SplitWithSizesBackward0")
 }
 for _p in _split_prims.values():
-    defvjp(_p, lambda grad, result, x, *, index: _index_backward(grad, index=index, shape=x.shape))
+    defvjp(_p, lambda grads, results, x, *, dim, sizes: _pieces_grad(grads, x, dim, sizes, cat))
 
 
 def _pieces(input: Tensor, dim: int, sizes, prim) -> tuple:
-    out, start = [], 0
-    for i, s in enumerate(sizes):
-        out.append(_slice_view(input, dim, start, start + s, prim, multi_output=i))
-        start += s
-    return tuple(out)
+    pieces = call_multi(prim, (input,), {"dim": dim, "sizes": tuple(sizes)})
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
+    return tuple(
+        _view_of(t, input, lambda b, a=a, s=s: _slice_view(b, dim, a, a + s), multi_output=i)
+        for i, (t, a, s) in enumerate(zip(pieces, starts, sizes, strict=True))
+    )
 
 
 def split(tensor: Tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
