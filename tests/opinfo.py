@@ -1385,6 +1385,12 @@ ERRORS = [
     ErrorCase("unbind bad dim", lambda mod: mod.ones(2, 3).unbind(2)),
     ErrorCase("floor_divide backward", lambda mod: (_leaf(mod, 3) // 2).sum().backward()),
     ErrorCase("scalar remainder backward", lambda mod: (2 % _leaf(mod, 3)).sum().backward()),
+    ErrorCase("batch_norm float64 input, float32 running stats",
+              lambda mod: mod.nn.functional.batch_norm(mod.ones(4, 3, dtype=mod.float64), mod.zeros(3), mod.ones(3)),
+              same_message=False),
+    ErrorCase("batch_norm float32 input, float64 weight (training)",
+              lambda mod: mod.nn.functional.batch_norm(mod.ones(4, 3), None, None, mod.ones(3, dtype=mod.float64),
+                                                       training=True), same_message=False),
     # An advanced index is an index_put: it does not cast the value (a basic index does).
     ErrorCase("setitem index tensor, value of another dtype",
               lambda mod: mod.zeros(4).__setitem__(mod.tensor([0, 2]), mod.ones(2, dtype=mod.float64))),

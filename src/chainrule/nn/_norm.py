@@ -172,11 +172,18 @@ def _check_affine_dtype(input: Tensor, *params) -> None:
 
 
 def _check_batch_norm_dtypes(input: Tensor, weight, bias, running_mean, running_var) -> None:
-    """PyTorch's CPU rule for a float16 input: its parameters and running statistics are all
-    float16, or all float32 ("mixed"), as the first one given (weight, bias, mean, var)."""
-    if input._data.dtype != np.float16:
-        return _check_affine_dtype(input, weight, bias)
+    """PyTorch's CPU rule: the parameters and running statistics have the input's dtype, except
+    that a float16 input may have them all float32 ("mixed"), as the first one given (weight,
+    bias, mean, var) says."""
     given = [p for p in (weight, bias, running_mean, running_var) if p is not None]
+    if input._data.dtype != np.float16:
+        for p in given:
+            if p._data.dtype != input._data.dtype:
+                raise RuntimeError(
+                    f"expected scalar type {_type_name(input).capitalize()} but found {_type_name(p).capitalize()}: "
+                    "give batch_norm's weight, bias and running statistics the input's dtype"
+                )
+        return None
     if not given:
         return None
     want = np.float16 if given[0]._data.dtype == np.float16 else np.float32
