@@ -767,3 +767,54 @@ def test_per_sample_grads_match_torch_attention(case):
         return [t.detach().numpy() for t in g]
 
     _assert_batched_like_torch(run)
+
+
+def _spd(m, a):
+    return a @ a.mT + 4 * m.eye(a.shape[-1], dtype=a.dtype)
+
+
+# Ops whose own code used to compute from a sample's values (so vmap ran the whole function
+# per sample): each now batches. name: (function of (module, sample), batch shape)
+LINALG_BATCHED = {
+    "svdvals": (lambda m, a: m.linalg.svdvals(a), (3, 4, 3)),
+    "jacrev svdvals": (lambda m, a: m.func.jacrev(m.linalg.svdvals)(a), (3, 4, 3)),
+    "jacrev svd S": (lambda m, a: m.func.jacrev(lambda x: m.linalg.svd(x, full_matrices=False)[1])(a), (3, 3, 4)),
+    "eigvalsh": (lambda m, a: m.linalg.eigvalsh(_spd(m, a)), (3, 4, 4)),
+    "jacrev eigvalsh": (lambda m, a: m.func.jacrev(lambda x: m.linalg.eigvalsh(_spd(m, x)))(a), (3, 4, 4)),
+    "lu_factor": (lambda m, a: m.linalg.lu_factor(a)[0], (3, 4, 4)),
+    "lstsq": (lambda m, a: m.linalg.lstsq(a, a[:, :2]).solution, (3, 5, 3)),
+    "lstsq gelsd": (lambda m, a: m.linalg.lstsq(a, a[:, 1:], driver="gelsd")[::2], (3, 5, 3)),
+    "matrix_rank": (lambda m, a: m.linalg.matrix_rank(a @ a[:2].mT @ a[:2]), (3, 4, 4)),
+    "matrix_rank hermitian": (lambda m, a: m.linalg.matrix_rank(a + a.mT, hermitian=True, atol=0.5), (3, 4, 4)),
+    "matrix_power 0": (lambda m, a: m.linalg.matrix_power(a, 0), (3, 4, 4)),
+    "matrix_power -2": (lambda m, a: m.linalg.matrix_power(a, -2), (3, 4, 4)),
+    "solve_ex": (lambda m, a: m.linalg.solve_ex(a, a[:, :1])[0], (3, 4, 4)),
+    "inv_ex": (lambda m, a: m.linalg.inv_ex(a)[0], (3, 4, 4)),
+    "cholesky_ex": (lambda m, a: m.linalg.cholesky_ex(_spd(m, a))[0], (3, 4, 4)),
+    "cond": (lambda m, a: m.linalg.cond(a), (3, 4, 4)),
+    "vander": (lambda m, a: m.linalg.vander(a[0], N=3), (3, 4, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(LINALG_BATCHED))
+def test_linalg_batches_like_torch(name):
+    fn, shape = LINALG_BATCHED[name]
+    a = np.random.default_rng(5).standard_normal(shape)
+
+    def run(m):
+        out = _vm(m)(lambda x: fn(m, x))(m.tensor(a))
+        return [t.detach().numpy() for t in (out if isinstance(out, tuple) else (out,))]
+
+    _assert_batched_like_torch(run, rtol=1e-7, atol=1e-10)
+
+
+def test_lu_factor_checks_every_sample_like_torch():
+    """lu_factor under vmap raises for a singular sample other than the first, as PyTorch (batch element)."""
+    a = np.random.default_rng(6).standard_normal((3, 4, 4))
+    a[1] = 0
+    with pytest.raises(RuntimeError) as theirs:
+        torch.func.vmap(torch.linalg.lu_factor)(torch.tensor(a))
+    with _batched_only(), pytest.raises(RuntimeError) as ours:
+        vmap(chainrule.linalg.lu_factor)(chainrule.tensor(a))
+    assert "(Batch element 1): U[1,1] is zero" in str(theirs.value)
+    assert str(ours.value) == str(theirs.value)

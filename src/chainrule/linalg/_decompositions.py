@@ -38,7 +38,7 @@ def _const(arr: np.ndarray) -> Tensor:
 
 
 def _eye(n: int, like) -> Tensor:
-    return _const(np.eye(n, dtype=like._data.dtype if isinstance(like, Tensor) else like))
+    return _const(np.eye(n, dtype=like.dtype.np if isinstance(like, Tensor) else like))
 
 
 def _diag_embed(v: Tensor) -> Tensor:
@@ -51,11 +51,11 @@ def _tril_mask(n: int, m: int, k: int, dtype) -> Tensor:
 
 
 def _tril(x: Tensor, k: int = 0) -> Tensor:
-    return x * _tril_mask(x.shape[-2], x.shape[-1], k, x._data.dtype)
+    return x * _tril_mask(x.shape[-2], x.shape[-1], k, x.dtype.np)
 
 
 def _triu(x: Tensor, k: int = 0) -> Tensor:
-    return x * (1 - _tril_mask(x.shape[-2], x.shape[-1], k - 1, x._data.dtype))
+    return x * (1 - _tril_mask(x.shape[-2], x.shape[-1], k - 1, x.dtype.np))
 
 
 def _vec(x: Tensor) -> Tensor:
@@ -95,7 +95,7 @@ def check_float(name: str, a: Tensor, *, half: str = "kernel", argname: str = "A
     is not implemented for Half (NotImplementedError), which an empty input never reaches;
     ``"dispatch"``: the same, for empty inputs too.
     """
-    kind, dt = a._data.dtype.kind, a._data.dtype
+    kind, dt = a.dtype.np.kind, a.dtype.np
     if kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {_type_name(a)}")
     if dt != np.float16 or (half == "kernel" and a._data.size == 0):
@@ -111,7 +111,7 @@ def check_float(name: str, a: Tensor, *, half: str = "kernel", argname: str = "A
 def check_real_grad(name: str, a: Tensor) -> None:
     """The rules here are derived for real matrices: refuse to record a complex one rather than
     give wrong gradients."""
-    if a._data.dtype.kind == "c" and a._requires_grad and GRAD_ENABLED.get():
+    if a.dtype.np.kind == "c" and a._requires_grad and GRAD_ENABLED.get():
         raise RuntimeError(
             f"{name}: chainrule differentiates real matrices only; detach the complex input "
             "(or compute under chainrule.no_grad())"
@@ -314,7 +314,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     check_matrix("linalg.solve", A)
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.solve(): argument 'B' must be Tensor, not {type(B).__name__}")
-    if A._data.dtype != B._data.dtype:
+    if A.dtype.np != B.dtype.np:
         raise RuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {_type_name(A)} and B "
             f"of type {_type_name(B)} instead"
@@ -395,7 +395,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
         raise TypeError(f"linalg.solve_triangular(): argument 'B' must be Tensor, not {type(B).__name__}")
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
-    if B._data.dtype != A._data.dtype:  # PyTorch solves in A's dtype
+    if B.dtype.np != A.dtype.np:  # PyTorch solves in A's dtype
         B = ew.to_dtype(B, A.dtype)
     n = A._data.shape[-1]
     k = B._data.shape[-2] if left else B._data.shape[-1]
@@ -426,7 +426,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
         x = _solve.kernel(safe, b, vector=vector, left=left)
         bad = (info > 0).reshape(info.shape + (1,) * (1 if vector else 2))
         return SolveExResult(Tensor._make(np.where(bad, np.inf, x).astype(a.dtype)), Tensor._make(info))
-    return SolveExResult(x, Tensor._make(np.zeros(A._data.shape[:-2], dtype=np.int32)))
+    return SolveExResult(x, Tensor._make(np.zeros(A.shape[:-2], dtype=np.int32)))
 
 
 # -- Cholesky --------------------------------------------------------------------------------------
@@ -466,7 +466,7 @@ def _cholesky_vjp(grad, result, a, *, upper):
     low, g = (_mT(result), _mT(grad)) if upper else (result, grad)
     n = low.shape[-1]
     phi = matmul(_mT(low), _tril(g))
-    phi = phi * _const(np.tri(n, dtype=low._data.dtype) - 0.5 * np.eye(n, dtype=low._data.dtype))
+    phi = phi * _const(np.tri(n, dtype=low.dtype.np) - 0.5 * np.eye(n, dtype=low.dtype.np))
     s = _solve_right(solve(_mT(low), phi), low)
     return (s + _mT(s)) * 0.5
 
@@ -543,7 +543,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     check_matrix("linalg.cholesky_ex", A)
     try:
         L = _cholesky(A, upper=upper)
-        info = np.zeros(A._data.shape[:-2], dtype=np.int32)
+        info = np.zeros(A.shape[:-2], dtype=np.int32)
     except LinAlgError:
         if check_errors:
             raise
@@ -622,7 +622,7 @@ def _qr_vjp(grads, results, a, *, mode):
     if m >= n:
         return _qr_square_vjp(gq, gr, q, r)
     # m < n: A = [X Y] with X = Q R1 square and Y = Q R2, so R2 = Q^T Y feeds Q's gradient.
-    dtype = a._data.dtype
+    dtype = a.dtype.np
     first = _const(np.eye(m, n, dtype=dtype))  # X = A first^T
     rest = _const(np.eye(n - m, n, k=m, dtype=dtype))  # Y = A rest^T
     y = matmul(a, _mT(rest))
@@ -703,9 +703,8 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of symmetric matrices, ascending."""
     check_matrix("linalg.eigvalsh", A)
     _check_uplo("linalg.eigvalsh", UPLO)
-    if A.requires_grad:  # the gradient needs the eigenvectors
-        return call_multi(_eigh, (A,), {"UPLO": UPLO.upper()})[0]
-    return Tensor._make(np.linalg.eigvalsh(A._data, UPLO=UPLO.upper()))
+    # eigh's primitive (the gradient needs the eigenvectors; vmap batches it)
+    return call_multi(_eigh, (A,), {"UPLO": UPLO.upper()})[0]
 
 
 # -- LU ------------------------------------------------------------------------------------------
@@ -773,7 +772,7 @@ def _lu_vjp(gl, gu, p, low, up):
     # Rectangular: A = P [L1; L2] U (tall) or P L [U1 U2] (wide); the square block goes through
     # _lu_square_vjp, the rest (L2 = B2 U^-1, or U2 = L^-1 B2) feeds it and B2's own gradient.
     m, n = low.shape[-2], up.shape[-1]
-    dt = low._data.dtype
+    dt = low.dtype.np
     if m == n:
         return _lu_square_vjp(gl, gu, p, low, up)
     if m > n:
@@ -828,16 +827,27 @@ def lu(A: Tensor, *, pivot: bool = True) -> tuple:
 
 
 @multi_primitive("LinalgLuFactorExBackward0", 3, half=False)
-def _lu_factor(a):
-    return _lu_array(a)
+def _lu_factor(a, *, check):
+    """``check``: the function whose error a zero pivot raises ("": none). The check is in the
+    kernel so that vmap checks every sample (its rule runs the kernel on the whole batch)."""
+    lu_, piv, info = _lu_array(a)
+    if check and info.any():
+        flat = info.reshape(-1)
+        i = int(np.argmax(flat > 0))
+        raise LinAlgError(
+            f"{check}: {_batch_prefix(a, i)}U[{flat[i]},{flat[i]}] is zero and using it on lu_solve would result in a "
+            "division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) "
+            "or linalg.lu_factor_ex(A, pivot)"
+        )
+    return lu_, piv, info
 
 
-def _lu_factor_rule(grads, results, a):
+def _lu_factor_rule(grads, results, a, *, check):
     # LU packs tril(L, -1) and U: its gradient splits the same way.
     g, lu, piv = grads[0], results[0], results[1]._data
     m, n = a.shape[-2:]
     k = min(m, n)
-    dt = lu._data.dtype
+    dt = lu.dtype.np
     low = _tril(lu[..., :, :k], -1) + _const(np.eye(m, k, dtype=dt))
     up = _triu(lu[..., :k, :])
     p = _const(_permutation(piv, m, dt))
@@ -852,24 +862,19 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -
     check_matrix("linalg.lu_factor_ex", A, square=False)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    lu_, piv, info = call_multi(_lu_factor, (A,), {}, n_differentiable=1)
-    if check_errors and info._data.any():
-        raise _singular_error("torch.linalg.lu_factor_ex", A._data)
-    return LUFactorExResult(lu_, piv, info)
+    return LUFactorExResult(*_lu_factor_ex(A, "torch.linalg.lu_factor_ex" if check_errors else ""))
+
+
+def _lu_factor_ex(A: Tensor, check: str) -> tuple:
+    return call_multi(_lu_factor, (A,), {"check": check}, n_differentiable=1)
 
 
 def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:
     """``(LU, pivots)`` (see :func:`lu_factor_ex`); raises for a singular matrix, as PyTorch."""
     check_matrix("linalg.lu_factor", A, square=False)
-    lu_, piv, info = lu_factor_ex(A, pivot=pivot)
-    if info._data.any():
-        i = int(np.argmax(info._data.reshape(-1) > 0))
-        prefix = _batch_prefix(A._data, i)
-        raise LinAlgError(
-            f"torch.linalg.lu_factor: {prefix}U[{info._data.reshape(-1)[i]},{info._data.reshape(-1)[i]}] is zero and "
-            "using it on lu_solve would result in a division by zero. If you still want to perform the factorization, "
-            "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
-        )
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    lu_, piv, _ = _lu_factor_ex(A, "torch.linalg.lu_factor")
     return LUFactorResult(lu_, piv)
 
 
@@ -896,7 +901,7 @@ def _lu_solve_vjp_lu(grad, result, lu, piv, b, *, left, adjoint):
     g_op = -matmul(gb, _mT(result)) if left else -matmul(_mT(result), gb)
     ga = _mT(g_op) if adjoint else g_op
     n = lu.shape[-1]
-    dt = lu._data.dtype
+    dt = lu.dtype.np
     low = _tril(lu, -1) + _eye(n, dt)
     up = _triu(lu)
     ptga = matmul(_mT(_const(_permutation(piv._data, n, dt))), ga)
@@ -906,7 +911,7 @@ def _lu_solve_vjp_lu(grad, result, lu, piv, b, *, left, adjoint):
 def _lu_matrix(lu: Tensor, piv: Tensor) -> Tensor:
     """P L U from the packed factors, differentiably in ``lu``."""
     n = lu.shape[-1]
-    dt = lu._data.dtype
+    dt = lu.dtype.np
     p = _const(_permutation(piv._data, n, dt))
     return matmul(p, matmul(_tril(lu, -1) + _eye(n, dt), _triu(lu)))
 
@@ -1033,7 +1038,5 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values of each matrix, descending."""
     check_matrix("linalg.svd", A, square=False)
-    if A.requires_grad:  # the gradient needs the singular vectors
-        return call_multi(_svd, (A,), {"full_matrices": False})[1]
-    return Tensor._make(np.linalg.svd(A._data, compute_uv=False) if A._data.size else
-                        np.zeros(A._data.shape[:-2] + (min(A._data.shape[-2:]),), dtype=A._data.dtype))
+    # svd's primitive (the gradient needs the singular vectors; vmap batches it)
+    return call_multi(_svd, (A,), {"full_matrices": False})[1]

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as ew
 from ..ops import movement as mov
 from ..ops import reduction as red
@@ -299,19 +300,24 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
             else "torch.linalg.lstsq: input.size(-2) should match other.size(-2)"
         )
     solution, residuals = call_multi(_lstsq, (A, B), {"vector": vector, "rcond": rcond, "driver": driver})
-    a = A._data
-    m, n = a.shape[-2:]
+    # rank and singular values (no gradient) through svd's primitive, so that vmap batches them
+    dt, batch, (m, n) = A.dtype.np, tuple(A.shape[:-2]), A.shape[-2:]
+    s = None
+    if driver != "gels" and A.numel():
+        with no_grad():
+            s = svdvals(A)
     if driver == "gels":
-        rank = np.empty((0,), dtype=np.int64)
+        rank = Tensor._make(np.empty((0,), dtype=np.int64))
+    elif s is None:
+        rank = Tensor._make(np.zeros(batch, np.int64))
     else:
-        tol = rcond if rcond is not None else np.finfo(a.dtype).eps * builtins.max(m, n)
-        s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
-        rank = np.sum(s > tol * s[..., :1], axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(a.shape[:-2], np.int64)
-    if driver in ("gelsd", "gelss"):
-        sv = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+        tol = rcond if rcond is not None else np.finfo(dt).eps * builtins.max(m, n)
+        rank = red.sum(ew.gt(s, s[..., :1] * tol), -1)
+    if driver not in ("gelsd", "gelss"):
+        sv = Tensor._make(np.empty((0,), dtype=dt))
     else:
-        sv = np.empty((0,), dtype=a.dtype)
-    return LstsqResult(solution, residuals, Tensor._make(np.asarray(rank)), Tensor._make(sv))
+        sv = Tensor._make(np.zeros(batch + (0,), dt)) if s is None else s
+    return LstsqResult(solution, residuals, rank, sv)
 
 
 # -- matrix powers and the exponential --------------------------------------------------------------
@@ -321,17 +327,17 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     """``A`` multiplied by itself ``n`` times (``n < 0``: of its inverse; ``n = 0``: the identity)."""
     if not isinstance(A, Tensor):
         raise TypeError(f"linalg.matrix_power(): argument 'input' must be Tensor, not {type(A).__name__}")
-    d = A._data
-    if d.ndim < 2:
+    d = A.shape  # metadata only (vmap: Note [How vmap works] in func/_vmap.py)
+    if len(d) < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
-    if d.shape[-1] != d.shape[-2]:
+    if d[-1] != d[-2]:
         raise RuntimeError(
-            f"linalg.matrix_power: A must be batches of square matrices, but they are {d.shape[-2]} by {d.shape[-1]} matrices"
+            f"linalg.matrix_power: A must be batches of square matrices, but they are {d[-2]} by {d[-1]} matrices"
         )
     if not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     if n == 0:
-        eye = Tensor._make(np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape))
+        eye = Tensor._make(np.broadcast_to(np.eye(d[-1], dtype=A.dtype.np), tuple(d)))
         return ew.copy_(ew.clone(A), eye)  # PyTorch's node: CopyBackwards, a zero gradient
     a = A
     if n < 0:
@@ -390,7 +396,7 @@ def _matrix_exp(a):
 def _matrix_exp_vjp(grad, result, a):
     # The upper-right block of exp([[A^T, G], [0, A^T]]) is the derivative's adjoint applied to G.
     n = a.shape[-1]
-    dt = a._data.dtype
+    dt = a.dtype.np
     top = Tensor._make(np.eye(n, 2 * n, dtype=dt))  # [I 0]
     bottom = Tensor._make(np.eye(n, 2 * n, k=n, dtype=dt))  # [0 I]
     at = _mT(a)
@@ -423,16 +429,20 @@ def matrix_exp(A: Tensor) -> Tensor:
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64, not differentiable)."""
     check_matrix("linalg.matrix_rank", A, square=False, half="check")
-    a = A._data
-    m, n = a.shape[-2:]
+    m, n = A.shape[-2:]
     if rtol is None:
-        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(a.dtype).eps * builtins.max(m, n)
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(A.dtype.np).eps * builtins.max(m, n)
     atol = 0.0 if atol is None else atol
-    if a.size == 0:
-        return Tensor._make(np.zeros(a.shape[:-2], dtype=np.int64))
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
-    thr = np.maximum(atol, rtol * s.max(-1, keepdims=True))
-    return Tensor._make(np.asarray(np.sum(s > thr, axis=-1), dtype=np.int64))
+    if A.numel() == 0:
+        return Tensor._make(np.zeros(A.shape[:-2], dtype=np.int64))
+    # through the decompositions' primitives (no gradient), so that vmap batches them
+    from ._decompositions import eigvalsh
+
+    with no_grad():
+        s = ew.abs(eigvalsh(A)) if hermitian else svdvals(A)
+    thr = red.amax(s, -1, keepdim=True) * rtol
+    thr = ew.maximum(thr, atol) if isinstance(atol, Tensor) else ew.clamp(thr, min=atol)
+    return red.sum(ew.gt(s, thr), -1)
 
 
 def cond(A: Tensor, p=None) -> Tensor:
@@ -441,12 +451,12 @@ def cond(A: Tensor, p=None) -> Tensor:
     svd = p in (None, 2, -2)
     # PyTorch's nuclear-norm condition number also runs an SVD first; the others invert (inv checks
     # the dtype first), but not for empty matrices.
-    empty = isinstance(A, Tensor) and A._data.size == 0
+    empty = isinstance(A, Tensor) and A.numel() == 0
     check_matrix("linalg.cond", A, square=not svd, half="kernel" if svd or p == "nuc" or empty else "check")
     if p not in _MATRIX_ORDS and not svd:
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    if A._data.size == 0:  # PyTorch: 0 for empty matrices (and an empty batch)
-        return Tensor._make(np.zeros(A._data.shape[:-2], dtype=np.abs(A._data[..., :0, :0]).dtype))
+    if A.numel() == 0:  # PyTorch: 0 for empty matrices (and an empty batch)
+        return Tensor._make(np.zeros(A.shape[:-2], dtype=np.abs(np.empty(0, A.dtype.np)).dtype))
     if svd:
         s = svdvals(A)
         big, small = s[..., 0], s[..., -1]
@@ -494,16 +504,16 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
 
 def vander(x: Tensor, N: int | None = None) -> Tensor:
     """Vandermonde matrices: columns ``x^0, x^1, ..., x^(N-1)`` for the vectors along x's last dim."""
-    if x._data.dtype == np.bool_:
+    if x.dtype.np == np.bool_:
         raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
-    n = x._data.shape[-1] if x._data.ndim else 1
+    n = x.shape[-1] if x.ndim else 1
     N = n if N is None else N
     if N <= 1:
         raise RuntimeError("N must be greater than 1.")
     from .. import ops
 
-    powers = ops.cumprod(mov.expand(mov.unsqueeze(x, -1), x._data.shape + (N - 1,)), -1)
-    ones = Tensor._make(np.ones(x._data.shape + (1,), dtype=x._data.dtype))
+    powers = ops.cumprod(mov.expand(mov.unsqueeze(x, -1), tuple(x.shape) + (N - 1,)), -1)
+    ones = Tensor._make(np.ones(tuple(x.shape) + (1,), dtype=x.dtype.np))
     return ops.cat([ones, powers], -1)
 
 
