@@ -31,6 +31,7 @@ from __future__ import annotations
 import sys
 import warnings
 from heapq import heappop, heappush
+from operator import attrgetter
 
 import numpy as np
 
@@ -238,6 +239,8 @@ def run(outputs, grads, retain_graph: bool, create_graph: bool, inputs, accumula
     those in ``inputs``. Without (``grad``) nothing is written; the gradients of ``inputs``
     are returned in order.
     """
+    if _Tensor is None:
+        _bind_ops()
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     root_nodes = [node for node, _ in roots]
 
@@ -284,12 +287,13 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
     accumulator_cls = AccumulateGrad
     pruned = needed is not None
     hook = node_hook
+    tensor_cls = _Tensor
     while ready:
         node = pop(ready)[1]
         grads_out = pop_buffer(node)
         hooks = node._hooks
         if node.__class__ is accumulator_cls:
-            g = grads_in = None  # so that only grads_out holds the gradient (see _accumulate)
+            g = grads_in = d = None  # so that only grads_out holds the gradient (see _accumulate)
             if pruned:
                 grads_out = _run_tensor_hooks(node, hooks, grads_out)
                 for _, k in captures.get(node, ()):
@@ -315,8 +319,13 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
                 grads_out = _run_pre_hooks(pre, grads_out)
 
         edges = node._edges
-        if pruned:
-            needs = [c is not None and c in needed for c, _ in edges]
+        if pruned:  # None is never in ``needed``: an edge to nowhere is not needed
+            if len(edges) == 1:
+                needs = (edges[0][0] in needed,)
+            elif len(edges) == 2:
+                needs = (edges[0][0] in needed, edges[1][0] in needed)
+            else:
+                needs = [c in needed for c, _ in edges]
         elif len(edges) == 1:
             needs = _ONLY_INPUT  # a node exists only when one of its inputs needs a gradient
         elif len(edges) == 2:
@@ -347,8 +356,10 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
                 continue
             if meta is not None:
                 m = meta[i]
-                if m is not None and (_array(g).shape != m[0] or _array(g).dtype != m[1]):
-                    g = _conform(g, m)
+                if m is not None:
+                    d = g._data if g.__class__ is tensor_cls else _array(g)
+                    if d.shape != m[0] or d.dtype != m[1]:
+                        g = _conform(g, m)
             slot = buffers.get(child)
             if slot is None:
                 if child._seq > node._seq:  # would run too early: a wrong gradient, never silently
@@ -374,26 +385,34 @@ def _needed_nodes(roots, captures: dict) -> set:
     With ``backward(inputs=...)`` a captured leaf's accumulator runs (it writes ``.grad``);
     with ``grad`` its gradient is simply captured.
     """
-    seen = set()
-    order = []  # post-order: children before parents
-    stack = [(n, False) for n in roots]
+    # Every node reachable from the roots, found depth-first.
+    seen = set(roots)
+    stack = list(seen)
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
+        node = stack.pop()
+        seq = node._seq
         for child, _ in node._edges:
-            if child is not None and child not in seen:
-                stack.append((child, False))
+            if child is not None:
+                if child._seq > seq:  # the order below would be wrong: never silently
+                    raise _order_error(node, child)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    # Children before parents: a node is created after its inputs' nodes (Note [Execution
+    # order]), so ascending sequence numbers visit every child before any node that uses it.
     needed = set()
-    for node in order:
-        if node in captures or any(c is not None and c in needed for c, _ in node._edges):
+    for node in sorted(seen, key=_seq_of):
+        if node in captures:
             needed.add(node)
+            continue
+        for child, _ in node._edges:
+            if child in needed:  # None is never in it
+                needed.add(node)
+                break
     return needed
+
+
+_seq_of = attrgetter("_seq")
 
 
 def _add_to_buffer(buffers: dict, node, nr: int, g) -> None:
@@ -410,6 +429,8 @@ def _add_to_buffer(buffers: dict, node, nr: int, g) -> None:
 def _array(t):
     """The array that gives ``t``'s shape and dtype; for a vmap BatchedTensor its sample, read
     without counting as a read of its values (Note [How vmap works] in func/_vmap.py)."""
+    if t.__class__ is _Tensor:  # the common case, first: a plain Tensor has no ``_rep``
+        return t._data
     rep = getattr(t, "_rep", None)
     return t._data if rep is None else rep
 
@@ -418,15 +439,25 @@ def _conform(g, meta):
     """Reduce a broadcast gradient to its input's shape and cast it to its dtype."""
     shape, np_dtype = meta
     if _array(g).shape != shape:
-        from ..ops.movement import sum_to_size
-
-        g = sum_to_size(g, shape)
+        g = _sum_to_size(g, shape)
     if _array(g).dtype != np_dtype:
         from .._dtype import from_numpy_dtype
         from ..ops.elementwise import to_dtype
 
         g = to_dtype(g, from_numpy_dtype(np_dtype))
     return g
+
+
+# Set by _bind_ops on the first backward pass, once chainrule's ops exist (they import this module).
+_Tensor = _sum_to_size = None
+
+
+def _bind_ops() -> None:
+    global _Tensor, _sum_to_size
+    from .._tensor import Tensor
+    from ..ops.movement import sum_to_size
+
+    _Tensor, _sum_to_size = Tensor, sum_to_size
 
 
 def _check_hook_result(fn, old, new):

@@ -118,6 +118,12 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     >>> chainrule.matmul(chainrule.ones(2, 3), chainrule.ones(3))
     tensor([3., 3.])
     """
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        a, b = input._data, other._data
+        # Fast path for two matrices of one dtype whose inner sizes agree (every product in a
+        # linear layer's backward): every check of ``_check_matmul`` would pass, so skip it.
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype and a.shape[1] == b.shape[0]:
+            return record(_mm, np.matmul(a, b), (input, other), None)
     input, other = as_tensor_arg(input), as_tensor_arg(other, "other")
     _check_matmul(input, other)
     a, b = input._data, other._data
