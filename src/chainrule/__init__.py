@@ -36,6 +36,8 @@ from .ops import *  # noqa: F401,F403  (every public op, family by family: see o
 from .nn.functional import log_softmax, softmax  # noqa: F401  (torch.softmax is F.softmax)
 from . import func, optim, utils  # noqa: F401
 from .serialization import load, save  # noqa: F401
+from . import amp, backends, cuda, jit, testing  # noqa: F401  (CPU-only shims: see each module)
+from .amp import autocast  # noqa: F401
 
 # PyTorch's dtype aliases.
 half, float, double = float16, float32, float64
@@ -88,3 +90,61 @@ def result_type(tensor1, tensor2) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> bool:
     """Whether casting ``from_`` to ``to`` is allowed by PyTorch's casting rules."""
     return _dtype.can_cast(from_, to)
+
+
+# -- what a GPU-aware script sets up: accepted, and as a CPU-only PyTorch answers ------------------
+
+_settings = {"num_threads": None, "matmul_precision": "highest", "deterministic": False}
+
+
+def compile(model=None, **kwargs):  # noqa: A001 - PyTorch's name
+    """``model`` itself (or, with no model, a decorator that returns its function): chainrule
+    has no compiler, so the code runs eagerly, as it did before compiling."""
+    if model is None:
+        return lambda fn: fn
+    return model
+
+
+def set_num_threads(n: int) -> None:
+    """Remember ``n`` for ``get_num_threads``; NumPy's BLAS threads are set by its environment
+    (``OPENBLAS_NUM_THREADS``), not at run time."""
+    import builtins
+
+    if not isinstance(n, (builtins.int, __import__("numpy").integer)) or n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _settings["num_threads"] = builtins.int(n)
+
+
+def get_num_threads() -> int:
+    """The number set by ``set_num_threads``, else the number of CPUs."""
+    import os
+
+    return _settings["num_threads"] or os.cpu_count() or 1
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accept PyTorch's setting ("highest", "high", "medium"); chainrule always computes float32
+    matmuls in float32."""
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the "
+                      "currentsetFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _settings["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """The value last given to ``set_float32_matmul_precision`` ("highest" by default)."""
+    return _settings["matmul_precision"]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accept PyTorch's switch; chainrule's ops are deterministic anyway."""
+    _settings["deterministic"] = mode is True or (mode is not False and __import__("builtins").bool(mode))
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """The value last given to ``use_deterministic_algorithms``."""
+    return _settings["deterministic"]
+

@@ -673,6 +673,30 @@ class Tensor:
         """A complex128 copy (``self`` when it already is complex128)."""
         return self.to(_dtype.complex128)
 
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        """Copy to a GPU: raises, as PyTorch built without CUDA does."""
+        raise AssertionError("Torch not compiled with CUDA enabled (chainrule runs on the CPU only: use device='cpu')")
+
+    def get_device(self) -> int:
+        """The GPU index of this tensor: -1, it lives on the CPU."""
+        return -1
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """Page-lock for fast GPU copies: raises, as PyTorch does without an accelerator."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        """Whether the memory is page-locked: never."""
+        return False
+
+    def share_memory_(self) -> "Tensor":
+        """Move to shared memory for multiprocessing: ``self`` (chainrule loads data in one process)."""
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether the memory is shared between processes: no."""
+        return False
+
     def cpu(self) -> "Tensor":
         """``self``: tensors already live on the CPU."""
         return self
