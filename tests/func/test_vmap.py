@@ -818,3 +818,54 @@ def test_lu_factor_checks_every_sample_like_torch():
         vmap(chainrule.linalg.lu_factor)(chainrule.tensor(a))
     assert "(Batch element 1): U[1,1] is zero" in str(theirs.value)
     assert str(ours.value) == str(theirs.value)
+
+
+def _grad_of(m, f):
+    return m.func.grad(lambda x: (f(x) ** 2).sum())
+
+
+def _grid_sample_of(m, x):
+    theta = m.tensor([[[0.9, 0.2, 0.1], [-0.3, 1.1, -0.2]]], dtype=x.dtype)
+    grid = m.nn.functional.affine_grid(theta, [1, 1, 3, 4], align_corners=False) * 1.2
+    return m.nn.functional.grid_sample(x[None], grid, align_corners=False)
+
+
+# Pooling of (C, *spatial) samples and grid_sample: values and per-sample gradients.
+NN_BATCHED = {
+    "max_pool2d 3-D indices": lambda m, x: m.nn.functional.max_pool2d(x, 2, return_indices=True)[1],
+    "max_pool2d 3-D grad": lambda m, x: _grad_of(m, lambda y: m.nn.functional.max_pool2d(
+        y, 2, return_indices=True)[0])(x),
+    "max_pool1d indices": lambda m, x: m.nn.functional.max_pool1d(x[0], 2, return_indices=True),
+    "adaptive_max_pool2d 3-D": lambda m, x: m.nn.functional.adaptive_max_pool2d(x, 3, return_indices=True),
+    "adaptive_max_pool2d 3-D grad": lambda m, x: _grad_of(m, lambda y: m.nn.functional.adaptive_max_pool2d(y, 3))(x),
+    "adaptive_max_pool1d grad": lambda m, x: _grad_of(m, lambda y: m.nn.functional.adaptive_max_pool1d(y[0], 4))(x),
+    "grid_sample": _grid_sample_of,
+    "grid_sample grad": lambda m, x: _grad_of(m, lambda y: _grid_sample_of(m, y))(x),
+}
+# grid_sample no longer runs the whole function per sample, but its primitive has no batching rule yet.
+_NN_LOOPS = {"grid_sample", "grid_sample grad"}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=UserWarning, reason="_grid_sampler_2d: no rule"))
+    if n in _NN_LOOPS else n for n in NN_BATCHED])
+def test_nn_batches_like_torch(name):
+    x = np.random.default_rng(7).standard_normal((3, 2, 6, 6))
+
+    def run(m):
+        out = _vm(m)(lambda s: NN_BATCHED[name](m, s))(m.tensor(x))
+        return [t.detach().numpy() for t in (out if isinstance(out, tuple) else (out,))]
+
+    _assert_batched_like_torch(run)
+
+
+def test_grid_sample_runs_its_primitive_per_sample_only():
+    """grid_sample's kernel makes no tensors: vmap loops over its primitive, not over the whole function."""
+    x = np.random.default_rng(8).standard_normal((3, 2, 6, 6))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _vmap._warned.discard("an op that computes its result outside the primitives (_grid_sampler_2d)")
+        ours = vmap(_grad_of(chainrule, lambda y: _grid_sample_of(chainrule, y)))(chainrule.tensor(x))
+    assert not [w for w in seen if "runs the function once per sample" in str(w.message)]
+    theirs = torch.func.vmap(_grad_of(torch, lambda y: _grid_sample_of(torch, y)))(torch.tensor(x))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-9, atol=1e-12)

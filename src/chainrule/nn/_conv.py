@@ -562,6 +562,8 @@ def _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode) -> tuple:
 
 
 def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode, nd: int, name: str):
+    """Pooling's normalized arguments and output size (``input``: (N, C, *spatial) or unbatched;
+    only its shape is read)."""
     kernel = _tuple(kernel_size, nd, "kernel_size")
     stride = (
         kernel
@@ -593,10 +595,10 @@ def _pool_args(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}"
             )
-    spatial = input._data.shape[2:]
+    shape = tuple(input.shape)
+    spatial, c = shape[-nd:], shape[-nd - 1]
     out = _pool_out(spatial, kernel, stride, padding, dilation, ceil_mode)
     if any(o <= 0 for o in out):
-        c = input._data.shape[1]
         raise RuntimeError(
             f"Given input size: ({'x'.join(map(str, (c,) + spatial))}). Calculated output size: "
             f"({'x'.join(map(str, (c,) + out))}). Output size is too small"
@@ -683,11 +685,13 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
         if out is not None:
             return out
     _check_pool_input(input, nd, name)
-    batched, unbatched = _batched(input, nd)
     kernel, stride, padding, dilation, out = _pool_args(
-        batched, kernel_size, stride, padding, dilation, ceil_mode, nd, name
+        input, kernel_size, stride, padding, dilation, ceil_mode, nd, name
     )
-    values, indices = _max_pool_indices(batched._data, kernel, stride, padding, dilation, out)
+    # (C, *spatial) input: a batch of one as a view of its own array (under vmap, the array the
+    # pooling rule recognizes as this input's: Note [How vmap works] in func/_vmap.py)
+    x, unbatched = _with_batch_dim(input._data, nd)
+    values, indices = _max_pool_indices(x, kernel, stride, padding, dilation, out)
     if unbatched:  # PyTorch pools (C, *spatial) input as it is: one node
         values, indices = values[0], indices[0]
     result = record(prim, values, (input,), {"indices": indices, "nd": nd})
@@ -777,8 +781,13 @@ def _adaptive_bounds(size: int, out: int):
     return (i * size) // out, -((-(i + 1) * size) // out)
 
 
+def _with_batch_dim(x: np.ndarray, nd: int) -> tuple:
+    """``(x with a batch dim, whether it was added)`` for arrays of (N, C, *spatial) or (C, *spatial)."""
+    return (x[None], True) if x.ndim == nd + 1 else (x, False)
+
+
 def _adaptive_sizes(input: Tensor, output_size, nd: int) -> tuple:
-    spatial = input._data.shape[-nd:]
+    spatial = tuple(input.shape)[-nd:]
     if isinstance(output_size, (int, np.integer)):
         output_size = (int(output_size),) * nd
     output_size = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial, strict=False))
@@ -790,9 +799,8 @@ def _adaptive_sizes(input: Tensor, output_size, nd: int) -> tuple:
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max over ``output_size`` windows that tile (H, W) as evenly as possible."""
     _check_pool_input(input, 2, "adaptive_max_pool2d")
-    batched, unbatched = _batched(input, 2)
-    out = _adaptive_sizes(batched, output_size, 2)
-    x = batched._data
+    out = _adaptive_sizes(input, output_size, 2)
+    x, unbatched = _with_batch_dim(input._data, 2)  # (see _max_pool)
     (h, w), (oh, ow) = x.shape[2:], out
     idx = []
     for size, o in ((h, oh), (w, ow)):

@@ -1,10 +1,10 @@
 """Spatial transformers of chainrule.nn.functional: affine_grid and grid_sample (2-D).
 
-grid_sample is written once, as a composite of chainrule ops (gathers at the corner
-pixels, weights that are linear in the grid): its derivatives of every order follow from
-that. PyTorch prints one node (GridSampler2DBackward0), so the op is a primitive whose
-kernel runs the composite without recording and whose rules differentiate the composite
-(``_composite_grad``).
+grid_sample is written once, as a composite (gathers at the corner pixels, weights that are
+linear in the grid) over either chainrule ops or NumPy: its derivatives of every order follow
+from the first. PyTorch prints one node (GridSampler2DBackward0), so the op is a primitive
+whose kernel runs the composite on arrays (NumPy only: under vmap a kernel makes no tensors)
+and whose rules differentiate the composite of chainrule ops (``_composite_grad``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
 from ..ops import clamp, getitem, matmul, permute, reshape, transpose, where
 from ..ops._registry import defvjp, primitive
 from ._norm import _composite_grad
@@ -58,7 +57,7 @@ def _affine_grid(theta, *, size, align_corners):
 
 def _affine_grid_vjp(grad, result, theta, *, size, align_corners):
     n, _, h, w = size
-    base = Tensor._make(_base_grid(h, w, align_corners, grad._data.dtype))
+    base = Tensor._make(_base_grid(h, w, align_corners, grad.dtype.np))
     return matmul(transpose(reshape(grad, (n, h * w, 2)), 1, 2), base)
 
 
@@ -97,52 +96,83 @@ def _const(a: np.ndarray) -> Tensor:
     return Tensor._make(np.ascontiguousarray(a))
 
 
-def _grid_sample_composite(input: Tensor, grid: Tensor, *, mode, padding_mode, align_corners):
+class _TensorOps:
+    """The composite's few ops that differ between chainrule tensors and NumPy arrays."""
+
+    where, clamp, const = staticmethod(where), staticmethod(clamp), staticmethod(_const)
+    getitem = staticmethod(getitem)
+
+    @staticmethod
+    def channels_first(v):
+        return permute(v, 0, 3, 1, 2)
+
+    @staticmethod
+    def values(t: Tensor) -> np.ndarray:
+        return t._data
+
+
+class _ArrayOps:
+    where, clamp = staticmethod(np.where), staticmethod(np.clip)
+
+    @staticmethod
+    def const(a: np.ndarray) -> np.ndarray:
+        return a
+
+    @staticmethod
+    def getitem(a: np.ndarray, index) -> np.ndarray:
+        return a[index]
+
+    @staticmethod
+    def channels_first(v):
+        return v.transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def values(a: np.ndarray) -> np.ndarray:
+        return a
+
+
+def _grid_sample_composite(input, grid, *, mode, padding_mode, align_corners, ops=_TensorOps):
+    """grid_sample of chainrule tensors (``ops=_TensorOps``: differentiable) or of arrays (``_ArrayOps``)."""
     n, c, h, w = input.shape
-    x = _unnormalize(getitem(grid, (Ellipsis, 0)), w, align_corners)
-    y = _unnormalize(getitem(grid, (Ellipsis, 1)), h, align_corners)
+    x = _unnormalize(ops.getitem(grid, (Ellipsis, 0)), w, align_corners)
+    y = _unnormalize(ops.getitem(grid, (Ellipsis, 1)), h, align_corners)
     if padding_mode == "border":  # coordinates clipped into the image
-        x, y = clamp(x, 0, w - 1), clamp(y, 0, h - 1)
+        x, y = ops.clamp(x, 0, w - 1), ops.clamp(y, 0, h - 1)
     batch = np.arange(n).reshape(n, 1, 1)
-    zero = _const(np.zeros((), dtype=input._data.dtype))
+    zero = ops.const(np.zeros((), dtype=ops.values(input).dtype))
 
     def corner(yi: np.ndarray, xi: np.ndarray):
         """input at integer pixels (N, C, Ho, Wo), zero outside the image."""
         inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        vals = getitem(input, (batch, slice(None), np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)))
-        return permute(vals, 0, 3, 1, 2), _const(inside[:, None])
+        vals = ops.getitem(input, (batch, slice(None), np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)))
+        return ops.channels_first(vals), ops.const(inside[:, None])
 
     if mode == "nearest":
         xi, yi = (
-            np.rint(x._data).astype(np.int64),
-            np.rint(y._data).astype(np.int64),
+            np.rint(ops.values(x)).astype(np.int64),
+            np.rint(ops.values(y)).astype(np.int64),
         )  # half to even, as PyTorch
         vals, inside = corner(yi, xi)
-        return where(inside, vals, zero)  # +0.0 outside, as PyTorch (not -0.0 from a product)
-    x0, y0 = np.floor(x._data), np.floor(y._data)
-    wx1, wy1 = x - _const(x0), y - _const(y0)  # the weights are linear in the grid
+        return ops.where(inside, vals, zero)  # +0.0 outside, as PyTorch (not -0.0 from a product)
+    x0, y0 = np.floor(ops.values(x)), np.floor(ops.values(y))
+    wx1, wy1 = x - ops.const(x0), y - ops.const(y0)  # the weights are linear in the grid
     wx0, wy0 = 1 - wx1, 1 - wy1
     x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
     out = None
     for yi, wy in ((y0, wy0), (y0 + 1, wy1)):
         for xi, wx in ((x0, wx0), (x0 + 1, wx1)):
             vals, inside = corner(yi, xi)
-            term = where(inside, vals * reshape(wy * wx, (n, 1) + wy.shape[1:]), zero)
+            term = ops.where(inside, vals * (wy * wx).reshape((n, 1) + tuple(wy.shape[1:])), zero)
             out = term if out is None else out + term
     return out
 
 
 @primitive("GridSampler2DBackward0")
 def _grid_sampler_2d(input, grid, *, mode, padding_mode, align_corners):
-    with no_grad():
-        out = _grid_sample_composite(
-            Tensor._make(input),
-            Tensor._make(grid),
-            mode=mode,
-            padding_mode=padding_mode,
-            align_corners=align_corners,
-        )
-    return out._data
+    out = _grid_sample_composite(
+        input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners, ops=_ArrayOps
+    )
+    return np.asarray(out, dtype=input.dtype)
 
 
 defvjp(
