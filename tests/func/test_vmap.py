@@ -29,22 +29,25 @@ def _vm(mod):
 
 
 @contextlib.contextmanager
-def _batched_only():
-    """vmap's fallback warnings (the per-sample loop, the whole function per sample) become
-    errors, including those already shown once in this session."""
+def _batched_only(loops_ok: bool = False):
+    """vmap's fallback warnings (a primitive's per-sample loop, the whole function per sample)
+    become errors, including those already shown once in this session; with ``loops_ok``, only
+    the whole function's."""
     shown = set(_vmap._warned)
     _vmap._warned.clear()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
+            if loops_ok:
+                warnings.filterwarnings("ignore", "vmap: .* has no batching rule", UserWarning)
             yield
     finally:
         _vmap._warned.update(shown)
 
 
-def _assert_batched_like_torch(run, rtol=1e-9, atol=1e-12):
+def _assert_batched_like_torch(run, rtol=1e-9, atol=1e-12, loops_ok=False):
     """``run(module)`` (a list of arrays) batches under chainrule and matches torch's."""
-    with _batched_only():
+    with _batched_only(loops_ok):
         ours = run(chainrule)
     theirs = run(torch)
     assert len(ours) == len(theirs)
@@ -859,13 +862,26 @@ def test_nn_batches_like_torch(name):
     _assert_batched_like_torch(run)
 
 
-def test_grid_sample_runs_its_primitive_per_sample_only():
-    """grid_sample's kernel makes no tensors: vmap loops over its primitive, not over the whole function."""
-    x = np.random.default_rng(8).standard_normal((3, 2, 6, 6))
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        _vmap._warned.discard("an op that computes its result outside the primitives (_grid_sampler_2d)")
-        ours = vmap(_grad_of(chainrule, lambda y: _grid_sample_of(chainrule, y)))(chainrule.tensor(x))
-    assert not [w for w in seen if "runs the function once per sample" in str(w.message)]
-    theirs = torch.func.vmap(_grad_of(torch, lambda y: _grid_sample_of(torch, y)))(torch.tensor(x))
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-9, atol=1e-12)
+# Ops that no longer run the whole function per sample, whose primitives' rules do not take
+# their arguments batched yet (a loop over the primitive alone): grid_sample (no rule), a
+# batched index for take/put/index_fill (positions in the index tensor's own array).
+LOOP_ONLY = {
+    "grid_sample grad": lambda m, x, i: _grad_of(m, lambda y: _grid_sample_of(m, y))(x),
+    "take": lambda m, x, i: m.take(x, i),
+    "take grad": lambda m, x, i: _grad_of(m, lambda y: m.take(y, i))(x),
+    "put": lambda m, x, i: x.put(i, x[0, 0, :4]),
+    "put accumulate": lambda m, x, i: x.put(i, x[0, 0, :4], accumulate=True),
+    "index_fill": lambda m, x, i: x.index_fill(2, i % 6, -1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(LOOP_ONLY))
+def test_loops_over_the_primitive_only(name):
+    rng = np.random.default_rng(8)
+    x, i = rng.standard_normal((3, 2, 6, 6)), np.stack([rng.permutation(20)[:4] for _ in range(3)])
+    i[1:, 1] = -3  # negative positions in samples after the first (the first's are kept as they are)
+
+    def run(m):
+        return [_vm(m)(lambda s, j: LOOP_ONLY[name](m, s, j))(m.tensor(x), m.tensor(i)).detach().numpy()]
+
+    _assert_batched_like_torch(run, loops_ok=True)

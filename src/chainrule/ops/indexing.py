@@ -58,6 +58,16 @@ def _as_1d(a: np.ndarray) -> np.ndarray:
     return a.reshape(1) if a.ndim == 0 else a
 
 
+def _wrap_negative(index: np.ndarray, size: int) -> np.ndarray:
+    """Negative positions counted from the end; ``index`` itself when it has none, so that
+    under vmap a batched index tensor stays recognizable as the primitive's index parameter
+    (Note [How vmap works] in func/_vmap.py: the parameter *is* the tensor's array). Such a
+    parameter holds every sample's raw positions: a rule that takes it batched wraps them."""
+    if index.size and index.min() < 0:
+        return np.where(index < 0, index + size, index)
+    return index
+
+
 def _add_slices(out: np.ndarray, index: np.ndarray, part: np.ndarray) -> None:
     """``out[index] += part`` along the first axis, every repeated index adding (Note [Accumulating writes])."""
     if index.size < 2:
@@ -762,7 +772,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     bad = _first_out_of_bounds(idx, size, negative_ok=True)
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    idx = np.where(idx < 0, idx + size, idx)
+    idx = _wrap_negative(idx, size)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(
@@ -934,7 +944,7 @@ def _flat_index(index, op: str, size: int) -> np.ndarray:
     bad = _first_out_of_bounds(d, size, negative_ok=True)
     if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {size} elements.")
-    return np.where(d < 0, d + size, d)
+    return _wrap_negative(d, size)
 
 
 def _take_kernel(x, *, index):
