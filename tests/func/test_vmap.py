@@ -885,3 +885,12 @@ def test_loops_over_the_primitive_only(name):
         return [_vm(m)(lambda s, j: LOOP_ONLY[name](m, s, j))(m.tensor(x), m.tensor(i)).detach().numpy()]
 
     _assert_batched_like_torch(run, loops_ok=True)
+
+
+def test_one_hot_batches_like_torch():
+    labels = np.random.default_rng(9).integers(0, 5, (4, 3))
+
+    def run(m):
+        return [_vm(m)(lambda y: m.nn.functional.one_hot(y, 5))(m.tensor(labels)).numpy()]
+
+    _assert_batched_like_torch(run)

@@ -843,18 +843,22 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding of class indices: a new last dimension of size ``num_classes``."""
-    d = tensor._data
-    if d.dtype != np.int64:
+    if tensor.dtype.np != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes < -1:
         raise RuntimeError("num_classes should be positive")
-    if d.size == 0 and num_classes == -1:
+    if tensor.numel() == 0 and num_classes == -1:
         raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    # With num_classes given, the zeros are made before the classes are read, and the ones are
+    # scattered by an op: vmap batches it (Note [How vmap works] in func/_vmap.py).
+    zeros = None if num_classes == -1 else Tensor._make(np.zeros(tuple(tensor.shape) + (num_classes,), np.int64))
+    d = tensor._data
     if d.size and d.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
         num_classes = int(d.max()) + 1
+        zeros = Tensor._make(np.zeros(d.shape + (num_classes,), np.int64))
     elif d.size and d.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make(_nd(d[..., None] == np.arange(num_classes)).astype(np.int64))
+    return _ops.scatter(zeros, -1, unsqueeze(tensor, -1), value=1)
 
