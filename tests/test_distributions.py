@@ -1,0 +1,465 @@
+"""chainrule.distributions against torch.distributions: values, shapes, dtypes, gradients with random
+cotangents, KL divergences, validation errors, and sample statistics."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.distributions as td
+
+import chainrule
+import chainrule.distributions as cd
+
+_rng = np.random.default_rng(1234)
+
+
+def _real(*shape):
+    return _rng.standard_normal(shape)
+
+
+def _pos(*shape):
+    return _rng.uniform(0.5, 2.0, shape)
+
+
+def _unit(*shape):
+    return _rng.uniform(0.1, 0.9, shape)
+
+
+def _probs(*shape):
+    p = _rng.uniform(0.1, 1.0, shape)
+    return p / p.sum(-1, keepdims=True)
+
+
+def _spd(*shape):
+    n = shape[-1]
+    a = _rng.standard_normal(shape)
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def _tril(*shape):
+    low = np.tril(_rng.standard_normal(shape), -1)
+    return low + np.eye(shape[-1]) * _rng.uniform(0.5, 1.5, shape[:-1])[..., None]
+
+
+def _lib(lib):
+    """(module of tensors, distributions module) for 'torch' or 'chainrule'."""
+    return (torch, td) if lib == "torch" else (chainrule, cd)
+
+
+def _param(T, x):
+    if isinstance(x, float):
+        return x
+    return T.tensor(x, requires_grad=x.dtype.kind == "f")
+
+
+def _np(t):
+    if isinstance(t, float):
+        return np.array(t)
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+class Case:
+    """A distribution built the same way in both libraries, with values inside its support."""
+
+    def __init__(self, name, params, value, build=None, ident=None):
+        self.name, self.params, self.value = name, params, value
+        self.build_fn = build or (lambda D, p: getattr(D, name)(**p))
+        self.id = ident or name
+
+    def build(self, lib, dtype=np.float64, **kw):
+        T, D = _lib(lib)
+        params = {
+            k: _param(T, v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v)
+            for k, v in self.params.items()
+        }
+        return self.build_fn(D, params, **kw), [p for p in params.values() if not isinstance(p, float)
+                                                  and p.requires_grad]
+
+    def value_in(self, lib, dtype=np.float64):
+        T, _ = _lib(lib)
+        v = self.value
+        return T.tensor(v.astype(dtype) if v.dtype.kind == "f" else v)
+
+
+def _normal_independent(D, p, **kw):
+    return D.Independent(D.Normal(p["loc"], p["scale"]), 1, **kw)
+
+
+CASES = [
+    Case("Normal", {"loc": 0.5, "scale": 2.0}, _real(4), ident="Normal-scalar"),
+    Case("Normal", {"loc": _real(3), "scale": _pos(3)}, _real(3), ident="Normal-batched"),
+    Case("Normal", {"loc": _real(2, 1), "scale": _pos(3)}, _real(5, 2, 3), ident="Normal-broadcast"),
+    Case("Uniform", {"low": -_pos(3), "high": _pos(3) + 1.0}, _rng.uniform(0.95, 1.05, (2, 3)),
+         ident="Uniform-batched"),
+    Case("Uniform", {"low": -1.0, "high": 2.0}, _rng.uniform(-1, 2, (4,)), ident="Uniform-scalar"),
+    Case("Bernoulli", {"probs": _unit(4)}, _rng.integers(0, 2, (3, 4)).astype(float), ident="Bernoulli-probs"),
+    Case("Bernoulli", {"logits": _real(2, 3)}, _rng.integers(0, 2, (2, 3)).astype(float),
+         ident="Bernoulli-logits"),
+    Case("Bernoulli", {"probs": 0.3}, np.array([0.0, 1.0, 1.0]), ident="Bernoulli-scalar"),
+    Case("Categorical", {"probs": _probs(5)}, _rng.integers(0, 5, (3,)), ident="Categorical-probs"),
+    Case("Categorical", {"logits": _real(2, 4)}, _rng.integers(0, 4, (3, 2)), ident="Categorical-logits"),
+    Case("Categorical", {"probs": _probs(3, 1, 4) * 3.0}, _rng.integers(0, 4, (2,)),
+         ident="Categorical-unnormalised-broadcast"),
+    Case("Independent", {"loc": _real(2, 3), "scale": _pos(2, 3)}, _real(4, 2, 3), build=_normal_independent),
+    Case("MultivariateNormal", {"loc": _real(3), "covariance_matrix": _spd(3, 3)}, _real(4, 3), ident="MVN-cov"),
+    Case("MultivariateNormal", {"loc": _real(2, 3), "scale_tril": _tril(3, 3)}, _real(2, 3), ident="MVN-tril"),
+    Case("MultivariateNormal", {"loc": _real(3), "precision_matrix": _spd(2, 3, 3)}, _real(5, 1, 3),
+         ident="MVN-precision"),
+]
+_IDS = [c.id for c in CASES]
+_PROPERTIES = ["mean", "mode", "variance", "stddev"]
+
+
+def _close(a, b, rtol=1e-6, atol=1e-8):
+    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+def test_values_and_shapes_match_torch(case):
+    d_t, _ = case.build("torch")
+    d_c, _ = case.build("chainrule")
+    assert tuple(d_c.batch_shape) == tuple(d_t.batch_shape)
+    assert tuple(d_c.event_shape) == tuple(d_t.event_shape)
+    assert d_c.has_rsample == d_t.has_rsample
+    assert d_c.has_enumerate_support == d_t.has_enumerate_support
+    assert repr(d_c.support) == repr(d_t.support)
+    lp_t, lp_c = d_t.log_prob(case.value_in("torch")), d_c.log_prob(case.value_in("chainrule"))
+    assert tuple(lp_c.shape) == tuple(lp_t.shape)
+    _close(lp_c, lp_t)
+    _close(d_c.entropy(), d_t.entropy())
+    for name in _PROPERTIES:
+        try:
+            expected = getattr(d_t, name)
+        except NotImplementedError:
+            with pytest.raises(NotImplementedError):
+                getattr(d_c, name)
+            continue
+        got = getattr(d_c, name)
+        assert tuple(got.shape) == tuple(expected.shape), name
+        assert str(got.dtype) == str(expected.dtype), name
+        _close(got, expected)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+@pytest.mark.parametrize("method", ["log_prob", "entropy"])
+def test_gradients_match_torch(case, method):
+    outs = {}
+    for lib in ("torch", "chainrule"):
+        T, _ = _lib(lib)
+        d, leaves = case.build(lib)
+        if not leaves:
+            pytest.skip("no tensor parameters")
+        out = d.log_prob(case.value_in(lib)) if method == "log_prob" else d.entropy()
+        cot = np.random.default_rng(7).standard_normal(tuple(out.shape))
+        grads = T.autograd.grad((out * T.tensor(cot)).sum(), leaves, allow_unused=True)
+        outs[lib] = [np.zeros(tuple(p.shape)) if g is None else _np(g) for g, p in zip(grads, leaves, strict=True)]
+    for g_c, g_t in zip(outs["chainrule"], outs["torch"], strict=True):
+        _close(g_c, g_t, rtol=1e-6, atol=1e-10)
+
+
+def _symmetrised_case_fn(case, method):
+    names = list(k for k, v in case.params.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f")
+
+    def fn(*tensors):
+        params = dict(case.params)
+        for k, t in zip(names, tensors, strict=True):
+            if k in ("covariance_matrix", "precision_matrix"):
+                t = (t + t.mT) / 2
+            elif k == "scale_tril":
+                t = t.tril()
+            params[k] = t
+        d = case.build_fn(cd, params)
+        return d.log_prob(case.value_in("chainrule")) if method == "log_prob" else d.entropy()
+
+    inputs = [chainrule.tensor(case.params[k], requires_grad=True) for k in names]
+    return fn, inputs
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+@pytest.mark.parametrize("method", ["log_prob", "entropy"])
+def test_gradcheck_float64(case, method):
+    fn, inputs = _symmetrised_case_fn(case, method)
+    if not inputs:
+        pytest.skip("no tensor parameters")
+    assert chainrule.autograd.gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+@pytest.mark.parametrize("sample_shape", [(), (4,), (2, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sample_shapes_and_dtypes_match_torch(case, sample_shape, dtype):
+    d_t, _ = case.build("torch", dtype)
+    d_c, _ = case.build("chainrule", dtype)
+    s_t, s_c = d_t.sample(sample_shape), d_c.sample(sample_shape)
+    assert tuple(s_c.shape) == tuple(s_t.shape)
+    assert str(s_c.dtype) == str(s_t.dtype)
+    assert not s_c.requires_grad
+    if d_t.has_rsample:
+        r_t, r_c = d_t.rsample(sample_shape), d_c.rsample(sample_shape)
+        assert tuple(r_c.shape) == tuple(r_t.shape)
+        assert str(r_c.dtype) == str(r_t.dtype)
+        assert r_c.requires_grad == r_t.requires_grad
+    # samples lie in the support: torch's own check accepts them
+    assert bool(d_t.support.check(torch.from_numpy(np.array(_np(s_c)))).all())
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+def test_sample_moments_match_torch_mean_and_variance(case):
+    chainrule.manual_seed(0)
+    d_t, _ = case.build("torch")
+    d_c, _ = case.build("chainrule")
+    n = 20000
+    s = _np(d_c.sample((n,))).astype(float)
+    mean_t = _np(d_t.mean)
+    if np.isnan(mean_t).any():  # Categorical: compare category frequencies with probs instead
+        probs = _np(d_t.probs)
+        freq = np.stack([(s == k).mean(0) for k in range(probs.shape[-1])], -1)
+        np.testing.assert_allclose(freq, np.broadcast_to(probs, freq.shape), atol=0.02)
+        return
+    std = np.sqrt(_np(d_t.variance))
+    np.testing.assert_allclose(s.mean(0), np.broadcast_to(mean_t, s.shape[1:]), atol=float(5 * std.max() / math.sqrt(n)))
+    np.testing.assert_allclose(s.std(0), np.broadcast_to(std, s.shape[1:]), rtol=0.05)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+def test_manual_seed_makes_samples_reproducible(case):
+    d_c, _ = case.build("chainrule")
+    chainrule.manual_seed(3)
+    a = _np(d_c.sample((5,)))
+    chainrule.manual_seed(3)
+    b = _np(d_c.sample((5,)))
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_IDS)
+def test_expand_matches_torch(case):
+    d_t, _ = case.build("torch")
+    d_c, _ = case.build("chainrule")
+    new_batch = (2,) + tuple(d_t.batch_shape)
+    e_t, e_c = d_t.expand(new_batch), d_c.expand(new_batch)
+    assert type(e_c) is type(d_c)
+    assert tuple(e_c.batch_shape) == tuple(e_t.batch_shape)
+    assert tuple(e_c.event_shape) == tuple(e_t.event_shape)
+    v_t = e_t.sample()
+    v_c = chainrule.tensor(v_t.numpy())
+    _close(e_c.log_prob(v_c), e_t.log_prob(v_t))
+    _close(e_c.entropy(), e_t.entropy())
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in ("Bernoulli", "Categorical")],
+                         ids=[c.id for c in CASES if c.name in ("Bernoulli", "Categorical")])
+@pytest.mark.parametrize("expand", [True, False])
+def test_enumerate_support_matches_torch(case, expand):
+    d_t, _ = case.build("torch")
+    d_c, _ = case.build("chainrule")
+    e_t, e_c = d_t.enumerate_support(expand), d_c.enumerate_support(expand)
+    assert tuple(e_c.shape) == tuple(e_t.shape)
+    assert str(e_c.dtype) == str(e_t.dtype)
+    np.testing.assert_array_equal(_np(e_c), _np(e_t))
+
+
+def test_normal_rsample_is_loc_plus_scale_times_the_same_noise():
+    loc = chainrule.tensor(_real(3), requires_grad=True)
+    scale = chainrule.tensor(_pos(3), requires_grad=True)
+    chainrule.manual_seed(11)
+    x = cd.Normal(loc, scale).rsample((4,))
+    chainrule.manual_seed(11)
+    eps = chainrule.randn(4, 3, dtype=chainrule.float64)
+    _close(x, loc + eps * scale)
+    cot = chainrule.tensor(_real(4, 3))
+    g_loc, g_scale = chainrule.autograd.grad((x * cot).sum(), [loc, scale])
+    _close(g_loc, cot.sum(0))
+    _close(g_scale, (cot * eps).sum(0))
+
+
+def test_mvn_rsample_gradient_is_noise_outer_product():
+    loc = chainrule.tensor(_real(2), requires_grad=True)
+    tril = chainrule.tensor(_tril(2, 2), requires_grad=True)
+    chainrule.manual_seed(5)
+    x = cd.MultivariateNormal(loc, scale_tril=tril).rsample((6,))
+    chainrule.manual_seed(5)
+    eps = chainrule.randn(6, 2, dtype=chainrule.float64)
+    _close(x, loc + eps @ tril.mT)
+    cot = chainrule.tensor(_real(6, 2))
+    g_loc, g_tril = chainrule.autograd.grad((x * cot).sum(), [loc, tril])
+    _close(g_loc, cot.sum(0))
+    _close(g_tril, cot.mT @ eps)
+
+
+def test_uniform_rsample_gradient():
+    low = chainrule.tensor(_real(3), requires_grad=True)
+    high = chainrule.tensor(_real(3) + 3, requires_grad=True)
+    chainrule.manual_seed(2)
+    x = cd.Uniform(low, high).rsample((5,))
+    chainrule.manual_seed(2)
+    u = chainrule.rand(5, 3, dtype=chainrule.float64)
+    _close(x, low + u * (high - low))
+    g_low, g_high = chainrule.autograd.grad(x.sum(), [low, high])
+    _close(g_low, (1 - u).sum(0))
+    _close(g_high, u.sum(0))
+
+
+# -- KL divergence --------------------------------------------------------------------------------------
+
+KL_PAIRS = [
+    ("Normal", lambda D, a, b: (D.Normal(a[0], a[1]), D.Normal(b[0], b[1])),
+     [(_real(3), _pos(3)), (_real(2, 1), _pos(3))]),
+    ("Categorical", lambda D, a, b: (D.Categorical(probs=a[0]), D.Categorical(logits=b[0])),
+     [(_probs(2, 4),), (_real(4),)]),
+    ("Bernoulli", lambda D, a, b: (D.Bernoulli(probs=a[0]), D.Bernoulli(logits=b[0])),
+     [(_unit(3),), (_real(3),)]),
+    ("MultivariateNormal", lambda D, a, b: (D.MultivariateNormal(a[0], scale_tril=a[1]),
+                                            D.MultivariateNormal(b[0], covariance_matrix=b[1])),
+     [(_real(2, 3), _tril(3, 3)), (_real(3), _spd(2, 3, 3))]),
+    ("Independent", lambda D, a, b: (D.Independent(D.Normal(a[0], a[1]), 1), D.Independent(D.Normal(b[0], b[1]), 1)),
+     [(_real(2, 3), _pos(2, 3)), (_real(3), _pos(3))]),
+]
+
+
+@pytest.mark.parametrize("name,build,params", KL_PAIRS, ids=[k[0] for k in KL_PAIRS])
+def test_kl_divergence_values_and_gradients_match_torch(name, build, params):
+    results = {}
+    for lib in ("torch", "chainrule"):
+        T, D = _lib(lib)
+        leaves = [[T.tensor(x, requires_grad=True) for x in group] for group in params]
+        p, q = build(D, leaves[0], leaves[1])
+        kl = D.kl_divergence(p, q)
+        cot = T.tensor(np.random.default_rng(3).standard_normal(tuple(kl.shape)))
+        flat = leaves[0] + leaves[1]
+        grads = T.autograd.grad((kl * cot).sum(), flat)
+        results[lib] = (kl, grads)
+    _close(results["chainrule"][0], results["torch"][0])
+    assert tuple(results["chainrule"][0].shape) == tuple(results["torch"][0].shape)
+    for g_c, g_t in zip(results["chainrule"][1], results["torch"][1], strict=True):
+        _close(g_c, g_t)
+
+
+def test_kl_with_zero_probabilities_is_inf_or_zero_as_torch():
+    p = [0.0, 0.5, 0.5]
+    q = [0.5, 0.5, 0.0]
+    for a, b in ((p, q), (q, p), (p, p)):
+        k_t = td.kl_divergence(td.Categorical(torch.tensor(a)), td.Categorical(torch.tensor(b)))
+        k_c = cd.kl_divergence(cd.Categorical(chainrule.tensor(a)), cd.Categorical(chainrule.tensor(b)))
+        _close(k_c, k_t)
+    for a, b in ((0.0, 0.5), (1.0, 0.0), (0.5, 1.0), (1.0, 1.0)):
+        k_t = td.kl_divergence(td.Bernoulli(torch.tensor(a)), td.Bernoulli(torch.tensor(b)))
+        k_c = cd.kl_divergence(cd.Bernoulli(chainrule.tensor(a)), cd.Bernoulli(chainrule.tensor(b)))
+        _close(k_c, k_t)
+
+
+def test_register_kl_dispatches_to_most_specific_and_unknown_pairs_raise():
+    class MyNormal(cd.Normal):
+        pass
+
+    p, q = MyNormal(0.0, 1.0), cd.Normal(1.0, 2.0)
+    _close(cd.kl_divergence(p, q), td.kl_divergence(td.Normal(0.0, 1.0), td.Normal(1.0, 2.0)))
+
+    @cd.register_kl(MyNormal, cd.Normal)
+    def _kl(p, q):
+        return chainrule.tensor(42.0)
+
+    assert float(cd.kl_divergence(p, q)) == 42.0
+    assert float(cd.kl_divergence(q, p)) != 42.0
+    with pytest.raises(NotImplementedError):
+        cd.kl_divergence(cd.Normal(0.0, 1.0), cd.Bernoulli(0.5))
+    with pytest.raises(NotImplementedError):
+        td.kl_divergence(td.Normal(0.0, 1.0), td.Bernoulli(0.5))
+    with pytest.raises(TypeError):
+        cd.register_kl(int, cd.Normal)
+
+
+def test_kl_mvn_different_event_shapes_raises_as_torch():
+    for T, D in (_lib("torch"), _lib("chainrule")):
+        p = D.MultivariateNormal(T.zeros(2), T.eye(2))
+        q = D.MultivariateNormal(T.zeros(3), T.eye(3))
+        with pytest.raises(ValueError, match="different event shapes"):
+            D.kl_divergence(p, q)
+
+
+# -- validation ---------------------------------------------------------------------------------------
+
+BAD = [
+    ("normal-negative-scale", lambda T, D: D.Normal(T.tensor([0.0, 1.0]), T.tensor([-1.0, 1.0]))),
+    ("normal-scalar-negative-scale", lambda T, D: D.Normal(0.0, -1.0)),
+    ("normal-nan-loc", lambda T, D: D.Normal(T.tensor(float("nan")), 1.0)),
+    ("bernoulli-probs-above-one", lambda T, D: D.Bernoulli(probs=T.tensor([0.5, 1.5]))),
+    ("bernoulli-neither", lambda T, D: D.Bernoulli()),
+    ("bernoulli-both", lambda T, D: D.Bernoulli(probs=0.5, logits=0.0)),
+    ("categorical-negative", lambda T, D: D.Categorical(probs=T.tensor([0.5, -0.1, 0.6]))),
+    ("categorical-scalar", lambda T, D: D.Categorical(probs=T.tensor(1.0))),
+    ("categorical-scalar-logits", lambda T, D: D.Categorical(logits=T.tensor(1.0))),
+    ("uniform-low-above-high", lambda T, D: D.Uniform(1.0, 0.0)),
+    ("independent-too-many-dims", lambda T, D: D.Independent(D.Normal(T.zeros(3), 1.0), 2)),
+    ("mvn-scalar-loc", lambda T, D: D.MultivariateNormal(T.tensor(0.0), T.eye(1))),
+    ("mvn-no-matrix", lambda T, D: D.MultivariateNormal(T.zeros(2))),
+    ("mvn-two-matrices", lambda T, D: D.MultivariateNormal(T.zeros(2), T.eye(2), scale_tril=T.eye(2))),
+    ("mvn-vector-cov", lambda T, D: D.MultivariateNormal(T.zeros(2), T.ones(2))),
+    ("mvn-not-pd", lambda T, D: D.MultivariateNormal(T.zeros(2), T.tensor([[1.0, 2.0], [2.0, 1.0]]))),
+    ("mvn-tril-not-lower", lambda T, D: D.MultivariateNormal(T.zeros(2), scale_tril=T.ones(2, 2))),
+    ("normal-log-prob-not-tensor", lambda T, D: D.Normal(0.0, 1.0).log_prob(1.0)),
+    ("normal-log-prob-nan", lambda T, D: D.Normal(0.0, 1.0).log_prob(T.tensor([0.0, float("nan")]))),
+    ("normal-log-prob-bad-shape", lambda T, D: D.Normal(T.zeros(3), 1.0).log_prob(T.zeros(2))),
+    ("bernoulli-log-prob-half", lambda T, D: D.Bernoulli(probs=0.5).log_prob(T.tensor(0.5))),
+    ("categorical-log-prob-out-of-range", lambda T, D: D.Categorical(T.ones(3)).log_prob(T.tensor([3]))),
+    ("uniform-log-prob-outside", lambda T, D: D.Uniform(0.0, 1.0).log_prob(T.tensor(2.0))),
+    ("mvn-log-prob-event-shape", lambda T, D: D.MultivariateNormal(T.zeros(2), T.eye(2)).log_prob(T.zeros(3))),
+    ("independent-log-prob-bad-shape", lambda T, D: D.Independent(D.Normal(T.zeros(2, 3), 1.0), 1).log_prob(
+        T.zeros(3, 3))),
+]
+
+
+@pytest.mark.parametrize("build", [b for _, b in BAD], ids=[n for n, _ in BAD])
+def test_validation_errors_match_torch(build):
+    with pytest.raises(Exception) as expected:
+        build(*_lib("torch"))
+    with pytest.raises(type(expected.value)) as got:
+        build(*_lib("chainrule"))
+    assert str(got.value) == str(expected.value)
+
+
+def test_validate_args_false_and_set_default_validate_args():
+    d = cd.Normal(0.0, -1.0, validate_args=False)
+    assert math.isnan(float(d.log_prob(chainrule.tensor(0.0))))
+    cd.Distribution.set_default_validate_args(False)
+    try:
+        cd.Bernoulli(probs=chainrule.tensor(2.0))
+        cd.Normal(0.0, 1.0).log_prob(chainrule.tensor(float("nan")))
+        with pytest.raises(ValueError):
+            cd.Normal(0.0, -1.0, validate_args=True)
+    finally:
+        cd.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError):
+        cd.Normal(0.0, -1.0)
+    with pytest.raises(ValueError):
+        cd.Distribution.set_default_validate_args("yes")
+
+
+def test_repr_matches_torch():
+    for build in (lambda T, D: D.Normal(T.zeros(2), 1.0), lambda T, D: D.Normal(0.0, 1.0),
+                  lambda T, D: D.Bernoulli(logits=T.zeros(3)), lambda T, D: D.Categorical(T.ones(2, 3)),
+                  lambda T, D: D.Independent(D.Normal(T.zeros(2), 1.0), 1),
+                  lambda T, D: D.MultivariateNormal(T.zeros(2), T.eye(2))):
+        assert repr(build(*_lib("chainrule"))) == repr(build(*_lib("torch")))
+
+
+def test_policy_gradient_and_vae_style_training_step_match_torch():
+    """REINFORCE on Categorical logits plus a reparameterised Normal ELBO term, against torch."""
+    logits0, mu0, log_sigma0 = _real(2, 3), _real(2), _real(2) * 0.1
+    actions, eps = np.array([0, 2]), _real(5, 2)
+    rewards = _real(2)
+    grads = {}
+    for lib in ("torch", "chainrule"):
+        T, D = _lib(lib)
+        logits = T.tensor(logits0, requires_grad=True)
+        mu = T.tensor(mu0, requires_grad=True)
+        log_sigma = T.tensor(log_sigma0, requires_grad=True)
+        pi = D.Categorical(logits=logits)
+        pg_loss = -(pi.log_prob(T.tensor(actions)) * T.tensor(rewards)).sum() - 0.01 * pi.entropy().sum()
+        qz = D.Normal(mu, log_sigma.exp())
+        z = mu + log_sigma.exp() * T.tensor(eps)
+        prior = D.Normal(T.zeros(2, dtype=T.float64), T.ones(2, dtype=T.float64))
+        elbo = (prior.log_prob(z) - qz.log_prob(z)).sum() - D.kl_divergence(qz, prior).sum()
+        grads[lib] = T.autograd.grad(pg_loss - elbo, [logits, mu, log_sigma])
+    for g_c, g_t in zip(grads["chainrule"], grads["torch"], strict=True):
+        _close(g_c, g_t)
