@@ -732,14 +732,11 @@ SDPA_CASES = {
     "fused float mask": ((1, 2, 5, 4), "float", False),
     "fused no mask": ((1, 2, 5, 4), None, False),
     "fused per-sample bool mask": ((1, 2, 5, 4), "bool", True),
+    "fused per-sample float mask": ((1, 2, 5, 4), "float", True),
 }
-# The fused primitive takes the mask as a parameter; its batching rule does not take it batched yet.
-_SDPA_LOOPS = {"fused per-sample bool mask"}
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=UserWarning, reason="_sdpa_fused: batched mask"))
-    if c in _SDPA_LOOPS else c for c in SDPA_CASES])
+@pytest.mark.parametrize("case", list(SDPA_CASES))
 def test_per_sample_grads_match_torch_attention(case):
     """vmap(grad(loss)) of a tiny attention block (qkv projection, scaled_dot_product_attention,
     output projection, layer_norm) against torch.func: batched all the way (no fallback warning)."""

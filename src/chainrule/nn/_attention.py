@@ -37,7 +37,7 @@ def _attention_softmax(x):
 defvjp(_attention_softmax, lambda grad, result, x: result * (grad - sum(grad * result, -1, keepdim=True)))
 
 
-def _probs_array(q, k, *, mask, scale, causal):
+def _probs_array(q, k, mask, *, scale, causal):
     scores = np.matmul(q, np.swapaxes(k, -1, -2))
     scores *= scale
     if causal:
@@ -49,11 +49,11 @@ def _probs_array(q, k, *, mask, scale, causal):
 
 @primitive("ScaledDotProductFlashAttentionForCpuBackward0")
 @_half_in_float
-def _sdpa_fused(q, k, v, *, mask, scale, causal):
-    return np.matmul(_probs_array(q, k, mask=mask, scale=scale, causal=causal), v).astype(q.dtype, copy=False)
+def _sdpa_fused(q, k, v, mask, *, scale, causal):
+    return np.matmul(_probs_array(q, k, mask, scale=scale, causal=causal), v).astype(q.dtype, copy=False)
 
 
-def _probs(q: Tensor, k: Tensor, mask, scale: float, causal: bool) -> Tensor:
+def _probs(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, causal: bool) -> Tensor:
     """The attention weights, with chainrule ops (differentiable in q and k)."""
     scores = mul(matmul(q, transpose(k, -2, -1)), scale)
     if causal:
@@ -63,8 +63,7 @@ def _probs(q: Tensor, k: Tensor, mask, scale: float, causal: bool) -> Tensor:
             _neg_inf(scores.dtype.np),
         )
     if mask is not None:
-        m = Tensor._make(mask)
-        scores = where(m, scores, _neg_inf(scores.dtype.np)) if mask.dtype == np.bool_ else scores + m
+        scores = where(mask, scores, _neg_inf(scores.dtype.np)) if mask.dtype.np == np.bool_ else scores + mask
     return _attention_softmax(scores)
 
 
@@ -87,17 +86,17 @@ def _score_grad(grad, q, k, v, mask, scale, causal):
     return p, p * (dp - sum(dp * p, -1, keepdim=True))
 
 
-def _grad_q_composite(g, q, k, v, *, mask, scale, causal):
+def _grad_q_composite(g, q, k, v, mask, *, scale, causal):
     _, ds = _score_grad(g, q, k, v, mask, scale, causal)
     return mul(matmul(ds, k), scale)
 
 
-def _grad_k_composite(g, q, k, v, *, mask, scale, causal):
+def _grad_k_composite(g, q, k, v, mask, *, scale, causal):
     _, ds = _score_grad(g, q, k, v, mask, scale, causal)
     return mul(matmul(transpose(ds, -2, -1), q), scale)
 
 
-def _grad_v_composite(g, q, k, v, *, mask, scale, causal):
+def _grad_v_composite(g, q, k, v, mask, *, scale, causal):
     return matmul(transpose(_probs(q, k, mask, scale, causal), -2, -1), g)
 
 
@@ -117,7 +116,7 @@ def _weights_and_score_grad(g, q, k, v, mask, scale, causal):
         and hit[1] == (scale, causal)
     ):
         return hit[2], hit[3]
-    p = _probs_array(q, k, mask=mask, scale=scale, causal=causal)
+    p = _probs_array(q, k, mask, scale=scale, causal=causal)
     dp = np.matmul(g, np.swapaxes(v, -1, -2))
     ds = dp - (dp * p) @ np.ones((dp.shape[-1], 1), dtype=dp.dtype)  # row sums by BLAS
     ds *= p
@@ -128,7 +127,7 @@ def _weights_and_score_grad(g, q, k, v, mask, scale, causal):
 
 @primitive("ScaledDotProductFlashAttentionForCpuBackwardBackward0")
 @_half_in_float
-def _sdpa_grad(g, q, k, v, *, mask, scale, causal, which):
+def _sdpa_grad(g, q, k, v, mask, *, scale, causal, which):
     p, ds = _weights_and_score_grad(g, q, k, v, mask, scale, causal)
     if which == 0:
         out = np.matmul(ds, k)
@@ -144,25 +143,26 @@ _GRAD_COMPOSITES = (_grad_q_composite, _grad_k_composite, _grad_v_composite)
 
 
 def _sdpa_grad_vjp(i: int):
-    def rule(grad, result, g, q, k, v, *, mask, scale, causal, which):
-        return _composite_grad(_GRAD_COMPOSITES[which], i)(
-            grad, result, g, q, k, v, mask=mask, scale=scale, causal=causal
-        )
+    def rule(grad, result, g, q, k, v, mask, *, scale, causal, which):
+        return _composite_grad(_GRAD_COMPOSITES[which], i)(grad, result, g, q, k, v, mask, scale=scale, causal=causal)
 
     return rule
 
 
-defvjp(_sdpa_grad, *(_sdpa_grad_vjp(i) for i in range(4)))
+# The mask is an input (not a parameter), so that vmap batches a mask that differs per sample;
+# it has no gradient (the fused kernel serves only masks that need none).
+defvjp(_sdpa_grad, *(_sdpa_grad_vjp(i) for i in range(4)), None)
 defvjp(
     _sdpa_fused,
     *(
         (
-            lambda grad, result, q, k, v, _which=which, **params: _sdpa_grad(
-                grad, q, k, v, which=_which, **params
+            lambda grad, result, q, k, v, mask, _which=which, **params: _sdpa_grad(
+                grad, q, k, v, mask, which=_which, **params
             )
         )
         for which in range(3)
     ),
+    None,
 )
 
 
@@ -225,8 +225,10 @@ def scaled_dot_product_attention(
     if is_causal:  # made before _fused_applies reads a tensor (vmap: see above)
         attn_mask = Tensor._make(np.tril(np.ones((length, source), dtype=bool)))
     if _fused_applies(query, key, value, None if is_causal else attn_mask, dropout_p):
-        mask = None if attn_mask is None or is_causal else attn_mask._data
-        return _sdpa_fused(query, key, value, mask=mask, scale=scale, causal=bool(is_causal))
+        mask = None
+        if attn_mask is not None and not is_causal:  # 4-D as q (a view): vmap's rule batches equal ranks
+            mask = reshape(attn_mask, (1,) * (4 - attn_mask.ndim) + tuple(attn_mask.shape))
+        return _sdpa_fused(query, key, value, mask, scale=scale, causal=bool(is_causal))
     # PyTorch's math backend scales both factors by sqrt(scale) (kinder to half precision).
     root = math.sqrt(scale)
     scores = matmul(mul(query, root), transpose(mul(key, root), -2, -1))
