@@ -45,15 +45,13 @@ _ndarray = np.ndarray
 
 
 def _tensor_cls():
-    from .._tensor import Tensor
-
-    return Tensor
+    if _Tensor is None:
+        _bind_ops()
+    return _Tensor
 
 
 def _make_grads(outputs, grad_outputs) -> list:
     """Default and check the gradient given for each output (ones for a scalar)."""
-    from .. import _creation
-
     Tensor = _tensor_cls()
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=False)):
@@ -67,7 +65,7 @@ def _make_grads(outputs, grad_outputs) -> list:
                     raise RuntimeError(
                         f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                     )
-            g = _creation.ones_like(out)
+            g = _ones_like(out)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         else:
@@ -178,8 +176,6 @@ def grad(
     >>> chainrule.autograd.grad(g, x)
     (tensor(12.),)
     """
-    from .. import _creation
-
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched=True needs vmap, which chainrule does not have yet")
     if materialize_grads and allow_unused is False:
@@ -212,6 +208,8 @@ def grad(
     for i, (t, g) in enumerate(zip(inputs, result, strict=False)):
         if g is None:
             if materialize_grads:
+                from .. import _creation
+
                 g = _creation.zeros_like(t, requires_grad=create_graph)
             elif not allow_unused:
                 raise RuntimeError(
@@ -448,16 +446,18 @@ def _conform(g, meta):
     return g
 
 
-# Set by _bind_ops on the first backward pass, once chainrule's ops exist (they import this module).
-_Tensor = _sum_to_size = None
+# Set by _bind_ops on first use, once chainrule's tensors and ops exist (they import this
+# module): an import inside each call would cost more than the engine's own work on a small graph.
+_Tensor = _sum_to_size = _ones_like = None
 
 
 def _bind_ops() -> None:
-    global _Tensor, _sum_to_size
+    global _Tensor, _sum_to_size, _ones_like
+    from .._creation import ones_like
     from .._tensor import Tensor
     from ..ops.movement import sum_to_size
 
-    _Tensor, _sum_to_size = Tensor, sum_to_size
+    _Tensor, _sum_to_size, _ones_like = Tensor, sum_to_size, ones_like
 
 
 def _check_hook_result(fn, old, new):
