@@ -7,3 +7,4 @@ from ._loss import *  # noqa: F401,F403
 from ._norm import *  # noqa: F401,F403
 from ._attention import *  # noqa: F401,F403
 from ._sampling import *  # noqa: F401,F403
+from ._embedding_bag import *  # noqa: F401,F403
