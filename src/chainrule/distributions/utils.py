@@ -69,3 +69,11 @@ class lazy_property:
         setattr(instance, self.wrapped.__name__, value)
         return value
 
+
+
+def _numpy_sample(draw, shape, dtype):
+    """A tensor of ``dtype`` from ``draw(generator, shape)``, a NumPy sampler run on chainrule's
+    generator (so ``manual_seed`` makes it reproducible); for samplers chainrule has no op for."""
+    from chainrule._creation import _rng
+
+    return torch.tensor(draw(_rng(None), tuple(shape)), dtype=dtype)

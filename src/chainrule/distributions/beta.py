@@ -1,0 +1,83 @@
+"""The beta distribution on ``[0, 1]``."""
+
+from __future__ import annotations
+
+from numbers import Number
+
+import chainrule as torch
+
+from . import constraints
+from .distribution import Distribution
+from .gamma import _standard_gamma
+from .utils import broadcast_all
+
+__all__ = ["Beta"]
+
+
+class Beta(Distribution):
+    """Beta distribution with ``concentration1`` (alpha) and ``concentration0`` (beta).
+
+    Unlike PyTorch, there is no ``rsample`` (no implicit reparameterisation gradients)."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = False
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        scalar = isinstance(concentration1, Number) and isinstance(concentration0, Number)
+        super().__init__(torch.Size() if scalar else self.concentration1.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        """A Beta with its parameters expanded to ``batch_shape``."""
+        return self._expand_params(Beta, batch_shape, ("concentration1", "concentration0"), _instance)
+
+    @property
+    def mean(self):
+        """``a / (a + b)``."""
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        """``(a - 1) / (a + b - 2)``, clamped to the boundary when a or b < 1."""
+        a, b = self.concentration1, self.concentration0
+        m1 = (a - 1).clamp(min=0.0)
+        m0 = (b - 1).clamp(min=0.0)
+        mode = m1 / (m1 + m0)
+        # Both below 1 (density infinite at both ends): PyTorch answers 1 (its Dirichlet's
+        # argmax over an all-NaN pair picks the first component); we match it.
+        return torch.where((a < 1) & (b < 1), torch.ones_like(mode), mode)
+
+    @property
+    def variance(self):
+        """``a b / ((a + b)^2 (a + b + 1))``."""
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+
+    def sample(self, sample_shape=torch.Size()):
+        """Draw samples (no gradient), as ``X / (X + Y)`` of two gamma draws."""
+        shape = self._extended_shape(sample_shape)
+        with torch.no_grad():
+            x = _standard_gamma(self.concentration1, shape)
+            y = _standard_gamma(self.concentration0, shape)
+            return x / (x + y)
+
+    def log_prob(self, value):
+        """Log density at ``value``."""
+        if self._validate_args:
+            self._validate_sample(value)
+        a, b = self.concentration1, self.concentration0
+        return (
+            torch.xlogy(a - 1, value) + torch.xlogy(b - 1, 1 - value)
+            + torch.lgamma(a + b) - torch.lgamma(a) - torch.lgamma(b)
+        )
+
+    def entropy(self):
+        """Entropy in nats."""
+        a, b = self.concentration1, self.concentration0
+        total = a + b
+        return (
+            torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(total)
+            - (a - 1) * torch.digamma(a) - (b - 1) * torch.digamma(b)
+            + (total - 2) * torch.digamma(total)
+        )
