@@ -12,7 +12,7 @@ from ._registry import defvjp, primitive, record
 from . import elementwise as ew
 from . import movement as mov
 from . import reduction as red
-from .movement import squeeze_dims, transpose, unsqueeze
+from .movement import squeeze_dims, t, transpose, unsqueeze
 
 __all__ = [  # the public ops of this family (re-exported by chainrule.ops)
     "addbmm", "addbmm_", "addmm", "addmm_", "addmv", "addmv_", "addr", "addr_", "baddbmm", "baddbmm_", "bmm", "cdist",
@@ -38,7 +38,7 @@ def _mv(m, v):
 defvjp(
     _mv,
     lambda grad, result, m, v: unsqueeze(grad, -1) * v,  # outer(grad, v)
-    lambda grad, result, m, v: matmul(transpose(m, 0, 1), grad),
+    lambda grad, result, m, v: matmul(t(m), grad),
 )
 
 
@@ -47,10 +47,11 @@ def _mm(x, y):
     return np.matmul(x, y)
 
 
+# t() as PyTorch's rules (a TBackward0 node when differentiated again), and cheaper than transpose.
 defvjp(
     _mm,
-    lambda grad, result, x, y: matmul(grad, transpose(y, -1, -2)),
-    lambda grad, result, x, y: matmul(transpose(x, -1, -2), grad),
+    lambda grad, result, x, y: matmul(grad, t(y)),
+    lambda grad, result, x, y: matmul(t(x), grad),
 )
 
 
@@ -207,9 +208,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
             [ 2., 20.]])
     """
     input, vec2 = as_tensor_arg(input), as_tensor_arg(vec2, "vec2")
-    for name, t in (("self", input), ("vec2", vec2)):
-        if t._data.ndim != 1:
-            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    for name, arg in (("self", input), ("vec2", vec2)):
+        if arg._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {arg._data.ndim}-D")
     return ew.mul(unsqueeze(input, 1), vec2)  # PyTorch's node is MulBackward0 too
 
 

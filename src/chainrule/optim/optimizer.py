@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.grad_mode import GRAD_ENABLED, enable_grad
 
 # Note [In-place updates]
 # An optimizer writes new values into ``p._data`` with NumPy's in-place operators, so views of a
@@ -39,8 +39,11 @@ def _use_grad(step: Callable) -> Callable:
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
-        with no_grad():
+        token = GRAD_ENABLED.set(False)  # what ``with no_grad():`` does, without its object per step
+        try:
             return step(self, *args, **kwargs)
+        finally:
+            GRAD_ENABLED.reset(token)
 
     return wrapper
 
@@ -76,26 +79,27 @@ def _with_step_hooks(step: Callable) -> Callable:
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
-        if self.__dict__.get("_in_step"):
+        d = self.__dict__
+        if d.get("_in_step"):
             return step(self, *args, **kwargs)  # a subclass's step calling super().step()
         args = (self, *args)  # hooks see the optimizer among the arguments, as in PyTorch
-        pre = [*_global_step_pre_hooks.values(), *self.__dict__.get("_step_pre_hooks", {}).values()]
-        for hook in pre:
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(
-                        f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}."
-                    )
-                args, kwargs = result
+        if _global_step_pre_hooks or d.get("_step_pre_hooks"):  # (no list to build when there are none)
+            for hook in [*_global_step_pre_hooks.values(), *d.get("_step_pre_hooks", {}).values()]:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                        )
+                    args, kwargs = result
         self._in_step = True
         try:
             out = step(*args, **kwargs)
         finally:
             self._in_step = False
-        post = [*_global_step_post_hooks.values(), *self.__dict__.get("_step_post_hooks", {}).values()]
-        for hook in post:
-            hook(self, args, kwargs)
+        if _global_step_post_hooks or d.get("_step_post_hooks"):
+            for hook in [*_global_step_post_hooks.values(), *d.get("_step_post_hooks", {}).values()]:
+                hook(self, args, kwargs)
         return out
 
     return wrapper
