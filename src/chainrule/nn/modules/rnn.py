@@ -148,11 +148,17 @@ class RNNBase(Module):
             return _gru_step(x_proj, state, w_hh, b_hh)
         return _rnn_step(x_proj, state, w_hh, b_hh, self.mode == "RNN_RELU")
 
-    def _run(self, input: Tensor, hx):
-        """input: (L, N, H_in); hx: (layers * dirs, N, H) or, for LSTM, a pair of those."""
+    def _run(self, input: Tensor, hx, batch_sizes: list[int] | None = None):
+        """input: (L, N, H_in); hx: (layers * dirs, N, H) or, for LSTM, a pair of those.
+
+        With ``batch_sizes``, ``input`` is packed data ``(sum(lengths), H_in)``: step ``t`` runs only its first
+        ``batch_sizes[t]`` sequences, so each final state is taken at its sequence's last true step."""
         num_directions = 2 if self.bidirectional else 1
         is_lstm = self.mode == "LSTM"
-        seq_len = input.shape[0]
+        if batch_sizes is not None:
+            starts = [0]
+            for n in batch_sizes:
+                starts.append(starts[-1] + n)
         h_n, c_n = [], []
         layer_input = input
         for layer in range(self.num_layers):
@@ -162,12 +168,12 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
                 x_proj = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
                 state = (hx[0][idx], hx[1][idx]) if is_lstm else hx[idx]
-                steps = range(seq_len - 1, -1, -1) if direction == 1 else range(seq_len)
-                hs = [None] * seq_len
-                for t in steps:
-                    state = self._step(x_proj[t], state, w_hh, b_hh)
-                    hs[t] = state[0] if is_lstm else state
-                outputs.append(ops.stack(hs) if seq_len else x_proj[:, :, : self.hidden_size] * 0)
+                if batch_sizes is None:
+                    out, state = self._run_padded(x_proj, state, direction == 1, w_hh, b_hh)
+                else:
+                    run = _run_packed_backward if direction == 1 else _run_packed_forward
+                    out, state = run(self._step, x_proj, starts, batch_sizes, state, is_lstm, w_hh, b_hh)
+                outputs.append(out)
                 if is_lstm:
                     h_n.append(state[0])
                     c_n.append(state[1])
@@ -179,19 +185,45 @@ class RNNBase(Module):
         h_n = ops.stack(h_n)
         return layer_input, ((h_n, ops.stack(c_n)) if is_lstm else h_n)
 
-    def forward(self, input: Tensor, hx=None):
-        """Run the layers over the sequence ``input``; returns the outputs and the final hidden state."""
-        if not isinstance(input, Tensor):
-            raise NotImplementedError("chainrule's recurrent layers take a Tensor (PackedSequence is not supported)")
+    def _run_padded(self, x_proj: Tensor, state, reverse: bool, w_hh: Tensor, b_hh: Tensor | None):
+        """One direction of one layer over ``x_proj`` (L, N, gates); returns the outputs and the final state."""
         is_lstm = self.mode == "LSTM"
+        seq_len = x_proj.shape[0]
+        steps = range(seq_len - 1, -1, -1) if reverse else range(seq_len)
+        hs = [None] * seq_len
+        for t in steps:
+            state = self._step(x_proj[t], state, w_hh, b_hh)
+            hs[t] = state[0] if is_lstm else state
+        return (ops.stack(hs) if seq_len else x_proj[:, :, : self.hidden_size] * 0), state
+
+    def _check_hidden(self, hx, expected: tuple) -> None:
+        pieces = [("hidden[0]", hx[0]), ("hidden[1]", hx[1])] if self.mode == "LSTM" else [("hidden", hx)]
+        for name, h in pieces:
+            if tuple(h.shape) != expected:
+                raise RuntimeError(f"Expected {name} size {expected}, got {list(h.shape)}")
+
+    def forward(self, input, hx=None):
+        """Run the layers over the sequence ``input``; returns the outputs and the final hidden state.
+
+        ``input`` may be a :class:`~chainrule.nn.utils.rnn.PackedSequence`: the output is then packed the same
+        way, and each sequence's final state is the one at its own last step."""
+        from ..utils.rnn import PackedSequence
+
+        is_lstm = self.mode == "LSTM"
+        num_directions = 2 if self.bidirectional else 1
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = input.dim() == 3
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead")
         if not batched:
+            if hx is not None:
+                h = hx[0] if is_lstm else hx
+                if h.dim() != 2:
+                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.dim()}-D tensor")
             input = input.unsqueeze(1)
         elif self.batch_first:
             input = input.transpose(0, 1).contiguous()  # F.linear views its input as 2-D
-        num_directions = 2 if self.bidirectional else 1
         batch = input.shape[1]
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}")
@@ -200,6 +232,7 @@ class RNNBase(Module):
             hx = (zeros, zeros) if is_lstm else zeros
         elif not batched:
             hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1)) if is_lstm else hx.unsqueeze(1)
+        self._check_hidden(hx, (self.num_layers * num_directions, batch, self.hidden_size))
         output, hidden = self._run(input, hx)
         if not batched:
             output = output.squeeze(1)
@@ -207,6 +240,79 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1).contiguous()
         return output, hidden
+
+    def _forward_packed(self, packed, hx):
+        from ..utils.rnn import PackedSequence
+
+        is_lstm = self.mode == "LSTM"
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}")
+        sizes = [int(n) for n in batch_sizes._data]
+        batch = sizes[0] if sizes else 0
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        if hx is None:
+            zeros = _creation.zeros(layers, batch, self.hidden_size, dtype=data.dtype)
+            hx = (zeros, zeros) if is_lstm else zeros
+        elif sorted_indices is not None:  # the caller's batch order to the packing's
+            hx = _select_batch(hx, sorted_indices, is_lstm)
+        self._check_hidden(hx, (layers, batch, self.hidden_size))
+        output, hidden = self._run(data, hx, sizes)
+        if unsorted_indices is not None:
+            hidden = _select_batch(hidden, unsorted_indices, is_lstm)
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), hidden
+
+
+def _select_batch(hx, order: Tensor, is_lstm: bool):
+    """The hidden state(s) with the batch (dim 1) reordered by ``order``."""
+    if is_lstm:
+        return hx[0].index_select(1, order), hx[1].index_select(1, order)
+    return hx.index_select(1, order)
+
+
+def _rows(state, n: int, is_lstm: bool, start: int = 0):
+    """Rows ``start:n`` of a state (a pair of them for an LSTM)."""
+    return (state[0][start:n], state[1][start:n]) if is_lstm else state[start:n]
+
+
+def _cat_rows(pieces: list, is_lstm: bool):
+    if len(pieces) == 1:
+        return pieces[0]
+    if is_lstm:
+        return ops.cat([p[0] for p in pieces]), ops.cat([p[1] for p in pieces])
+    return ops.cat(pieces)
+
+
+def _run_packed_forward(step, x_proj, starts, batch_sizes, h0, is_lstm, w_hh, b_hh):
+    """Steps 0..T-1; when the batch shrinks, the sequences that ended keep their state as final."""
+    state, ended, outs = h0, [], []
+    current = batch_sizes[0] if batch_sizes else 0
+    for t, n in enumerate(batch_sizes):
+        if n < current:
+            ended.append(_rows(state, current, is_lstm, n))
+            state = _rows(state, n, is_lstm)
+            current = n
+        state = step(x_proj[starts[t]:starts[t + 1]], state, w_hh, b_hh)
+        outs.append(state[0] if is_lstm else state)
+    # rows 0..n_last still running, then the ones that ended, later endings first (they are lower rows)
+    return ops.cat(outs), _cat_rows([state, *reversed(ended)], is_lstm)
+
+
+def _run_packed_backward(step, x_proj, starts, batch_sizes, h0, is_lstm, w_hh, b_hh):
+    """Steps T-1..0; each sequence starts from its initial state at its own last step."""
+    outs = [None] * len(batch_sizes)
+    current = batch_sizes[-1] if batch_sizes else 0
+    state = _rows(h0, current, is_lstm)
+    for t in range(len(batch_sizes) - 1, -1, -1):
+        n = batch_sizes[t]
+        if n > current:
+            state = _cat_rows([state, _rows(h0, n, is_lstm, current)], is_lstm)
+            current = n
+        state = step(x_proj[starts[t]:starts[t + 1]], state, w_hh, b_hh)
+        outs[t] = state[0] if is_lstm else state
+    return ops.cat(outs), state
 
 
 class RNN(RNNBase):
