@@ -286,9 +286,14 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
     pruned = needed is not None
     hook = node_hook
     tensor_cls = _Tensor
-    while ready:
-        node = pop(ready)[1]
-        grads_out = pop_buffer(node)
+    chained = None  # the next node when the last one handed its gradient straight on (see below)
+    while ready or chained is not None:
+        if chained is not None:
+            node, grads_out = chained
+            chained = None
+        else:
+            node = pop(ready)[1]
+            grads_out = pop_buffer(node)
         hooks = node._hooks
         if node.__class__ is accumulator_cls:
             g = grads_in = d = None  # so that only grads_out holds the gradient (see _accumulate)
@@ -362,6 +367,12 @@ def _execute(ready, buffers, needed, captures, captured, retain_graph, create_gr
             if slot is None:
                 if child._seq > node._seq:  # would run too early: a wrong gradient, never silently
                     raise _order_error(node, child)
+                if nr == 0 and not ready and (i + 1 == len(edges) or (len(edges) == 2 and edges[1][0] is None)):
+                    # A chain: nothing else is waiting and no later input of this node leads
+                    # anywhere, so the child runs next with this gradient alone: skip the heap
+                    # and the buffer.
+                    chained = (child, [g])
+                    continue
                 push(ready, (-child._seq, child))
                 if nr == 0:
                     buffers[child] = [g]
