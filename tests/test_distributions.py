@@ -343,13 +343,22 @@ def test_enumerate_support_matches_torch(case, expand):
     np.testing.assert_array_equal(_np(e_c), _np(e_t))
 
 
+def _loc_scale_leaves():
+    return chainrule.tensor(_real(3), requires_grad=True), chainrule.tensor(_pos(3), requires_grad=True)
+
+
+def _sample_and_its_noise(draw, noise, seed):
+    """``draw()`` and ``noise()`` run from the same seed: the noise a reparameterised sample used."""
+    chainrule.manual_seed(seed)
+    x = draw()
+    chainrule.manual_seed(seed)
+    return x, noise()
+
+
 def test_normal_rsample_is_loc_plus_scale_times_the_same_noise():
-    loc = chainrule.tensor(_real(3), requires_grad=True)
-    scale = chainrule.tensor(_pos(3), requires_grad=True)
-    chainrule.manual_seed(11)
-    x = cd.Normal(loc, scale).rsample((4,))
-    chainrule.manual_seed(11)
-    eps = chainrule.randn(4, 3, dtype=chainrule.float64)
+    loc, scale = _loc_scale_leaves()
+    x, eps = _sample_and_its_noise(lambda: cd.Normal(loc, scale).rsample((4,)),
+                                   lambda: chainrule.randn(4, 3, dtype=chainrule.float64), 11)
     _close(x, loc + eps * scale)
     cot = chainrule.tensor(_real(4, 3))
     g_loc, g_scale = chainrule.autograd.grad((x * cot).sum(), [loc, scale])
@@ -360,10 +369,8 @@ def test_normal_rsample_is_loc_plus_scale_times_the_same_noise():
 def test_mvn_rsample_gradient_is_noise_outer_product():
     loc = chainrule.tensor(_real(2), requires_grad=True)
     tril = chainrule.tensor(_tril(2, 2), requires_grad=True)
-    chainrule.manual_seed(5)
-    x = cd.MultivariateNormal(loc, scale_tril=tril).rsample((6,))
-    chainrule.manual_seed(5)
-    eps = chainrule.randn(6, 2, dtype=chainrule.float64)
+    x, eps = _sample_and_its_noise(lambda: cd.MultivariateNormal(loc, scale_tril=tril).rsample((6,)),
+                                   lambda: chainrule.randn(6, 2, dtype=chainrule.float64), 5)
     _close(x, loc + eps @ tril.mT)
     cot = chainrule.tensor(_real(6, 2))
     g_loc, g_tril = chainrule.autograd.grad((x * cot).sum(), [loc, tril])
@@ -374,10 +381,8 @@ def test_mvn_rsample_gradient_is_noise_outer_product():
 def test_uniform_rsample_gradient():
     low = chainrule.tensor(_real(3), requires_grad=True)
     high = chainrule.tensor(_real(3) + 3, requires_grad=True)
-    chainrule.manual_seed(2)
-    x = cd.Uniform(low, high).rsample((5,))
-    chainrule.manual_seed(2)
-    u = chainrule.rand(5, 3, dtype=chainrule.float64)
+    x, u = _sample_and_its_noise(lambda: cd.Uniform(low, high).rsample((5,)),
+                                 lambda: chainrule.rand(5, 3, dtype=chainrule.float64), 2)
     _close(x, low + u * (high - low))
     g_low, g_high = chainrule.autograd.grad(x.sum(), [low, high])
     _close(g_low, (1 - u).sum(0))
@@ -398,6 +403,19 @@ KL_PAIRS = [
      [(_real(2, 3), _tril(3, 3)), (_real(3), _spd(2, 3, 3))]),
     ("Independent", lambda D, a, b: (D.Independent(D.Normal(a[0], a[1]), 1), D.Independent(D.Normal(b[0], b[1]), 1)),
      [(_real(2, 3), _pos(2, 3)), (_real(3), _pos(3))]),
+    ("OneHotCategorical", lambda D, a, b: (D.OneHotCategorical(logits=a[0]), D.OneHotCategorical(probs=b[0])),
+     [(_real(2, 3),), (_probs(3),)]),
+    ("LogNormal", lambda D, a, b: (D.LogNormal(a[0], a[1]), D.LogNormal(b[0], b[1])),
+     [(_real(3), _pos(3)), (_real(3), _pos(3))]),
+    ("Uniform", lambda D, a, b: (D.Uniform(a[0], a[1]), D.Uniform(b[0], b[1])),
+     [(np.array([0.0, -1.0, 0.5]), np.array([1.0, 2.0, 1.0])), (np.array([-1.0, -2.0, 0.7]), np.array([1.5, 2.5, 3.0]))]),
+    ("Exponential", lambda D, a, b: (D.Exponential(a[0]), D.Exponential(b[0])), [(_pos(3),), (_pos(2, 1),)]),
+    ("Laplace", lambda D, a, b: (D.Laplace(a[0], a[1]), D.Laplace(b[0], b[1])),
+     [(_real(3), _pos(3)), (_real(3), _pos(3))]),
+    ("Poisson", lambda D, a, b: (D.Poisson(a[0]), D.Poisson(b[0])), [(_pos(3),), (_pos(3),)]),
+    ("Gamma", lambda D, a, b: (D.Gamma(a[0], a[1]), D.Gamma(b[0], b[1])), [(_pos(3), _pos(3)), (_pos(3), _pos(3))]),
+    ("Beta", lambda D, a, b: (D.Beta(a[0], a[1]), D.Beta(b[0], b[1])), [(_pos(3), _pos(3)), (_pos(2, 3), _pos(3))]),
+    ("Dirichlet", lambda D, a, b: (D.Dirichlet(a[0]), D.Dirichlet(b[0])), [(_pos(2, 4),), (_pos(4),)]),
 ]
 
 
@@ -547,3 +565,143 @@ def test_policy_gradient_and_vae_style_training_step_match_torch():
         grads[lib] = T.autograd.grad(pg_loss - elbo, [logits, mu, log_sigma])
     for g_c, g_t in zip(grads["chainrule"], grads["torch"], strict=True):
         _close(g_c, g_t)
+
+
+# -- transforms and the remaining distributions' edges ----------------------------------------------
+
+TRANSFORMS = [
+    ("exp", lambda D, p: D.ExpTransform(), _real(2, 3)),
+    ("sigmoid", lambda D, p: D.SigmoidTransform(), _real(2, 3) * 3),
+    ("tanh", lambda D, p: D.TanhTransform(), _real(2, 3) * 2),
+    ("affine-scalar", lambda D, p: D.AffineTransform(0.5, -2.0), _real(2, 3)),
+    ("affine-tensor", lambda D, p: D.AffineTransform(p[0], p[1]), _real(2, 3)),
+    ("affine-event", lambda D, p: D.AffineTransform(p[0], p[1], event_dim=1), _real(2, 3)),
+    ("compose", lambda D, p: D.ComposeTransform([D.AffineTransform(p[0], p[1]), D.TanhTransform()]), _real(2, 3)),
+    ("compose-event", lambda D, p: D.ComposeTransform([D.ExpTransform(), D.AffineTransform(p[0], p[1], event_dim=1)]),
+     _real(2, 3)),
+    ("inverse", lambda D, p: D.ExpTransform().inv, _pos(2, 3)),
+]
+_TRANSFORM_PARAMS = (_real(3), _pos(3) * np.array([1.0, -1.0, 1.0]))
+
+
+@pytest.mark.parametrize("name,build,x", TRANSFORMS, ids=[t[0] for t in TRANSFORMS])
+def test_transform_forward_inverse_jacobian_and_gradients_match_torch(name, build, x):
+    res = {}
+    for lib in ("torch", "chainrule"):
+        T, D = _lib(lib)
+        params = [T.tensor(v, requires_grad=True) for v in _TRANSFORM_PARAMS]
+        xt = T.tensor(x, requires_grad=True)
+        t = build(D, params)
+        y = t(xt)
+        x_back = t.inv(y)
+        ladj = t.log_abs_det_jacobian(xt, y)
+        cot = T.tensor(np.random.default_rng(1).standard_normal(tuple(ladj.shape)))
+        total = (ladj * cot).sum() + (y * T.tensor(np.ones(tuple(y.shape)))).sum()
+        grads = T.autograd.grad(total, [xt] + params, allow_unused=True)
+        res[lib] = (y, x_back, ladj, [None if g is None else _np(g) for g in grads],
+                    repr(t.domain), repr(t.codomain), t.bijective)
+    (y_c, xb_c, l_c, g_c, *meta_c), (y_t, xb_t, l_t, g_t, *meta_t) = res["chainrule"], res["torch"]
+    _close(y_c, y_t)
+    _close(xb_c, xb_t)
+    assert tuple(l_c.shape) == tuple(l_t.shape)
+    _close(l_c, l_t)
+    assert meta_c == meta_t
+    for a, b in zip(g_c, g_t, strict=True):
+        if b is None:
+            assert a is None or not np.any(a)
+        else:
+            _close(a, b)
+
+
+def test_transform_cache_equality_and_sign_match_torch():
+    for T, D in (_lib("torch"), _lib("chainrule")):
+        t = D.ExpTransform(cache_size=1)
+        x = T.tensor([0.5, 1.0])
+        y = t(x)
+        assert t.inv(y) is x
+        assert t(x) is y
+        assert D.ExpTransform() == D.ExpTransform()
+        assert D.ExpTransform() != D.TanhTransform()
+        assert D.AffineTransform(1.0, 2.0) == D.AffineTransform(1.0, 2.0)
+        assert D.AffineTransform(1.0, 2.0) != D.AffineTransform(1.0, 3.0)
+        assert D.ExpTransform().inv == D.ExpTransform().inv
+        assert D.ExpTransform().inv.inv == D.ExpTransform()
+        assert D.AffineTransform(0.0, -2.0).sign == -1
+        assert D.ExpTransform().sign == 1
+        with pytest.raises(ValueError):
+            D.ExpTransform(cache_size=2)
+
+
+def test_lognormal_rsample_is_exp_of_normal_rsample():
+    loc, scale = _loc_scale_leaves()
+    y, eps = _sample_and_its_noise(lambda: cd.LogNormal(loc, scale).rsample((5,)),
+                                   lambda: chainrule.randn(5, 3, dtype=chainrule.float64), 4)
+    expected = (loc + scale * eps).exp()
+    _close(y, expected)
+    g = chainrule.autograd.grad(y.sum(), [loc, scale])
+    _close(g[0], expected.sum(0))
+    _close(g[1], (expected * eps).sum(0))
+
+
+def test_exponential_and_laplace_rsample_gradients_are_sample_over_parameter():
+    rate = chainrule.tensor(_pos(3), requires_grad=True)
+    x = cd.Exponential(rate).rsample((4,))
+    (g,) = chainrule.autograd.grad(x.sum(), [rate])
+    _close(g, (-x / rate).sum(0))
+    loc, scale = _loc_scale_leaves()
+    x = cd.Laplace(loc, scale).rsample((4,))
+    g_loc, g_scale = chainrule.autograd.grad(x.sum(), [loc, scale])
+    _close(g_loc, np.full(3, 4.0))
+    _close(g_scale, ((x - loc) / scale).sum(0))
+
+
+@pytest.mark.parametrize("concentration", [[0.5, 0.3, 0.2], [2.0, 3.0, 0.5], [0.5, 0.5, 2.0], [1.0, 1.0, 1.0]])
+def test_dirichlet_mode_matches_torch(concentration):
+    c = np.array(concentration)
+    _close(cd.Dirichlet(chainrule.tensor(c)).mode, td.Dirichlet(torch.tensor(c)).mode)
+
+
+@pytest.mark.parametrize("a,b", [(0.5, 0.5), (0.3, 0.4), (2.0, 0.5), (0.5, 2.0), (1.0, 1.0), (3.0, 2.0)])
+def test_beta_mode_matches_torch(a, b):
+    _close(cd.Beta(chainrule.tensor(a), chainrule.tensor(b)).mode, td.Beta(torch.tensor(a), torch.tensor(b)).mode)
+
+
+BAD_MORE = [
+    ("gamma-negative", lambda T, D: D.Gamma(T.tensor([1.0, -1.0]), 1.0)),
+    ("beta-zero", lambda T, D: D.Beta(0.0, 1.0)),
+    ("dirichlet-scalar", lambda T, D: D.Dirichlet(T.tensor(1.0))),
+    ("dirichlet-negative", lambda T, D: D.Dirichlet(T.tensor([1.0, -1.0]))),
+    ("exponential-zero", lambda T, D: D.Exponential(T.tensor([0.0]))),
+    ("laplace-negative-scale", lambda T, D: D.Laplace(0.0, -1.0)),
+    ("poisson-negative", lambda T, D: D.Poisson(T.tensor([-1.0]))),
+    ("binomial-fractional-count", lambda T, D: D.Binomial(T.tensor([2.5]), T.tensor([0.5]))),
+    ("binomial-neither", lambda T, D: D.Binomial(3)),
+    ("onehot-scalar", lambda T, D: D.OneHotCategorical(T.tensor(1.0))),
+    ("lognormal-negative-scale", lambda T, D: D.LogNormal(0.0, -1.0)),
+    ("transformed-not-transform", lambda T, D: D.TransformedDistribution(D.Normal(0.0, 1.0), [1])),
+    ("transformed-not-list", lambda T, D: D.TransformedDistribution(D.Normal(0.0, 1.0), 1)),
+    ("gamma-log-prob-negative", lambda T, D: D.Gamma(1.0, 1.0).log_prob(T.tensor([-1.0]))),
+    ("beta-log-prob-above-one", lambda T, D: D.Beta(1.0, 1.0).log_prob(T.tensor([1.5]))),
+    ("dirichlet-log-prob-not-simplex", lambda T, D: D.Dirichlet(T.ones(2)).log_prob(T.tensor([0.5, 0.6]))),
+    ("poisson-log-prob-fraction", lambda T, D: D.Poisson(T.tensor([1.0])).log_prob(T.tensor([0.5]))),
+    ("binomial-log-prob-above-count", lambda T, D: D.Binomial(3, T.tensor([0.5])).log_prob(T.tensor([4.0]))),
+    ("onehot-log-prob-not-one-hot", lambda T, D: D.OneHotCategorical(T.ones(3)).log_prob(T.tensor([1.0, 1.0, 0.0]))),
+    ("lognormal-log-prob-negative", lambda T, D: D.LogNormal(0.0, 1.0).log_prob(T.tensor([-1.0]))),
+    ("tanh-log-prob-outside", lambda T, D: D.TransformedDistribution(D.Normal(0.0, 1.0), D.TanhTransform()).log_prob(
+        T.tensor([1.5]))),
+    ("binomial-entropy-inhomogeneous", lambda T, D: D.Binomial(T.tensor([2.0, 3.0]), T.tensor([0.5, 0.5])).entropy()),
+]
+
+
+@pytest.mark.parametrize("build", [b for _, b in BAD_MORE], ids=[n for n, _ in BAD_MORE])
+def test_more_validation_errors_match_torch(build):
+    test_validation_errors_match_torch(build)
+
+
+def test_binomial_samples_are_counts_within_total_count():
+    chainrule.manual_seed(0)
+    s = cd.Binomial(chainrule.tensor([3.0, 10.0]), chainrule.tensor([0.2, 0.9])).sample((500,))
+    a = _np(s)
+    assert str(s.dtype) == "torch.float32"
+    assert (a >= 0).all() and (a <= np.array([3, 10])).all() and (a % 1 == 0).all()
+    np.testing.assert_allclose(a.mean(0), [0.6, 9.0], atol=0.15)

@@ -8,6 +8,7 @@ import chainrule as torch
 
 from . import constraints
 from .distribution import Distribution
+from .dirichlet import Dirichlet
 from .gamma import _standard_gamma
 from .utils import broadcast_all
 
@@ -24,13 +25,33 @@ class Beta(Distribution):
     has_rsample = False
 
     def __init__(self, concentration1, concentration0, validate_args=None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
-        scalar = isinstance(concentration1, Number) and isinstance(concentration0, Number)
-        super().__init__(torch.Size() if scalar else self.concentration1.size(), validate_args=validate_args)
+        # Held as a two-component Dirichlet, as PyTorch does, so that argument errors read the same.
+        if isinstance(concentration1, Number) and isinstance(concentration0, Number):
+            both = torch.tensor([float(concentration1), float(concentration0)])
+        else:
+            concentration1, concentration0 = broadcast_all(concentration1, concentration0)
+            both = torch.stack([concentration1, concentration0], -1)
+        self._dirichlet = Dirichlet(both, validate_args=validate_args)
+        super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """A Beta with its parameters expanded to ``batch_shape``."""
-        return self._expand_params(Beta, batch_shape, ("concentration1", "concentration0"), _instance)
+        new = self._get_checked_instance(Beta, _instance)
+        batch_shape = torch.Size(batch_shape)
+        new._dirichlet = self._dirichlet.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def concentration1(self):
+        """The first shape parameter (alpha)."""
+        return self._dirichlet.concentration[..., 0]
+
+    @property
+    def concentration0(self):
+        """The second shape parameter (beta)."""
+        return self._dirichlet.concentration[..., 1]
 
     @property
     def mean(self):

@@ -113,6 +113,8 @@ class _IndependentConstraint(Constraint):
 
 
 class _Boolean(Constraint):
+    """Values 0 or 1."""
+
     is_discrete = True
 
     def check(self, value):
@@ -121,6 +123,8 @@ class _Boolean(Constraint):
 
 
 class _OneHot(Constraint):
+    """One-hot vectors along the last dim."""
+
     is_discrete = True
     event_dim = 1
 
@@ -130,6 +134,8 @@ class _OneHot(Constraint):
 
 
 class _IntegerInterval(Constraint):
+    """Integers in ``[lower_bound, upper_bound]``."""
+
     is_discrete = True
 
     def __init__(self, lower_bound, upper_bound):
@@ -145,6 +151,8 @@ class _IntegerInterval(Constraint):
 
 
 class _IntegerGreaterThan(Constraint):
+    """Integers ``>= lower_bound``."""
+
     is_discrete = True
 
     def __init__(self, lower_bound):
@@ -159,12 +167,16 @@ class _IntegerGreaterThan(Constraint):
 
 
 class _Real(Constraint):
+    """All real numbers (not NaN)."""
+
     def check(self, value):
         """Whether each entry is not NaN."""
         return value == value
 
 
 class _GreaterThan(Constraint):
+    """Reals ``> lower_bound``."""
+
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
 
@@ -177,6 +189,8 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(Constraint):
+    """Reals ``>= lower_bound``."""
+
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
 
@@ -189,6 +203,8 @@ class _GreaterThanEq(Constraint):
 
 
 class _LessThan(Constraint):
+    """Reals ``< upper_bound``."""
+
     def __init__(self, upper_bound):
         self.upper_bound = upper_bound
 
@@ -201,6 +217,8 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """Reals in the closed interval ``[lower_bound, upper_bound]``."""
+
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
@@ -214,6 +232,8 @@ class _Interval(Constraint):
 
 
 class _HalfOpenInterval(Constraint):
+    """Reals in ``[lower_bound, upper_bound)``."""
+
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
@@ -227,6 +247,8 @@ class _HalfOpenInterval(Constraint):
 
 
 class _Simplex(Constraint):
+    """Nonnegative vectors summing to 1 along the last dim."""
+
     event_dim = 1
 
     def check(self, value):
@@ -235,6 +257,8 @@ class _Simplex(Constraint):
 
 
 class _LowerCholesky(Constraint):
+    """Lower-triangular matrices with a positive diagonal."""
+
     event_dim = 2
 
     def check(self, value):
@@ -245,6 +269,8 @@ class _LowerCholesky(Constraint):
 
 
 class _PositiveDefinite(Constraint):
+    """Symmetric positive-definite matrices."""
+
     event_dim = 2
 
     def check(self, value):

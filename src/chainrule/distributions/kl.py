@@ -8,11 +8,20 @@ import chainrule as torch
 from chainrule.nn.functional import softplus
 
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
+from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
+from .uniform import Uniform
 from .utils import _sum_rightmost
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -108,3 +117,79 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    extra_event_dim = len(p.event_shape) - len(p.base_dist.event_shape)
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), extra_event_dim)
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p, q):
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low > p.low) | (q.high < p.high)
+    return torch.where(outside, torch.full_like(result, math.inf), result)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - 1 - rate_ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return -scale_ratio.log() + loc_abs_diff / q.scale + scale_ratio * torch.exp(-loc_abs_diff / p.scale) - 1
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (torch.log(p.rate) - torch.log(q.rate)) - (p.rate - q.rate)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    a_p, a_q = p.concentration, q.concentration
+    return (
+        a_q * torch.log(p.rate / q.rate)
+        + torch.lgamma(a_q) - torch.lgamma(a_p)
+        + (a_p - a_q) * torch.digamma(a_p)
+        + (q.rate - p.rate) * (a_p / p.rate)
+    )
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    sum_p = p.concentration1 + p.concentration0
+    sum_q = q.concentration1 + q.concentration0
+    log_norm = (
+        torch.lgamma(q.concentration1) + torch.lgamma(q.concentration0) + torch.lgamma(sum_p)
+        - torch.lgamma(p.concentration1) - torch.lgamma(p.concentration0) - torch.lgamma(sum_q)
+    )
+    return (
+        log_norm
+        + (p.concentration1 - q.concentration1) * torch.digamma(p.concentration1)
+        + (p.concentration0 - q.concentration0) * torch.digamma(p.concentration0)
+        + (sum_q - sum_p) * torch.digamma(sum_p)
+    )
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    sum_p = p.concentration.sum(-1)
+    sum_q = q.concentration.sum(-1)
+    t1 = torch.lgamma(sum_p) - torch.lgamma(sum_q)
+    t2 = (torch.lgamma(p.concentration) - torch.lgamma(q.concentration)).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = torch.digamma(p.concentration) - torch.digamma(sum_p).unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)

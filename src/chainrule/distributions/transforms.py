@@ -65,6 +65,17 @@ class Transform:
         self._cached_x_y = x, y
         return y
 
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and self._same_parameters(other)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def _same_parameters(self, other) -> bool:
+        return True  # parameterless transforms of one type are equal
+
     def _inv_call(self, y):
         if self._cache_size == 0:
             return self._inverse(y)
@@ -128,6 +139,9 @@ class _InverseTransform(Transform):
     def inv(self):
         """The forward transform."""
         return self._inv
+
+    def _same_parameters(self, other) -> bool:
+        return self._inv == other._inv
 
     def __call__(self, x):
         """Apply the inverse."""
@@ -196,6 +210,9 @@ class ComposeTransform(Transform):
         for p in self.parts:
             sign = sign * p.sign
         return sign
+
+    def _same_parameters(self, other) -> bool:
+        return self.parts == other.parts
 
     def _call(self, x):
         for part in self.parts:
@@ -334,6 +351,14 @@ class AffineTransform(Transform):
         if isinstance(self.scale, Number):
             return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
         return self.scale.sign()
+
+    def _same_parameters(self, other) -> bool:
+        def same(a, b):
+            if isinstance(a, Number) and isinstance(b, Number):
+                return a == b
+            return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and bool((a == b).all())
+
+        return self._event_dim == other._event_dim and same(self.loc, other.loc) and same(self.scale, other.scale)
 
     def _call(self, x):
         return self.loc + self.scale * x
