@@ -11,7 +11,9 @@ runs the latest one, and pushes its inputs' nodes as their gradients arrive. Whe
 comes off the heap, every node created after it that leads to it has already run, so
 its gradient is complete: no dependency-counting pass over the graph is needed. With
 ``inputs`` (``grad`` or ``backward(inputs=...)``) one pass first marks the nodes that
-lead to an input, and only those run.
+lead to an input, and only those run. In a chain (a node passes its gradient to one
+node while the heap is empty) that node is the next to run anyway, so the gradient is
+handed to it directly, without a trip through the heap.
 
 It calls a node's rule only for inputs whose edge leads somewhere needed, reduces a
 broadcast gradient to its input's shape and dtype here and nowhere else, fires hooks,
