@@ -189,6 +189,42 @@ def test_orthogonal_matches_torch(orthogonal_map, out_features, in_features):
     check_parity(t, c, [randn(2, in_features)], atol=1e-4)
 
 
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("out_features, in_features", [(4, 4), (5, 3), (3, 5)])
+def test_orthogonal_without_trivialization_matches_torch(orthogonal_map, out_features, in_features):
+    t, c = same_start(f"nn.Linear({in_features}, {out_features})")
+    torch.nn.utils.parametrizations.orthogonal(t, orthogonal_map=orthogonal_map, use_trivialization=False)
+    cnn.utils.parametrizations.orthogonal(c, orthogonal_map=orthogonal_map, use_trivialization=False)
+    assert list(c.state_dict()) == list(t.state_dict())
+    for key, value in t.state_dict().items():
+        assert_close(c.state_dict()[key], value, atol=1e-5, what=key)
+    check_parity(t, c, [randn(2, in_features)], atol=1e-4)
+    if orthogonal_map == "householder":  # assigning an orthogonal matrix
+        q = np.linalg.qr(randn(max(in_features, out_features), min(in_features, out_features)))[0]
+        q = q if out_features >= in_features else q.T
+        t.weight = torch.tensor(q)
+        c.weight = chainrule.tensor(q)
+        assert_close(c.weight, t.weight, atol=1e-5)
+        assert_close(c.weight, q, atol=1e-5)
+    else:
+        with pytest.raises(NotImplementedError) as theirs:
+            t.weight = torch.eye(out_features, in_features)
+        with pytest.raises(NotImplementedError) as ours:
+            c.weight = chainrule.eye(out_features, in_features)
+        assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+def test_orthogonal_batch_of_matrices(orthogonal_map):
+    """A Conv1d weight (out, in, k) is a batch of (in, k) matrices."""
+    t, c = same_start("nn.Conv1d(3, 4, 3)")
+    torch.nn.utils.parametrizations.orthogonal(t, orthogonal_map=orthogonal_map)
+    cnn.utils.parametrizations.orthogonal(c, orthogonal_map=orthogonal_map)
+    assert list(c.state_dict()) == list(t.state_dict())
+    assert_close(c.weight, t.weight, atol=1e-5)
+    check_parity(t, c, [randn(2, 3, 6)], atol=1e-4)
+
+
 def test_orthogonal_errors():
     for kwargs, expr in [({"orthogonal_map": "qr"}, "nn.Linear(3, 3)"), ({"name": "bias"}, "nn.Linear(3, 3)")]:
         t, c = build(expr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import _creation, ops
 from ..._dtype import finfo
 from ..._tensor import Tensor
@@ -154,6 +156,22 @@ def _householder_product(a: Tensor, tau: Tensor) -> Tensor:
     return h[..., :k]
 
 
+def _householder_inverse(q: Tensor, transpose: bool) -> Tensor:
+    """The reflectors (LAPACK geqrf's packed form) of ``q``'s QR decomposition, with R's diagonal made positive:
+    what the householder map turns back into ``q``. NumPy's ``qr(mode="raw")`` returns geqrf's output transposed."""
+    flat = q._data.reshape(-1, *q.shape[-2:])
+    out = np.empty_like(flat)
+    for i, mat in enumerate(flat):
+        h, tau = np.linalg.qr(mat, mode="raw")
+        a = h.T.copy()
+        diag = np.sign(np.diagonal(a)).copy()
+        diag[tau == 0] *= -1  # LAPACK leaves tau exactly 0 where it skips a reflection
+        np.fill_diagonal(a, diag)
+        out[i] = a
+    result = _creation.tensor(out.reshape(q.shape))
+    return result.mT if transpose else result
+
+
 class _Orthogonal(Module):
     """An orthogonal (or unitary) matrix from an unconstrained one: ``matrix_exp`` or ``cayley`` of its skew part,
     or ``householder`` products."""
@@ -216,7 +234,7 @@ class _Orthogonal(Module):
                     raise NotImplementedError(
                         "It is not possible to assign to the matrix exponential or the Cayley parametrizations "
                         "when use_trivialization=False.")
-                raise NotImplementedError("Assigning to the householder parametrization is not supported here.")
+                return _householder_inverse(q, transpose)
             if n == k:
                 if not _is_orthogonal(q):
                     q = _make_orthogonal(q)
