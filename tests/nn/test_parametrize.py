@@ -281,6 +281,18 @@ def test_custom_parametrizations_chain_and_assign():
     assert_close(c.weight, a)
 
 
+def test_parametrizing_a_buffer():
+    t, c = same_start("nn.BatchNorm1d(3)")
+    for lib, m in ((torch, t), (chainrule, c)):
+        lib.nn.utils.parametrize.register_parametrization(m, "running_var", _scale(lib.nn))
+    assert list(c.state_dict()) == list(t.state_dict())
+    assert list(dict(c.named_buffers())) == list(dict(t.named_buffers()))
+    assert_close(c.running_var, t.running_var)
+    t.eval()
+    c.eval()
+    check_parity(t, c, [randn(4, 3)])
+
+
 def test_the_original_parameter_object_is_kept():
     c = cnn.Linear(3, 3)
     w = c.weight
