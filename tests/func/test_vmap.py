@@ -891,3 +891,25 @@ def test_one_hot_batches_like_torch():
         return [_vm(m)(lambda y: m.nn.functional.one_hot(y, 5))(m.tensor(labels)).numpy()]
 
     _assert_batched_like_torch(run)
+
+
+TAKE_ALONG = {
+    "dim None": (lambda m, x, i: m.take_along_dim(x, i), (3, 5)),
+    "dim 1": (lambda m, x, i: m.take_along_dim(x, i[:, :2] % 4, 1), (3, 5)),
+    "indices broadcast": (lambda m, x, i: m.take_along_dim(x, i[:2, :1] % 3, 0), (3, 5)),
+    "input broadcast": (lambda m, x, i: m.take_along_dim(x[:1], i % 4, 1), (3, 5)),
+    "grad": (lambda m, x, i: _grad_of(m, lambda y: m.take_along_dim(y, i % 4, 1))(x), (3, 5)),
+}
+
+
+@pytest.mark.parametrize("name", list(TAKE_ALONG))
+def test_take_along_dim_batched_indices_like_torch(name):
+    """A batched index (reshaped or broadcast by the op) stays gather's batched index."""
+    fn, ishape = TAKE_ALONG[name]
+    rng = np.random.default_rng(10)
+    x, i = rng.standard_normal((4, 3, 4)), rng.integers(0, 12, (4, *ishape))
+
+    def run(m):
+        return [_vm(m)(lambda s, j: fn(m, s, j))(m.tensor(x), m.tensor(i)).detach().numpy()]
+
+    _assert_batched_like_torch(run)

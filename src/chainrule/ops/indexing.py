@@ -183,25 +183,27 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     (negative indices count from the end); with ``dim=None``, ``input`` is flattened first."""
     _check_tensor(input, "take_along_dim", "input", 1)
     _check_tensor(indices, "take_along_dim", "indices", 2)
-    if indices._data.dtype != np.int64:
+    if indices.dtype.np != np.int64:
         raise RuntimeError(
-            f"torch.take_along_dim(): dtype of indices should be Long but got {_dtype_word(indices._data.dtype)}"
+            f"torch.take_along_dim(): dtype of indices should be Long but got {_dtype_word(indices.dtype.np)}"
         )
     from .movement import expand, reshape
 
-    x, idx = input, indices._data
+    # The index is reshaped and broadcast by ops, and only the result read: under vmap a batched
+    # index stays the gather's batched index parameter (Note [How vmap works] in func/_vmap.py).
+    x, ind = input, indices
     if dim is None:
-        x, idx, dim = reshape(x, (-1,)), idx.reshape(-1), 0
+        x, ind, dim = reshape(x, (-1,)), reshape(ind, (-1,)), 0
     else:
-        if x._data.ndim == 0:
+        if x.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        if x._data.ndim != idx.ndim:
+        if x.ndim != ind.ndim:
             raise RuntimeError(
                 "torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
-                f"{x._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices"
+                f"{x.ndim} dimensions for input, and {ind.ndim} dimensions for indices"
             )
-        dim = norm_dim(dim, x._data.ndim)
-        xs, ixs = list(x._data.shape), list(idx.shape)
+        dim = norm_dim(dim, x.ndim)
+        xs, ixs = list(x.shape), list(ind.shape)
         xs[dim] = ixs[dim] = 1
         from .elementwise import broadcast_error
 
@@ -209,15 +211,18 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             shape = np.broadcast_shapes(tuple(xs), tuple(ixs))
         except ValueError:
             raise broadcast_error(tuple(xs), tuple(ixs)) from None
-        x_shape = shape[:dim] + (x._data.shape[dim],) + shape[dim + 1 :]
-        if x_shape != x._data.shape:
+        x_shape = shape[:dim] + (x.shape[dim],) + shape[dim + 1 :]
+        if x_shape != tuple(x.shape):
             x = expand(x, x_shape)
-        idx = np.broadcast_to(idx, shape[:dim] + (idx.shape[dim],) + shape[dim + 1 :])
-    size = _as_1d(x._data).shape[dim]
+        ind_shape = shape[:dim] + (ind.shape[dim],) + shape[dim + 1 :]
+        if ind_shape != tuple(ind.shape):
+            ind = expand(ind, ind_shape)
+    size = x.shape[dim]
+    idx = ind._data
     bad = _first_out_of_bounds(idx, size, negative_ok=True)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    return _gather_t(x, dim, np.where(idx < 0, idx + size, idx))
+    return _gather_t(x, dim, _wrap_negative(idx, size))
 
 
 # -- scatter --------------------------------------------------------------------------------------
