@@ -18,11 +18,11 @@ __all__ = ["Beta"]
 class Beta(Distribution):
     """Beta distribution with ``concentration1`` (alpha) and ``concentration0`` (beta).
 
-    Unlike PyTorch, there is no ``rsample`` (no implicit reparameterisation gradients)."""
+    ``rsample`` is ``X / (X + Y)`` of gamma draws with implicit reparameterisation gradients."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         # Held as a two-component Dirichlet, as PyTorch does, so that argument errors read the same.
@@ -75,13 +75,12 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape=torch.Size()):
-        """Draw samples (no gradient), as ``X / (X + Y)`` of two gamma draws."""
+    def rsample(self, sample_shape=torch.Size()):
+        """Reparameterised samples ``X / (X + Y)``, ``X ~ Gamma(alpha)``, ``Y ~ Gamma(beta)``."""
         shape = self._extended_shape(sample_shape)
-        with torch.no_grad():
-            x = _standard_gamma(self.concentration1, shape)
-            y = _standard_gamma(self.concentration0, shape)
-            return x / (x + y)
+        x = _standard_gamma(self.concentration1, shape)
+        y = _standard_gamma(self.concentration0, shape)
+        return x / (x + y)
 
     def log_prob(self, value):
         """Log density at ``value``."""

@@ -14,11 +14,13 @@ __all__ = ["Dirichlet"]
 class Dirichlet(Distribution):
     """Dirichlet distribution with ``concentration`` over the last dim.
 
-    Unlike PyTorch, there is no ``rsample`` (no implicit reparameterisation gradients)."""
+    ``rsample`` normalises gamma draws, each with its implicit reparameterisation gradient: an
+    unbiased pathwise gradient, though not PyTorch's per-sample one (which differentiates the
+    Dirichlet's own marginals)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration, validate_args=None):
         if concentration.dim() < 1:
@@ -55,12 +57,10 @@ class Dirichlet(Distribution):
         con0 = self.concentration.sum(-1, True)
         return self.concentration * (con0 - self.concentration) / (con0.pow(2) * (con0 + 1))
 
-    def sample(self, sample_shape=torch.Size()):
-        """Draw points of the simplex (no gradient), as normalised gamma draws."""
-        shape = self._extended_shape(sample_shape)
-        with torch.no_grad():
-            g = _standard_gamma(self.concentration, shape)
-            return g / g.sum(-1, True)
+    def rsample(self, sample_shape=torch.Size()):
+        """Reparameterised points of the simplex, as normalised gamma draws."""
+        g = _standard_gamma(self.concentration, self._extended_shape(sample_shape))
+        return g / g.sum(-1, True)
 
     def log_prob(self, value):
         """Log density at ``value``."""
