@@ -807,3 +807,34 @@ def test_gamma_family_rsample_gradients_are_unbiased(name):
         c0 = float(_np(c).sum())
         expected = np.array([(c0 - 0.7) / c0**2, -0.7 / c0**2, -0.7 / c0**2])
         np.testing.assert_allclose(_np(g), expected, rtol=0.05)
+
+
+def test_user_subclass_gets_base_behaviour_as_in_torch():
+    results = {}
+    for T, D in (_lib("torch"), _lib("chainrule")):
+        class Shifted(D.Distribution):
+            arg_constraints = {"shift": D.constraints.real}
+            support = D.constraints.real
+            has_rsample = True
+
+            def __init__(self, shift):
+                self.shift = shift
+                super().__init__(shift.shape)
+
+            def rsample(self, sample_shape=()):
+                return self.shift.expand(self._extended_shape(sample_shape)) * 2
+
+        d = Shifted(T.tensor([1.0, 2.0], requires_grad=True))
+        s = d.sample((3,))
+        with pytest.raises(NotImplementedError):
+            d.mean
+        with pytest.raises(NotImplementedError):
+            d.expand((4, 2))
+        with pytest.raises(ValueError):
+            Shifted(T.tensor([float("nan")]))
+        with pytest.warns(FutureWarning, match="will be deprecated"):
+            n = d.sample_n(2)
+        results[T.__name__] = (tuple(s.shape), s.requires_grad, tuple(n.shape), repr(d),
+                               _np(D.Normal(T.zeros(2), T.ones(2)).perplexity()))
+    assert results["chainrule"][:4] == results["torch"][:4]
+    _close(results["chainrule"][4], results["torch"][4])
