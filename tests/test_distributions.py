@@ -827,7 +827,7 @@ def test_user_subclass_gets_base_behaviour_as_in_torch():
         d = Shifted(T.tensor([1.0, 2.0], requires_grad=True))
         s = d.sample((3,))
         with pytest.raises(NotImplementedError):
-            d.mean
+            _ = d.mean
         with pytest.raises(NotImplementedError):
             d.expand((4, 2))
         with pytest.raises(ValueError):
