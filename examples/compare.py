@@ -16,7 +16,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["digits_mlp", "digits_cnn", "char_transformer", "polynomial_custom_function", "per_sample_grads"]
+SCRIPTS = ["digits_mlp", "digits_cnn", "char_transformer", "polynomial_custom_function", "per_sample_grads",
+           "digits_vae"]
 SHOWN = {  # which RESULT fields make the "result" column, and how
     "digits_mlp": lambda r: f"test acc {float(r['accuracy']):.2%}, train loss {float(r['loss']):.4f}",
     "digits_cnn": lambda r: f"test acc {float(r['accuracy']):.2%}, train loss {float(r['loss']):.4f}",
@@ -24,6 +25,7 @@ SHOWN = {  # which RESULT fields make the "result" column, and how
     "polynomial_custom_function": lambda r: f"MSE {float(r['loss']):.1e} (optimum {float(r['best']):.1e})",
     "per_sample_grads": lambda r: (f"max diff vs loop {float(r['max_difference']):.0e}, "
                                    f"DP-SGD test acc {float(r['accuracy']):.2%}"),
+    "digits_vae": lambda r: f"held-out ELBO {float(r['elbo']):.2f} nats/digit",
 }
 
 

@@ -76,3 +76,13 @@ def test_per_sample_grads_match_a_loop_and_train(backend, monkeypatch):
     result, out = run_example("per_sample_grads", backend, monkeypatch)
     assert result["max_difference"] < 1e-4, out  # vmap(grad) agrees with one backward per sample
     assert result["loss"] < result["first_loss"], out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_digits_vae_raises_its_elbo(backend, monkeypatch):
+    result, out = run_example("digits_vae", backend, monkeypatch)
+    # An untrained decoder gives about 64 * ln 2 = 44 nats/digit; 15 epochs get past -24.
+    assert result["first_elbo"] < -35, out
+    assert result["elbo"] > -24, out
+    assert "digits decoded from random codes" in out
+
