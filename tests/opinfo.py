@@ -1455,3 +1455,4 @@ import opinfo_nn  # noqa: E402,F401
 import opinfo_reduction  # noqa: E402,F401
 import opinfo_shape  # noqa: E402,F401
 import opinfo_nn_conv  # noqa: E402,F401
+import opinfo_more  # noqa: E402,F401

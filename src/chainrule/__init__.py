@@ -39,6 +39,7 @@ from .serialization import load, save  # noqa: F401
 from . import amp, backends, cuda, jit, testing  # noqa: F401  (CPU-only shims: see each module)
 from .amp import autocast  # noqa: F401
 from . import distributions  # noqa: F401
+from . import special  # noqa: F401
 
 # PyTorch's dtype aliases.
 half, float, double = float16, float32, float64

@@ -1147,3 +1147,53 @@ def legacy_new(cls, *args, device=None) -> Tensor:
     if len(args) == 1 and (_is_sequence(args[0]) or isinstance(args[0], np.ndarray)):
         return Tensor._make(_to_array(args[0], dt))
     raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+
+
+def logspace(start, end, steps, base: float = 10.0, *, out=None, dtype=None, device=None,
+             requires_grad: bool = False, **kwargs) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end`` whose logarithms are evenly spaced."""
+    start = _range_number(start, "logspace", "start", 0)
+    end = _range_number(end, "logspace", "end", 1)
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"logspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    _no_extra(kwargs, "logspace", out)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    _check_dtype(dtype)
+    dtype = _dtype.get_default_dtype() if dtype is None else dtype
+    if dtype.category == _dtype.BOOL:
+        raise _not_implemented("logspace_cpu", dtype)
+    exps = _linspace_values(start, end, int(steps), _dtype.float64)
+    with np.errstate(over="ignore"):
+        values = np.power(float(base), exps)
+    if dtype.category < _dtype.FLOAT:
+        values = np.trunc(values)
+    return _finish(values.astype(dtype.np), requires_grad, device)
+
+
+def _triangle_indices(which, row: int, col: int, offset: int, dtype, device) -> Tensor:
+    name = "tril_indices" if which is np.tril_indices else "triu_indices"
+    for i, v in enumerate((row, col, offset)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"{name}(): argument '{('row', 'col', 'offset')[i]}' (position {i + 1}) must be int, "
+                            f"not {type(v).__name__}")
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else f"col must be non-negative, got{col}")
+    _check_dtype(dtype)
+    dtype = _dtype.int64 if dtype is None else dtype
+    if dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"\"{name}\" not implemented for '{_dtype.scalar_type_name(dtype)}'")
+    r, c = which(int(row), int(offset), int(col))
+    return _finish(np.stack([r, c]).astype(dtype.np).reshape(2, -1), False, device)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (row, column) coordinates, as a 2 x N tensor, of the lower triangle of a ``row`` x ``col``
+    matrix (on and below the ``offset``-th diagonal), in row-major order."""
+    return _triangle_indices(np.tril_indices, row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (row, column) coordinates, as a 2 x N tensor, of the upper triangle of a ``row`` x ``col``
+    matrix (on and above the ``offset``-th diagonal), in row-major order."""
+    return _triangle_indices(np.triu_indices, row, col, offset, dtype, device)

@@ -1189,3 +1189,55 @@ Tensor.multinomial, Tensor.bernoulli, Tensor.bernoulli_ = _random.multinomial, _
 Tensor.uniform_, Tensor.normal_, Tensor.random_ = _random.uniform_, _random.normal_, _random.random_
 Tensor.exponential_, Tensor.geometric_ = _random.exponential_, _random.geometric_
 Tensor.cauchy_, Tensor.log_normal_ = _random.cauchy_, _random.log_normal_
+
+
+# -- more methods PyTorch programs use (ops added with searchsorted, quantile, sinc...) -------------
+Tensor.ravel, Tensor.hsplit, Tensor.vsplit, Tensor.dsplit = _ops.ravel, _ops.hsplit, _ops.vsplit, _ops.dsplit
+Tensor.narrow_copy, Tensor.diff, Tensor.msort = _ops.narrow_copy, _ops.diff, _ops.msort
+Tensor.dist, Tensor.histc, Tensor.bincount, Tensor.renorm = _ops.dist, _ops.histc, _ops.bincount, _ops.renorm
+Tensor.quantile, Tensor.nanquantile, Tensor.nanmedian = _ops.quantile, _ops.nanquantile, _ops.nanmedian
+Tensor.unique_consecutive = _ops.unique_consecutive
+Tensor.sinc, Tensor.sinc_, Tensor.fix, Tensor.fix_ = _ops.sinc, _ops.sinc_, _ops.fix, _ops.fix_
+Tensor.gcd, Tensor.gcd_, Tensor.lcm, Tensor.lcm_ = _ops.gcd, _ops.gcd_, _ops.lcm, _ops.lcm_
+Tensor.heaviside, Tensor.nextafter, Tensor.nextafter_ = _ops.heaviside, _ops.nextafter, _ops.nextafter_
+Tensor.ldexp, Tensor.ldexp_, Tensor.frexp = _ops.ldexp, _ops.ldexp_, _ops.frexp
+Tensor.mvlgamma, Tensor.mvlgamma_, Tensor.hardshrink = _ops.mvlgamma, _ops.mvlgamma_, _ops.hardshrink
+Tensor.i0, Tensor.i0_, Tensor.angle = _ops.i0, _ops.i0_, _ops.angle
+Tensor.conj, Tensor.conj_physical, Tensor.resolve_conj = _ops.conj, _ops.conj_physical, _ops.resolve_conj
+Tensor.resolve_neg, Tensor.is_conj, Tensor.is_neg = _ops.resolve_neg, _ops.is_conj, _ops.is_neg
+Tensor.greater, Tensor.greater_equal, Tensor.less = _ops.greater, _ops.greater_equal, _ops.less
+Tensor.less_equal, Tensor.not_equal = _ops.less_equal, _ops.not_equal
+Tensor.real = property(_ops.real, doc="The real part (the tensor itself for a real tensor).")
+Tensor.imag = property(_ops.imag, doc="The imaginary part of a complex tensor (real tensors raise).")
+
+
+
+
+def _fill_diagonal_(self, fill_value, wrap: bool = False):
+    """Write ``fill_value`` on the main diagonal of ``self`` (all dims of equal length, or a
+    matrix; ``wrap``: a tall matrix's diagonal starts again below the square part)."""
+    from .ops._common import apply_inplace
+
+    d = self._data
+    if d.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if d.ndim > 2 and len(set(d.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(d.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    cond = Tensor._make(mask)
+    return apply_inplace(self, "fill_diagonal_", lambda s: _ops.where(cond, fill_value, s).to(s.dtype), (fill_value,))
+
+
+def _apply_(self, callable):
+    """Run the Python function ``callable`` on every element, writing the results into ``self``
+    (tensors that require grad cannot)."""
+    if self.requires_grad:
+        raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+    d = self._data
+    out = np.array([callable(v) for v in d.reshape(-1).tolist()], dtype=object).reshape(d.shape)
+    d[...] = out.astype(d.dtype) if d.size else d
+    return self
+
+
+Tensor.fill_diagonal_, Tensor.apply_ = _fill_diagonal_, _apply_

@@ -17,6 +17,7 @@ from .linalg import *  # noqa: F401,F403
 from .movement import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .elementwise import bitwise_and, bitwise_or, bitwise_xor, copy_
+from .._creation import logspace, tril_indices, triu_indices  # made like arange; listed here to be exported
 from .capabilities import capabilities  # noqa: F401  (a table about the ops, not an op: not in __all__)
 
 
@@ -37,5 +38,5 @@ def bitwise_xor_(self, other):
 
 __all__ = [
     *elementwise.__all__, *indexing.__all__, *linalg.__all__, *movement.__all__, *reduction.__all__,
-    "bitwise_and_", "bitwise_or_", "bitwise_xor_",
+    "bitwise_and_", "bitwise_or_", "bitwise_xor_", "logspace", "tril_indices", "triu_indices",
 ]

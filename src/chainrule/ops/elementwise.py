@@ -2737,3 +2737,248 @@ def signbit(input: Tensor) -> Tensor:
     if d.dtype.kind == "f":
         return Tensor._make(_nd(np.signbit(d)))
     return Tensor._make(_nd(d < 0 if d.dtype.kind == "i" else np.zeros(d.shape, dtype=np.bool_)))
+
+
+# -- more ops PyTorch programs use: compositions of the primitives above ---------------------------
+
+__all__ += [
+    "fix", "fix_", "sinc", "sinc_", "heaviside", "gcd", "gcd_", "lcm", "lcm_", "ldexp", "ldexp_", "frexp",
+    "nextafter", "nextafter_", "angle", "real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg",
+    "is_conj", "is_neg", "mvlgamma", "mvlgamma_", "hardshrink", "i0", "i0_",
+]
+
+fix = trunc
+fix_ = _inplace_form(trunc, "fix_")
+
+
+def _float_input(input: Tensor, name: str) -> Tensor:
+    """``input`` itself when it is floating point, else cast to the default float dtype."""
+    _require_tensor(input, name, "input", 1)
+    if input._data.dtype.kind in "fc":
+        return input
+    return to_dtype(input, _dtype.get_default_dtype())
+
+
+def sinc(input: Tensor) -> Tensor:
+    """The normalized sinc: ``sin(pi x) / (pi x)``, and 1 at 0."""
+    x = _float_input(input, "sinc")
+    # Near 0, sin(t)/t's Taylor polynomial (exact there to rounding): derivatives of every
+    # order at 0 come out right, where the quotient has none.
+    small = abs(x) < 1e-3
+    safe = where(small, 1.0, x) * _math.pi
+    t = square(where(small, x, 0.0) * _math.pi)
+    series = 1 - t * (1 / 6 - t * (1 / 120 - t / 5040))
+    return where(small, series, sin(safe) / safe)
+
+
+sinc_ = _inplace_form(sinc, "sinc_")
+
+
+@primitive("NotImplemented", save_inputs=False)
+def _heaviside(x, v):
+    return _nd(np.where(x == 0, v, (x > 0).astype(np.result_type(x, v))))
+
+
+defvjp(_heaviside, _no_derivative("heaviside"), _no_derivative("heaviside"))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """The Heaviside step: 0 below zero, 1 above, and ``values`` where ``input`` is 0."""
+    _require_tensor(input, "heaviside", "input", 1)
+    _require_tensor(values, "heaviside", "values", 2)
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    return _binary_any(_heaviside, "heaviside", input, values)
+
+
+def _integer_binary(ufunc, name: str, input, other) -> Tensor:
+    """An integer-only elementwise function of two tensors (no gradient)."""
+    _require_tensor(input, name, "input", 1)
+    a, b, _ = promote_operands(input, other)
+    dt = np.result_type(a, b)
+    if dt.kind not in "iu":
+        raise _not_implemented_for(f"{name}_cpu", dt)
+    try:
+        return _values(lambda p, q: ufunc(p, q).astype(dt, copy=False), (input, other), (a, b))
+    except ValueError:
+        raise broadcast_error(_shape(input), _shape(other)) from None
+
+
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    """The greatest common divisor of integer elements (never negative; ``gcd(0, 0) = 0``)."""
+    return _integer_binary(np.gcd, "gcd", input, other)
+
+
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    """The least common multiple of integer elements (never negative; 0 when either is 0)."""
+    return _integer_binary(np.lcm, "lcm", input, other)
+
+
+gcd_ = _inplace_form(gcd, "gcd_")
+lcm_ = _inplace_form(lcm, "lcm_")
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """``input * 2 ** other`` (a floating-point result even for integer operands)."""
+    _require_tensor(input, "ldexp", "input", 1)
+    _require_tensor(other, "ldexp", "other", 2)
+    rt = _dtype.result_type(input, other)
+    if rt.category < _dtype.FLOAT:
+        rt = _dtype.get_default_dtype()
+    return mul(input, exp2(other if other.dtype == rt else to_dtype(other, rt)))
+
+
+ldexp_ = _inplace_form(ldexp, "ldexp_")
+
+
+def frexp(input: Tensor):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent`` and ``0.5 <= |mantissa| < 1``;
+    the exponent is int32. The gradient reaches ``input`` through the mantissa."""
+    _require_tensor(input, "frexp", "input", 1)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    _, e = np.frexp(input._data)
+    exponent = Tensor._make(_nd(e.astype(np.int32)))
+    scale = Tensor._make(_nd(np.ldexp(np.ones((), input._data.dtype), -e).astype(input._data.dtype)))
+    return _frexp_result(mul(input, scale), exponent)
+
+
+def _frexp_result(mantissa, exponent):
+    from .reduction import return_types
+
+    return return_types.frexp(mantissa, exponent)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next floating-point value after ``input`` toward ``other``. Its gradient, as PyTorch
+    takes it, is 1 for ``input`` and 0 for ``other``."""
+    _require_tensor(input, "nextafter", "input", 1)
+    _require_tensor(other, "nextafter", "other", 2)
+    a, b, _ = promote_operands(input, other)
+    dt = np.result_type(a, b)
+    if dt.kind != "f":
+        raise _not_implemented_for("nextafter_cpu", dt)
+    try:
+        step = np.nextafter(a, b) - np.asarray(a, dtype=dt)
+    except ValueError:
+        raise broadcast_error(_shape(input), _shape(other)) from None
+    # PyTorch's derivative: 1 for ``input`` where the operands differ, 0 elsewhere and for ``other``.
+    differ = Tensor._make(_nd(np.broadcast_to(np.not_equal(a, b), step.shape).copy()))
+    never = Tensor._make(_nd(np.zeros(step.shape, dtype=bool)))
+    same = Tensor._make(_nd(np.broadcast_to(np.asarray(a, dtype=dt), step.shape).copy()))
+    picked = where(differ, input, where(never, other, same))
+    step = np.where(np.isfinite(step), step, 0).astype(dt)
+    out = add(picked, Tensor._make(_nd(step)))
+    inf = np.broadcast_to(~np.isfinite(np.nextafter(a, b) - np.asarray(a, dtype=dt)), step.shape)
+    if inf.any():  # from an infinity: the step itself is infinite
+        out = where(Tensor._make(_nd(inf.copy())), Tensor._make(_nd(np.nextafter(a, b).astype(dt))), out)
+    return out
+
+
+nextafter_ = _inplace_form(nextafter, "nextafter_")
+
+
+def angle(input: Tensor) -> Tensor:
+    """The argument of each element: pi for negative reals, 0 otherwise (NaN stays NaN)."""
+    _require_tensor(input, "angle", "input", 1)
+    d = input._data
+    if d.dtype.kind == "c":
+        return _values(np.angle, (input,), (d,))
+    x = _float_input(input, "angle")
+    return where(x < 0, _math.pi, where(isnan(x), x, x * 0.0))
+
+
+def _is_complex(input: Tensor) -> bool:
+    return input._data.dtype.kind == "c"
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part: ``input`` itself for real tensors (complex tensors: a copy, without gradient)."""
+    _require_tensor(input, "real", "input", 1)
+    return _values(np.real, (input,), (input._data,)) if _is_complex(input) else input
+
+
+def imag(input: Tensor) -> Tensor:
+    """The imaginary part of a complex tensor (a copy, without gradient); real tensors raise."""
+    _require_tensor(input, "imag", "input", 1)
+    if not _is_complex(input):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _values(np.imag, (input,), (input._data,))
+
+
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate: ``input`` itself for real tensors (complex: a copy, without gradient)."""
+    _require_tensor(input, "conj", "input", 1)
+    return _values(np.conj, (input,), (input._data,)) if _is_complex(input) else input
+
+
+def conj_physical(input: Tensor) -> Tensor:
+    """The complex conjugate, materialized (a real tensor is returned as it is)."""
+    _require_tensor(input, "conj_physical", "input", 1)
+    return _values(np.conj, (input,), (input._data,)) if _is_complex(input) else input
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    """``input`` itself: chainrule never defers a conjugation."""
+    return input
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """``input`` itself: chainrule never defers a negation."""
+    return input
+
+
+def is_conj(input: Tensor) -> bool:
+    """False: chainrule never defers a conjugation."""
+    return False
+
+
+def is_neg(input: Tensor) -> bool:
+    """False: chainrule never defers a negation."""
+    return False
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """The multivariate log-gamma of dimension ``p``: ``sum_i lgamma(x - i/2) + p(p-1)/4 log(pi)``."""
+    _require_tensor(input, "mvlgamma", "input", 1)
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = _float_input(input, "mvlgamma")
+    out = lgamma(x)
+    for i in range(1, p):
+        out = out + lgamma(x - i / 2)
+    return out + p * (p - 1) / 4 * _math.log(_math.pi)
+
+
+mvlgamma_ = _inplace_form(mvlgamma, "mvlgamma_")
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``input`` where ``|input| > lambd``, else 0."""
+    _require_tensor(input, "hardshrink", "input", 1)
+    return where((input >= -lambd) & (input <= lambd), 0.0, input)
+
+
+def i0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind, order 0 (its derivative is ``i1``)."""
+    x = _float_input(input, "i0")
+    if x._data.dtype == np.float16:  # the series' terms overflow half precision
+        return to_dtype(_i0_op(to_dtype(x, _dtype.float32)), _dtype.float16)
+    return _i0_op(x)
+
+
+def _i0_op(x: Tensor) -> Tensor:
+    # sum_k (x^2/4)^k / (k!)^2, written with chainrule ops so gradients of any order follow;
+    # the series converges for every x, and 60 terms reach float64 precision for |x| < 30.
+    q = x * x / 4
+    term = ones_like(x)
+    out = ones_like(x)
+    for k in range(1, 60):
+        term = term * q / (k * k)
+        out = out + term
+    return out
+
+
+i0_ = _inplace_form(i0, "i0_")

@@ -1971,3 +1971,130 @@ __all__ += [
     "movedim", "narrow", "repeat", "repeat_interleave", "roll", "rot90", "row_stack", "split", "stack",
     "tensor_split", "tile", "trace", "tril", "tril_", "triu", "triu_", "unflatten", "unfold", "vstack",
 ]
+
+
+# -- more ops PyTorch programs use: compositions of the ops above ----------------------------------
+
+__all__ += [
+    "ravel", "hsplit", "vsplit", "dsplit", "block_diag", "diagflat", "combinations", "narrow_copy", "vander",
+]
+
+
+def ravel(input: Tensor) -> Tensor:
+    """``input`` as a 1-d tensor: a view when its memory allows, else a copy."""
+    return view(contiguous(input), -1)
+
+
+def _directional_split(name: str, input: Tensor, indices_or_sections, min_dims: int, dim: int) -> tuple:
+    ndim = input._data.ndim
+    if ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "
+                           f"tensor with {ndim} dimensions!")
+    if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+        size = input._data.shape[dim]
+        n = int(indices_or_sections)
+        if n == 0 or size % n:
+            raise RuntimeError(
+                f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension {size} "
+                f"is not divisible by the split_size {n}!"
+            )
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """Views of ``input`` split column-wise (dim 1; dim 0 for a 1-d tensor), as ``tensor_split``
+    does, except that a number of sections must divide the dimension."""
+    return _directional_split("hsplit", input, indices_or_sections, 1, 0 if input._data.ndim == 1 else 1)
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """Views of ``input`` split row-wise (dim 0) into equal sections or at indices."""
+    return _directional_split("vsplit", input, indices_or_sections, 2, 0)
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    """Views of ``input`` split depth-wise (dim 2) into equal sections or at indices."""
+    return _directional_split("dsplit", input, indices_or_sections, 3, 2)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """A block-diagonal matrix of the given tensors (0-d and 1-d ones are taken as one row)."""
+    from .._creation import zeros
+
+    mats = []
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"block_diag(): argument 'tensors' (position {i + 1}) must be tuple of Tensors, "
+                            f"not {type(t).__name__}")
+        nd = t._data.ndim
+        if nd > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{nd} dimensions")
+        mats.append(t if nd == 2 else reshape(t, 1, -1))
+    if not mats:
+        return zeros(1, 0)
+    dt = _dtype.result_type(*mats) if len(mats) > 1 else mats[0].dtype
+    total = sum(m._data.shape[1] for m in mats)
+    rows, before = [], 0
+    for m in mats:
+        r, c = m._data.shape
+        m = m.to(dt)
+        rows.append(cat([zeros(r, before, dtype=dt), m, zeros(r, total - before - c, dtype=dt)], 1))
+        before += c
+    return cat(rows, 0)
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with the flattened ``input`` on its ``offset``-th diagonal."""
+    return diag_embed(reshape(input, -1), offset, 0, 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-d tensor's elements, one per row (as ``itertools``)."""
+    import itertools
+
+    from .indexing import index_select
+
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        from .._creation import empty
+
+        return empty(0, dtype=input.dtype)
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    cols = [index_select(input, 0, Tensor._make(np.ascontiguousarray(idx[:, k]))) for k in range(r)]
+    return stack(cols, 1)
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A copy of ``narrow(input, dim, start, length)``."""
+    return narrow(input, dim, start, length).clone()
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-d tensor: column ``j`` is ``x ** (N - 1 - j)`` (``x ** j``
+    when ``increasing``); ``N`` defaults to ``len(x)``."""
+    from .elementwise import mul, ones_like
+
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if x._data.dtype.kind == "b":
+        x = x.to(_dtype.int64)
+    elif x._data.dtype.kind in "iu" and x._data.dtype != np.int64:
+        x = x.to(_dtype.int64)
+    cols, p = [], ones_like(x)
+    for _ in range(n):
+        cols.append(p)
+        p = mul(p, x)
+    if not cols:
+        from .._creation import empty
+
+        return empty(x._data.shape[0], 0, dtype=x.dtype)
+    out = stack(cols, 1)
+    return out if increasing else flip(out, (1,))

@@ -1209,3 +1209,518 @@ def _cumprod_inplace(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     from ._common import apply_inplace
 
     return apply_inplace(self, "cumprod_", lambda x: cumprod(x, dim, dtype=dtype), ())
+
+
+# -- more ops PyTorch programs use: searching, counting, statistics ---------------------------------
+# Index and count results are computed with NumPy (no gradient); the differentiable ones are
+# compositions of the ops above, so their gradients of any order follow.
+
+__all__ += [
+    "searchsorted", "bucketize", "isin", "histc", "bincount", "unique_consecutive", "diff", "trapezoid",
+    "trapz", "cumulative_trapezoid", "dist", "quantile", "nanquantile", "nanmedian", "cov", "corrcoef",
+    "renorm", "msort", "cosine_similarity", "pairwise_distance", "chain_matmul",
+]
+
+return_types.nanmedian = _return_type("nanmedian", ("values", "indices"))
+return_types.frexp = _return_type("frexp", ("mantissa", "exponent"))
+
+
+def _scalar_tensor(x, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    from .._creation import tensor
+
+    return tensor(x)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value of ``input``, the index at which inserting it into the innermost dim of
+    ``sorted_sequence`` keeps it sorted (the first such index; the last with ``right`` or
+    ``side='right'``). ``sorter`` gives the order that sorts an unsorted sequence."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    values = _scalar_tensor(input)._data
+    seq = sorted_sequence._data
+    if sorter is not None:
+        if sorter._data.shape != seq.shape:
+            raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, but got "
+                               f"boundary tensor {list(seq.shape)}and got sorter tensor {list(sorter._data.shape)}")
+        seq = np.take_along_axis(seq, sorter._data, axis=-1) if seq.ndim else seq
+    if seq.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           "dimensions of boundaries tensor and input value tensor must match, but we got "
+                           f"boundaries tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if scalar or values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                               "dimensions of boundaries tensor and input value tensor must match, but we got "
+                               f"boundaries tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
+        rows_s = seq.reshape(-1, seq.shape[-1])
+        rows_v = values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v, strict=True)]) \
+            if rows_s.shape[0] else np.zeros(rows_v.shape, np.int64)
+        out = out.reshape(values.shape)
+    return _const(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The index of the bucket of each value of ``input`` among the 1-d, sorted ``boundaries``
+    (``boundaries[i-1] < x <= boundaries[i]``; ``<=``/``<`` swapped with ``right``)."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each element of ``elements`` occurs in ``test_elements`` (its negation with ``invert``)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments - got (number, number)")
+    a = _scalar_tensor(elements)._data
+    b = _scalar_tensor(test_elements)._data
+    if isinstance(elements, Tensor) and isinstance(test_elements, Tensor):
+        rt = _dtype.result_type(elements, test_elements).np
+        a, b = a.astype(rt, copy=False), b.astype(rt, copy=False)
+    return _const(np.isin(a, b, invert=invert))
+
+
+def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
+    """A histogram of ``input``'s values: ``bins`` equal-width bins over ``[min, max]`` (the data's
+    range when both are 0); values outside are ignored, ``max`` itself counts in the last bin."""
+    d = input._data
+    if d.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_dtype_word(d.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError("torch.histc: bins must be > 0")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if lo == hi and d.size:
+        lo, hi = float(np.min(d)), float(np.max(d))
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    x = d.reshape(-1)
+    x = x[(x >= lo) & (x <= hi)].astype(np.float64)
+    idx = np.minimum(((x - lo) * bins / (hi - lo)).astype(np.int64), bins - 1)
+    return _const(np.bincount(idx, minlength=bins).astype(d.dtype))
+
+
+@primitive("NotImplemented", save_inputs=False)
+def _bincount_weighted(w, *, index, minlength):
+    out = np.bincount(index, weights=w.astype(np.float64), minlength=minlength)
+    return out.astype(w.dtype if w.dtype == np.float32 else np.float64)
+
+
+def _bincount_no_derivative(grad, result, w, *, index, minlength):
+    raise RuntimeError("derivative for aten::bincount is not implemented")
+
+
+defvjp(_bincount_weighted, _bincount_no_derivative)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each non-negative integer occurs in the 1-d ``input`` (its ``weights`` summed
+    instead, when given); at least ``minlength`` bins."""
+    d = input._data
+    if d.dtype.kind not in "iub":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype_word(d.dtype)}'")
+    if d.ndim != 1 or (d.size and d.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return _const(np.bincount(d.astype(np.int64), minlength=minlength).astype(np.int64))
+    if weights._data.ndim != 1 or weights._data.shape[0] != d.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    w = weights if weights._data.dtype.kind == "f" else weights.to(_dtype.float64)
+    params = {"index": d.astype(np.int64), "minlength": int(minlength)}
+    return record(_bincount_weighted, _bincount_weighted.kernel(w._data, **params), (w,), params)
+
+
+def _run_starts(d: np.ndarray, dim) -> np.ndarray:
+    """Where each run of equal consecutive elements (slices along ``dim``) starts, as a mask."""
+    if dim is None:
+        flat = d.reshape(-1)
+        change = flat[1:] != flat[:-1]
+        n = flat.shape[0]
+    else:
+        n = d.shape[dim] if d.ndim else 1
+        moved = np.moveaxis(d, dim, 0).reshape(n, -1) if d.ndim else d.reshape(1, 1)
+        change = np.any(moved[1:] != moved[:-1], axis=1)
+    return np.concatenate([[True], change]) if n else np.zeros(0, bool)
+
+
+# The kernel finds the runs itself (no parameter computed from the values, so that vmap runs
+# it per sample); PyTorch records the op but has no derivative for it.
+@primitive("UniqueConsecutiveBackward0", save_inputs=False)
+def _unique_consecutive(x, *, dim):
+    keep = _run_starts(x, dim)
+    return np.compress(keep, x, axis=dim) if dim is not None else x.reshape(-1)[keep]
+
+
+defvjp(_unique_consecutive, lambda grad, result, x, *, dim: _raise_not_implemented("unique_consecutive"))
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """``input`` with each run of equal consecutive elements (slices along ``dim``) kept once;
+    optionally each element's run number and each run's length."""
+    d = input._data
+    if dim is not None:
+        dim = _one_dim(input, dim)
+    keep = _run_starts(d, dim)
+    n = keep.shape[0]
+    shape = d.shape if dim is None else (n,)
+    out = record(_unique_consecutive, _unique_consecutive.kernel(d, dim=dim), (input,), {"dim": dim})
+    extra = []
+    if return_inverse:
+        extra.append(_const((np.cumsum(keep) - 1).astype(np.int64).reshape(shape)))
+    if return_counts:
+        starts = np.flatnonzero(keep)
+        extra.append(_const(np.diff(np.append(starts, n)).astype(np.int64)))
+    return (out, *extra) if extra else out
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (``prepend``/``append`` joined first); for
+    bool tensors, whether neighbours differ."""
+    from .elementwise import logical_xor, sub
+    from .movement import cat, narrow
+
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = norm_dim(dim, input._data.ndim)
+    if n == 0:
+        return input.clone()
+    x = input
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, input, append) if t is not None]
+        x = cat([p if p._data.ndim else p.expand(*[1 if i == dim else s for i, s in enumerate(input.shape)])
+                 for p in parts], dim)
+    for _ in range(n):
+        size = x._data.shape[dim]
+        if size == 0:
+            break
+        hi, lo = narrow(x, dim, 1, size - 1), narrow(x, dim, 0, size - 1)
+        x = logical_xor(hi, lo) if x._data.dtype.kind == "b" else sub(hi, lo)
+    return x
+
+
+def _trapezoid_spacing(y: Tensor, x, dim: int):
+    from .elementwise import sub
+    from .movement import narrow
+
+    if x is None or not isinstance(x, Tensor):
+        return None
+    if x._data.ndim == 1:
+        size = x._data.shape[0]
+        if size != y._data.shape[dim]:
+            raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point, but got "
+                               f"{size} x values and {y._data.shape[dim]} sample points.")
+        dx = sub(narrow(x, 0, 1, size - 1), narrow(x, 0, 0, size - 1)) if size else x
+        return reshape(dx, *[-1 if i == dim else 1 for i in range(y._data.ndim)])
+    xd = norm_dim(dim, x._data.ndim)
+    size = x._data.shape[xd]
+    return sub(narrow(x, xd, 1, size - 1), narrow(x, xd, 0, size - 1)) if size else x
+
+
+def _trapezoid_parts(y: Tensor, x, dx, dim: int):
+    """The areas of the trapezoids along ``dim`` (a tensor with ``dim`` one shorter)."""
+    from .elementwise import add, mul
+    from .movement import narrow
+
+    if y._data.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    dim = norm_dim(dim, y._data.ndim)
+    if x is not None and not isinstance(x, Tensor):
+        raise TypeError(f"trapezoid() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(x).__name__}): x must be a Tensor (give a spacing as dx=)")
+    size = y._data.shape[dim]
+    if size == 0:
+        return None, dim
+    mids = add(narrow(y, dim, 1, size - 1), narrow(y, dim, 0, size - 1))
+    spacing = _trapezoid_spacing(y, x, dim)
+    if spacing is not None:
+        return mul(mids, spacing) / 2, dim
+    return mids * ((1 if dx is None else dx) / 2), dim
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule's integral of ``y`` along ``dim``, at points ``x`` (a tensor) or
+    with constant spacing ``dx`` (1 by default; also accepted as the second argument)."""
+    parts, d = _trapezoid_parts(y, x, dx, dim)
+    if parts is None:
+        from .elementwise import zeros_like
+
+        return sum(zeros_like(y if y._data.dtype.kind == "f" else y.to(_dtype.get_default_dtype())), d)
+    return sum(parts, d)
+
+
+def trapz(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The same as ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running trapezoidal integral of ``y`` along ``dim`` (one element shorter there)."""
+    parts, d = _trapezoid_parts(y, x, dx, dim)
+    if parts is None:
+        return y if y._data.dtype.kind == "f" else y.to(_dtype.get_default_dtype())
+    return cumsum(parts, d)
+
+
+def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
+    """The ``p``-norm of ``input - other``."""
+    from .elementwise import sub
+
+    return norm(sub(input, other), float(p))
+
+
+def _quantile(name: str, input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool):
+    from .elementwise import lerp
+    from .indexing import gather
+    from .movement import movedim, squeeze
+
+    d = input._data
+    if d.dtype.kind != "f" or d.dtype == np.float16:
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                           f"but got {interpolation}")
+    if isinstance(q, Tensor):
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q._data.dtype != d.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        qs, scalar_q = np.asarray(q._data, dtype=np.float64).reshape(-1), q._data.ndim == 0
+    else:
+        qs, scalar_q = np.asarray([float(q)]), True
+    if qs.size and (np.any(qs < 0) or np.any(qs > 1)):
+        bad = qs[(qs < 0) | (qs > 1)][0]
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]" if isinstance(q, Tensor)
+                           else f"{name}() q must be in the range [0, 1] but got {bad}")
+    if d.size == 0 and dim is None:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if dim is None:
+        x, axis = reshape(input, -1), 0
+    else:
+        axis = _one_dim(input, dim)
+        x = input if d.ndim else reshape(input, 1)
+    srt = movedim(sort(x, axis).values, axis, -1)
+    s = srt._data
+    n = s.shape[-1]
+    rest = s.shape[:-1]
+    nan = np.isnan(s)
+    # ranks = q * (k - 1), computed as chainrule ops in the input's dtype: a q tensor that
+    # requires grad gets its gradient through the linear interpolation's weights.
+    qt = reshape(q, -1) if isinstance(q, Tensor) else _const(qs.astype(d.dtype))
+    qt = reshape(qt, -1, *[1] * len(rest))
+    if ignore_nan:
+        k = n - nan.sum(-1)
+        rank_t = mul(qt, _const(np.maximum(k - 1, 0).astype(d.dtype)))
+    else:
+        rank_t = mul(qt, _const(np.full(rest, n - 1, dtype=d.dtype)))
+        rank_t = where(_const(np.broadcast_to(nan.any(-1), rank_t.shape).copy()), float(n - 1), rank_t)
+    ranks = rank_t._data.astype(np.float64)
+    if interpolation == "nearest":
+        ranks = np.round(ranks)
+    lo = np.floor(ranks).astype(np.int64)
+    hi = np.ceil(ranks).astype(np.int64)
+    if ignore_nan:  # rows of NaN only give NaN
+        lo = np.where(k == 0, n - 1, lo)
+        hi = np.where(k == 0, n - 1, hi)
+    full = srt.unsqueeze(0).expand(len(qs), *s.shape)
+
+    def pick(idx):
+        return squeeze(gather(full, -1, _const(idx[..., None].copy())), -1)
+
+    if interpolation in ("lower", "nearest"):
+        out = pick(lo)
+    elif interpolation == "higher":
+        out = pick(hi)
+    else:
+        if interpolation == "midpoint":
+            w = _const(np.where(hi > lo, 0.5, 0.0).astype(d.dtype))
+        else:
+            w = rank_t - _const(lo.astype(d.dtype))
+        out = lerp(pick(lo), pick(hi), w)
+    if keepdim:
+        out = reshape(out, len(qs), *[1] * d.ndim) if dim is None else unsqueeze(out, axis + 1) if d.ndim \
+            else out
+    return squeeze(out, 0) if scalar_q else out
+
+
+def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """The ``q``-th quantiles of ``input`` (of all elements, or along ``dim``), interpolating
+    between neighbours by ``interpolation``; a 1-d ``q`` puts its dimension first. NaN wins."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """``quantile`` ignoring NaN (NaN only where a row holds nothing else)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+@_numpy_names
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """The lower median of the non-NaN elements; with ``dim``, ``(values, indices)`` along it."""
+    d = input._data
+    if dim is None:
+        if d.dtype.kind != "f" or not np.isnan(d).any():
+            return median(input)
+        flat = reshape(input, -1)
+        order = _stable_argsort(flat._data, 0, False)
+        k = int((~np.isnan(flat._data)).sum())
+        pos = np.asarray([(k - 1) // 2 if k else 0])
+        index = order[pos].astype(np.int64)
+        return _picked(_median_pick, return_types.nanmedian, flat, 0, False, index).values
+    dim = _one_dim(input, dim)
+    _check_reduction_dim("nanmedian", d, dim)
+    if d.ndim == 0:
+        return _picked(_median_pick, return_types.nanmedian, input, 0, keepdim, np.zeros((), np.int64))
+    order = _stable_argsort(d, dim, False)
+    k = (d.shape[dim] - np.sum(np.isnan(d), axis=dim, keepdims=True)) if d.dtype.kind == "f" else \
+        np.full([1 if i == dim else s for i, s in enumerate(d.shape)], d.shape[dim])
+    pos = np.where(k > 0, (k - 1) // 2, 0).astype(np.int64)
+    index = np.take_along_axis(order, pos, axis=dim)
+    return _picked(_median_pick, return_types.nanmedian, input, dim, keepdim, index.astype(np.int64))
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
+        aweights: Tensor | None = None) -> Tensor:
+    """The covariance matrix of the variables in ``input``'s rows (observations in columns),
+    optionally weighted by observation; a 1-d input is one variable (a 0-d result)."""
+    from .elementwise import clamp_min, mul, sub
+    from .linalg import mm
+
+    d = input._data
+    if d.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{d.ndim} dimensions")
+    x = input if d.ndim == 2 else reshape(input, 1, -1)
+    if x._data.dtype.kind not in "fc":
+        x = x.to(_dtype.get_default_dtype())
+    nobs = x._data.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        if wt._data.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{wt._data.ndim} dimensions")
+        if wt._data.size != nobs:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in "
+                               f"the input but got {wt._data.size} != {nobs}")
+        if name == "fweights" and wt._data.dtype.kind not in "iu":
+            raise RuntimeError("cov(): expected fweights to have integral dtype but got fweights with "
+                               f"{_dtype.scalar_type_name(wt.dtype)} dtype")
+        if name == "aweights" and wt._data.dtype.kind != "f":
+            raise RuntimeError("cov(): expected aweights to have floating point dtype but got aweights with "
+                               f"{_dtype.scalar_type_name(wt.dtype)} dtype")
+        if wt._data.size and wt._data.min() < 0:
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        w = wt if w is None else mul(w, wt)
+    if w is None:
+        avg = mean(x, 1)
+        wsum = nobs
+        norm_factor = nobs - correction
+        xm = sub(x, unsqueeze(avg, 1))
+        c = mm(xm, xm.t())
+    else:
+        wsum = sum(w)
+        avg = div(sum(mul(x, w), 1), wsum)
+        if aweights is None:
+            norm_factor = wsum - correction
+        else:
+            norm_factor = wsum - correction * div(sum(mul(w, aweights)), wsum)
+        xm = sub(x, unsqueeze(avg, 1))
+        c = mm(xm, mul(xm, w).t())
+    if isinstance(norm_factor, Tensor):
+        norm_factor = clamp_min(norm_factor, 0)
+    elif norm_factor <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number "
+                      "of observations.", UserWarning, stacklevel=2)
+        norm_factor = 0
+    out = div(c, norm_factor)
+    return reshape(out, ()) if out._data.size == 1 else out
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """The Pearson correlation coefficients of the variables in ``input``'s rows, clipped to [-1, 1]."""
+    from .elementwise import clamp, sqrt
+
+    c = cov(input)
+    if c._data.ndim == 0:
+        return div(c, c)
+    eye = _const(np.eye(c._data.shape[0], dtype=c._data.dtype))
+    std = sqrt(sum(mul(c, eye), 1))  # the diagonal
+    c = div(div(c, unsqueeze(std, 1)), unsqueeze(std, 0))
+    return clamp(c, -1, 1)
+
+
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to
+    norm ``maxnorm``."""
+    d = input._data
+    if d.dtype.kind != "f":
+        raise RuntimeError(f"renorm: expected a floating point tensor, got {_dtype_word(d.dtype)}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if d.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {d.ndim} dimensions")
+    dim = norm_dim(dim, d.ndim)
+    others = tuple(i for i in range(d.ndim) if i != dim)
+    norms = norm(input, float(p), others, keepdim=True)
+    factor = where(norms > maxnorm, div(maxnorm, norms + 1e-7), 1.0)
+    return mul(input, factor)
+
+
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dimension."""
+    return sort(input, 0).values
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (``nn.functional``'s)."""
+    from ..nn.functional import cosine_similarity as f
+
+    return f(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dimension (``nn.functional``'s)."""
+    from ..nn.functional import pairwise_distance as f
+
+    return f(x1, x2, p, eps, keepdim)
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of the given matrices (deprecated in PyTorch for ``linalg.multi_dot``)."""
+    from ..linalg import multi_dot
+
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+                  "multiple parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m._data.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(list(matrices))
