@@ -330,7 +330,7 @@ def _trailing_rule(prim, out, args, params, phys, n):
     return prim(phys[0], **params)
 
 
-@defbatch("_solve", "_solve_triangular", "_cholesky_solve", "_sdpa_fused")
+@defbatch("_solve", "_solve_triangular", "_cholesky_solve", "_sdpa_fused", "_sdpa_grad")
 def _trailing_multi_rule(prim, out, args, params, phys, n):
     """Several operands with matrix (trailing) dims: every one gets the batch."""
     if any(a is not None and a.ndim < 2 for a in args):
@@ -875,3 +875,11 @@ def _affine_grid_rule(prim, out, args, params, phys, n):
     """affine_grid over (N, 2, 3) matrices: the batch folds into N."""
     size = tuple(params["size"])
     return _unfold(prim(_fold(phys[0]), **dict(params, size=(n * size[0], *size[1:]))), n)
+
+
+@defbatch("_grid_sampler_2d")
+def _grid_sample_rule(prim, out, args, params, phys, n):
+    """grid_sample: the input and the grid fold the batch into N."""
+    (x, g), (px, pg) = args, phys
+    return _unfold(prim(_fold(_full(x, px, n)), _fold(_full(g, pg, n)), **params), n)
+

@@ -1017,12 +1017,18 @@ def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
             _handout.clear()
             return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
         except (RuntimeError, ValueError) as e:
-            if "read-only" not in str(e):
-                raise
-            _touched.clear()  # an op wrote into a batched tensor's sample 0 directly
+            _touched.clear()  # (whatever the error: the next vmap starts with no reads pending)
             _pending.clear()
             _handout.clear()
+            if "read-only" not in str(e):
+                raise
+            # An op wrote into a batched tensor's sample 0 directly.
             return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, "an in-place write", level)
+        except BaseException:
+            _touched.clear()
+            _pending.clear()
+            _handout.clear()
+            raise
         _touched.clear()
         _pending.clear()
         _handout.clear()
