@@ -470,3 +470,45 @@ ERRORS.extend([
     ErrorCase("chain_matmul 3-d", lambda mod: mod.chain_matmul(mod.ones(2, 2, 2), mod.ones(2, 2))),
     ErrorCase("tril_indices negative", lambda mod: mod.tril_indices(-1, 3)),
 ])
+
+
+# == in-place Tensor methods =======================================================================
+
+
+def _inplace_shape(mod, x, name, *args):
+    y = x * 1
+    assert getattr(y, name)(*args) is y
+    return y
+
+
+def _fill_diagonal(mod, x, value, wrap=False):
+    y = x * 1
+    assert y.fill_diagonal_(value, wrap) is y
+    return y
+
+
+def _apply(mod, x):
+    y = x.detach().clone()
+    assert y.apply_(lambda v: v * v + 1) is y
+    return y
+
+
+_SHAPE_INPLACE = {"grad_fn": "the out-of-place op's node (TBackward0...); PyTorch names the in-place overload's "
+                             "(TBackward1...)"}
+
+register(
+    OpInfo("Tensor.unsqueeze_", lambda mod, x, d: _inplace_shape(mod, x, "unsqueeze_", d), lambda make: [
+        Sample((make((2, 3)), 1)), Sample((make((2,)), -1))], skips=_SHAPE_INPLACE),
+    OpInfo("Tensor.squeeze_", lambda mod, x, *d: _inplace_shape(mod, x, "squeeze_", *d), lambda make: [
+        Sample((make((2, 1, 3)),)), Sample((make((1, 3)), 0))], skips=_SHAPE_INPLACE),
+    OpInfo("Tensor.t_", lambda mod, x: _inplace_shape(mod, x, "t_"), lambda make: [
+        Sample((make((2, 3)),)), Sample((make((3,)),))], skips=_SHAPE_INPLACE),
+    OpInfo("Tensor.transpose_", lambda mod, x, a, b: _inplace_shape(mod, x, "transpose_", a, b), lambda make: [
+        Sample((make((2, 3, 2)), 0, 2))], skips=_SHAPE_INPLACE),
+    OpInfo("Tensor.fill_diagonal_", _fill_diagonal, lambda make: [
+        Sample((make((3, 3)), 0.5), desc="square"), Sample((make((5, 2)), -1.0, True), desc="tall, wrap"),
+        Sample((make((5, 2)), 2.0), desc="tall"), Sample((make((2, 2, 2)), 1.5), desc="cube")],
+        skips={"grad_fn": "written through where (CopyBackwards); PyTorch's is CopySlices"}),
+    OpInfo("Tensor.apply_", _apply, lambda make: [Sample((make((2, 3)),))], differentiable=False,
+           int_samples=lambda make: [Sample((make.ints((4,)),))]),
+)

@@ -1241,3 +1241,46 @@ def _apply_(self, callable):
 
 
 Tensor.fill_diagonal_, Tensor.apply_ = _fill_diagonal_, _apply_
+
+
+# -- in-place shape changes: the tensor becomes the view the out-of-place op makes ------------------
+
+
+def _become(self, new: "Tensor") -> "Tensor":
+    """Make ``self`` the view ``new`` of its own memory: its array, node and view record (hooks
+    and retain_grad stay). Its version goes up, as PyTorch counts any in-place op."""
+    self._data = new._data
+    self._vc[0] += 1
+    if new._grad_fn is not None or self._grad_fn is not None:
+        self._grad_fn, self._requires_grad = new._grad_fn, new._requires_grad
+        if new._output_nr != self._output_nr:
+            self._output_nr = new._output_nr
+    from .autograd import forward_ad
+
+    if forward_ad._level is not None:  # a dual tensor's tangent changes shape with it
+        tangent = forward_ad.get_tangent(new)
+        if tangent is not None:
+            forward_ad.set_tangent(self, tangent)
+    mine = self._extra
+    if mine is not None and mine.base is not None and new._extra is not None:
+        mine.view_fn, mine.base_fn = new._extra.view_fn, new._extra.base_fn
+    return self
+
+
+def _shape_inplace(op, name: str, doc: str):
+    def inplace(self, *args):
+        from .ops._common import check_inplace
+
+        check_inplace(self)
+        return _become(self, op(self, *args))
+
+    inplace.__name__ = inplace.__qualname__ = name
+    inplace.__doc__ = doc
+    return inplace
+
+
+Tensor.unsqueeze_ = _shape_inplace(_ops.unsqueeze, "unsqueeze_", "In-place ``unsqueeze``: ``self`` gets a new size-1 dim.")
+Tensor.squeeze_ = _shape_inplace(_ops.squeeze, "squeeze_", "In-place ``squeeze``: ``self`` loses size-1 dims.")
+Tensor.t_ = _shape_inplace(_ops.t, "t_", "In-place ``t``: ``self`` becomes its transpose.")
+Tensor.transpose_ = _shape_inplace(_ops.transpose, "transpose_", "In-place ``transpose`` of two dims.")
+Tensor.swapdims_ = Tensor.swapaxes_ = _shape_inplace(_ops.transpose, "swapdims_", "In-place ``swapdims``.")
