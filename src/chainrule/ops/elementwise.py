@@ -793,7 +793,7 @@ def _clamp_operands(input: Tensor, bounds: tuple) -> list:
 def _cast_scalar(v, rt):
     if rt.category == _dtype.INT:
         return int(v) if not isinstance(v, float) else v
-    return float(v) if rt.category == _dtype.FLOAT and not isinstance(v, complex) else v
+    return float(v) if rt.category == _dtype.FLOAT and not isinstance(v, builtins.complex) else v
 
 
 def _clamp_with(prim, input: Tensor, bounds: tuple, params: dict | None) -> Tensor:
@@ -2447,7 +2447,7 @@ def _to_double(x):
     if isinstance(x, Tensor):
         target = _dtype.complex128 if x._data.dtype.kind == "c" else _dtype.float64
         return x if x._data.dtype == target.np else to_dtype(x, target)
-    return complex(x) if isinstance(x, complex) else float(x)
+    return builtins.complex(x) if isinstance(x, builtins.complex) else float(x)
 
 
 def float_power(input, exponent) -> Tensor:
@@ -2462,7 +2462,7 @@ def float_power(input, exponent) -> Tensor:
 
 def float_power_(self: Tensor, exponent) -> Tensor:
     """In-place ``float_power``; ``self`` must already be float64 (or complex128)."""
-    want = "c" if self._data.dtype.kind == "c" or isinstance(exponent, complex) else "f"
+    want = "c" if self._data.dtype.kind == "c" or isinstance(exponent, builtins.complex) else "f"
     if self._data.dtype != (np.complex128 if want == "c" else np.float64):
         raise RuntimeError(
             f"the base given to float_power_ has dtype {_dtype_word(self._data.dtype)} but the operation's "
@@ -2528,7 +2528,7 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
         if tensor_weight:
             out = _lerp_tensor.kernel(input._data, end._data, weight._data)
             return record(_lerp_tensor, out, (input, end, weight), None)
-        params = {"weight": float(weight) if not isinstance(weight, complex) else weight}
+        params = {"weight": float(weight) if not isinstance(weight, builtins.complex) else weight}
         out = _lerp_number.kernel(input._data, end._data, **params)
     except ValueError:
         raise broadcast_error(input._data.shape, end._data.shape, _shape(weight)) from None
@@ -2548,7 +2548,7 @@ def _three_operands(name: str, input, tensor1, tensor2, value):
         raise _not_implemented_for_bool(f"{name}_cpu_out")
     if rt.category == _dtype.INT:
         value = int(value)  # PyTorch casts the scale to the integer result type (0.5 becomes 0)
-    elif rt.category == _dtype.FLOAT and not isinstance(value, complex):
+    elif rt.category == _dtype.FLOAT and not isinstance(value, builtins.complex):
         value = float(value)
     return arrays, value
 
@@ -2839,9 +2839,10 @@ def frexp(input: Tensor):
     _require_tensor(input, "frexp", "input", 1)
     if input._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    _, e = np.frexp(input._data)
-    exponent = Tensor._make(_nd(e.astype(np.int32)))
-    scale = Tensor._make(_nd(np.ldexp(np.ones((), input._data.dtype), -e).astype(input._data.dtype)))
+    d = input._data
+    # Elementwise NumPy results (_values): under vmap they are computed for the whole batch.
+    exponent = _values(lambda x: np.frexp(x)[1].astype(np.int32), (input,), (d,))
+    scale = _values(lambda x: np.ldexp(np.ones((), x.dtype), -np.frexp(x)[1]).astype(x.dtype), (input,), (d,))
     return _frexp_result(mul(input, scale), exponent)
 
 
@@ -2861,19 +2862,27 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
     if dt.kind != "f":
         raise _not_implemented_for("nextafter_cpu", dt)
     try:
-        step = np.nextafter(a, b) - np.asarray(a, dtype=dt)
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     except ValueError:
         raise broadcast_error(_shape(input), _shape(other)) from None
+
+    def step(p, q):  # the move from p to its neighbour toward q (0 where it is infinite)
+        s = np.nextafter(p, q) - np.asarray(p, dtype=dt)
+        return np.where(np.isfinite(s), s, 0).astype(dt)
+
+    def jump(p, q):  # from an infinity, the step itself is infinite: the result is taken as is
+        return ~np.isfinite(np.nextafter(p, q) - np.asarray(p, dtype=dt))
+
     # PyTorch's derivative: 1 for ``input`` where the operands differ, 0 elsewhere and for ``other``.
-    differ = Tensor._make(_nd(np.broadcast_to(np.not_equal(a, b), step.shape).copy()))
-    never = Tensor._make(_nd(np.zeros(step.shape, dtype=bool)))
-    same = Tensor._make(_nd(np.broadcast_to(np.asarray(a, dtype=dt), step.shape).copy()))
-    picked = where(differ, input, where(never, other, same))
-    step = np.where(np.isfinite(step), step, 0).astype(dt)
-    out = add(picked, Tensor._make(_nd(step)))
-    inf = np.broadcast_to(~np.isfinite(np.nextafter(a, b) - np.asarray(a, dtype=dt)), step.shape)
-    if inf.any():  # from an infinity: the step itself is infinite
-        out = where(Tensor._make(_nd(inf.copy())), Tensor._make(_nd(np.nextafter(a, b).astype(dt))), out)
+    operands = (input, other)
+    differ = _values(np.not_equal, operands, (a, b))
+    never = _values(lambda p, q: np.zeros(np.broadcast_shapes(np.shape(p), np.shape(q)), bool), operands, (a, b))
+    same = _values(lambda p, q: np.broadcast_to(np.asarray(p, dtype=dt), np.broadcast_shapes(np.shape(p), np.shape(q))).copy(),
+                   operands, (a, b))
+    out = add(where(differ, input, where(never, other, same)), _values(step, operands, (a, b)))
+    if np.broadcast_to(jump(a, b), shape).any():
+        out = where(_values(jump, operands, (a, b)), _values(lambda p, q: np.nextafter(p, q).astype(dt), operands, (a, b)),
+                    out)
     return out
 
 
@@ -2982,3 +2991,4 @@ def _i0_op(x: Tensor) -> Tensor:
 
 
 i0_ = _inplace_form(i0, "i0_")
+
