@@ -512,3 +512,52 @@ register(
     OpInfo("Tensor.apply_", _apply, lambda make: [Sample((make((2, 3)),))], differentiable=False,
            int_samples=lambda make: [Sample((make.ints((4,)),))]),
 )
+
+
+# == histogram and more in-place forms ===============================================================
+
+
+def _histogram_samples(make):
+    return [
+        Sample((make((20,)),), desc="100 bins over the data"),
+        Sample((make((4, 5)), 6), desc="6 bins"),
+        Sample((make((20,)), 4), {"range": (-1.0, 1.0)}, desc="range"),
+        Sample((make((12,)), 3), {"weight": Const(make((12,), 0, 1)), "density": True}, desc="weight, density"),
+        Sample((make((10,)), Const(make.float([-2.0, -0.5, 0.0, 1.5]))), desc="edges"),
+        Sample((make.float([1.0, 1.0, 1.0]), 2), desc="one value"),
+    ]
+
+
+def _inplace_method(name):
+    def op(mod, x, *args):
+        y = x * 1
+        assert getattr(y, name)(*args) is y
+        return y
+
+    return op
+
+
+register(
+    OpInfo("histogram", _call("histogram"), _histogram_samples, covers=("histogram",), differentiable=False),
+    OpInfo("Tensor.histogram", _method("histogram"), lambda make: _histogram_samples(make)[1:2], differentiable=False),
+    OpInfo("Tensor.renorm_", _inplace_method("renorm_"), lambda make: [Sample((make((3, 4)), 2, 0, 1.0))],
+           covers=("renorm_",), skips=_COMPOSITE, **_LOOSE),
+    OpInfo("Tensor.heaviside_", _inplace_method("heaviside_"), lambda make: [
+        Sample((make.float([-1.0, 0.0, 2.0]), Const(make.float([0.5, 0.25, 0.5]))))],
+        covers=("heaviside_",), differentiable=False),
+    OpInfo("Tensor.greater_", lambda mod, a, b: (_inplace_method("greater_")(mod, a, b),
+                                                 _inplace_method("greater_equal_")(mod, a, b),
+                                                 _inplace_method("less_")(mod, a, b),
+                                                 _inplace_method("less_equal_")(mod, a, b),
+                                                 _inplace_method("not_equal_")(mod, a, b)),
+           lambda make: [Sample((make((2, 3)), make((3,))))], differentiable=False,
+           covers=("greater_", "greater_equal_", "less_", "less_equal_", "not_equal_")),
+    OpInfo("Tensor.cov", lambda mod, x: (x.cov(), x.corrcoef(), x.diagflat()), lambda make: [Sample((make((2, 4)),))],
+           skips=_COMPOSITE, **_LOOSE),
+)
+
+ERRORS.extend([
+    ErrorCase("histogram of int", lambda mod: mod.histogram(mod.ones(3, dtype=mod.int64), 2)),
+    ErrorCase("histogram edges dtype", lambda mod: mod.histogram(mod.ones(3), mod.ones(2, dtype=mod.float64)),
+              same_message=False),
+])

@@ -1207,6 +1207,10 @@ Tensor.conj, Tensor.conj_physical, Tensor.resolve_conj = _ops.conj, _ops.conj_ph
 Tensor.resolve_neg, Tensor.is_conj, Tensor.is_neg = _ops.resolve_neg, _ops.is_conj, _ops.is_neg
 Tensor.greater, Tensor.greater_equal, Tensor.less = _ops.greater, _ops.greater_equal, _ops.less
 Tensor.less_equal, Tensor.not_equal = _ops.less_equal, _ops.not_equal
+Tensor.cov, Tensor.corrcoef, Tensor.diagflat, Tensor.histogram = _ops.cov, _ops.corrcoef, _ops.diagflat, _ops.histogram
+Tensor.renorm_, Tensor.heaviside_ = _ops.renorm_, _ops.heaviside_
+Tensor.greater_, Tensor.greater_equal_, Tensor.less_ = _ops.greater_, _ops.greater_equal_, _ops.less_
+Tensor.less_equal_, Tensor.not_equal_ = _ops.less_equal_, _ops.not_equal_
 Tensor.real = property(_ops.real, doc="The real part (the tensor itself for a real tensor).")
 Tensor.imag = property(_ops.imag, doc="The imaginary part of a complex tensor (real tensors raise).")
 

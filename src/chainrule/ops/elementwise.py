@@ -2744,7 +2744,8 @@ def signbit(input: Tensor) -> Tensor:
 __all__ += [
     "fix", "fix_", "sinc", "sinc_", "heaviside", "gcd", "gcd_", "lcm", "lcm_", "ldexp", "ldexp_", "frexp",
     "nextafter", "nextafter_", "angle", "real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg",
-    "is_conj", "is_neg", "mvlgamma", "mvlgamma_", "hardshrink", "i0", "i0_",
+    "is_conj", "is_neg", "mvlgamma", "mvlgamma_", "hardshrink", "i0", "i0_", "heaviside_", "greater_",
+    "greater_equal_", "less_", "less_equal_", "not_equal_",
 ]
 
 fix = trunc
@@ -2791,6 +2792,14 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     if input._data.dtype.kind == "c":
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     return _binary_any(_heaviside, "heaviside", input, values)
+
+
+heaviside_ = _inplace_form(heaviside, "heaviside_")
+greater_ = _inplace_form(gt, "greater_")
+greater_equal_ = _inplace_form(ge, "greater_equal_")
+less_ = _inplace_form(lt, "less_")
+less_equal_ = _inplace_form(le, "less_equal_")
+not_equal_ = _inplace_form(ne, "not_equal_")
 
 
 def _integer_binary(ufunc, name: str, input, other) -> Tensor:

@@ -1690,6 +1690,13 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     return mul(input, factor)
 
 
+def renorm_(self: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """In-place ``renorm``."""
+    from ._common import apply_inplace
+
+    return apply_inplace(self, "renorm_", lambda x: renorm(x, p, dim, maxnorm), ())
+
+
 def msort(input: Tensor) -> Tensor:
     """``input`` sorted along its first dimension."""
     return sort(input, 0).values
@@ -1724,3 +1731,58 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices))
+
+
+__all__ += ["histogram", "renorm_"]
+return_types.histogram = _return_type("histogram", ("hist", "bin_edges"))
+
+
+def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None, density: bool = False):
+    """``(hist, bin_edges)``: counts (or summed ``weight``) of ``input``'s values in ``bins`` equal
+    bins over ``range`` (the data's by default), or between the given edges (a 1-d tensor);
+    ``density`` normalizes the histogram to integrate to 1. The last bin includes its right edge."""
+    from .._creation import linspace
+
+    d = input._data
+    # PyTorch's float16 kernel runs only with the edges known (bins a tensor, or a range).
+    if d.dtype.kind != "f" or (d.dtype == np.float16 and range is None and not isinstance(bins, Tensor)):
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_dtype_word(d.dtype)}'")
+    x = d.reshape(-1).astype(np.float64)
+    if isinstance(bins, Tensor):
+        if bins._data.ndim != 1 or bins._data.shape[0] < 1:
+            raise RuntimeError("torch.histogram(): bins tensor should have one dimension, but got "
+                               f"{bins._data.ndim} dimensions")
+        if bins._data.dtype != d.dtype:
+            raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, but got "
+                               f"input {_dtype_word(d.dtype).lower()} and bins {_dtype_word(bins._data.dtype).lower()}")
+        edges_t = bins.detach().clone()
+    else:
+        if bins <= 0:
+            raise RuntimeError("torch.histogram(): bins must be > 0, but got " + str(bins))
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif x.size:
+            lo, hi = float(x.min()), float(x.max())
+        else:
+            lo, hi = 0.0, 0.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogram(): max must be larger than min, but got min {lo} max {hi}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges_t = linspace(lo, hi, int(bins) + 1, dtype=input.dtype)
+    edges = edges_t._data.astype(np.float64)
+    n = edges.shape[0] - 1
+    w = None if weight is None else weight._data.reshape(-1).astype(np.float64)
+    if w is not None and weight._data.shape != d.shape:
+        raise RuntimeError("torch.histogram(): if weight tensor is provided it should have the same shape as the "
+                           "input tensor excluding its innermost dimension")
+    inside = (x >= edges[0]) & (x <= edges[-1])
+    if isinstance(bins, Tensor):
+        idx = np.minimum(np.searchsorted(edges, x[inside], side="right") - 1, n - 1)
+    else:
+        idx = np.minimum(((x[inside] - edges[0]) * n / (edges[-1] - edges[0])).astype(np.int64), n - 1)
+    hist = np.bincount(idx, weights=None if w is None else w[inside], minlength=n).astype(np.float64)
+    if density:
+        total = hist.sum()
+        hist = hist / (total * np.diff(edges))
+    return return_types.histogram(_const(hist.astype(d.dtype)), edges_t)
