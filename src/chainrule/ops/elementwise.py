@@ -2805,6 +2805,7 @@ not_equal_ = _inplace_form(ne, "not_equal_")
 def _integer_binary(ufunc, name: str, input, other) -> Tensor:
     """An integer-only elementwise function of two tensors (no gradient)."""
     _require_tensor(input, name, "input", 1)
+    _require_tensor(other, name, "other", 2)
     a, b, _ = promote_operands(input, other)
     dt = np.result_type(a, b)
     if dt.kind not in "iu":

@@ -1986,6 +1986,9 @@ def ravel(input: Tensor) -> Tensor:
 
 
 def _directional_split(name: str, input: Tensor, indices_or_sections, min_dims: int, dim: int) -> tuple:
+    if isinstance(indices_or_sections, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, Tensor): give "
+                        "an int or a list of ints")
     ndim = input._data.ndim
     if ndim < min_dims:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "

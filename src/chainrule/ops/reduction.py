@@ -1408,8 +1408,9 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     x = input
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, input, append) if t is not None]
-        x = cat([p if p._data.ndim else p.expand(*[1 if i == dim else s for i, s in enumerate(input.shape)])
-                 for p in parts], dim)
+        if builtins.any(p._data.ndim != input._data.ndim for p in parts):
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        x = cat(parts, dim)
     for _ in range(n):
         size = x._data.shape[dim]
         if size == 0:
