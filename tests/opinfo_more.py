@@ -443,6 +443,7 @@ ERRORS.extend([
     ErrorCase("histc min > max", lambda mod: mod.histc(mod.ones(3), min=2, max=1)),
     ErrorCase("bincount negative", lambda mod: mod.bincount(mod.tensor([1, -1]))),
     ErrorCase("bincount of float", lambda mod: mod.bincount(mod.ones(3))),
+    ErrorCase("bincount of bool", lambda mod: mod.bincount(mod.tensor([True, False]))),
     ErrorCase("bincount 2-d", lambda mod: mod.bincount(mod.ones(2, 2, dtype=mod.int64))),
     ErrorCase("diff of 0-d", lambda mod: mod.diff(mod.tensor(1.0))),
     ErrorCase("diff negative order", lambda mod: mod.diff(mod.ones(3), -1)),

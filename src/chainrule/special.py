@@ -80,12 +80,33 @@ def ndtri(input):
 
 
 def log_ndtr(input):
-    """The log of ``ndtr``, accurate in the left tail (through ``erfc``)."""
+    """The log of ``ndtr``, accurate in both tails (through ``erfcx`` on the left, ``log1p`` on
+    the right)."""
     x = _float_input(input, "log_ndtr")
-    return _ops.log(_ops.erfc(x * (-1 / math.sqrt(2))) * 0.5)
+    left = x < 0
+    # Each branch gets inputs it is finite at, so the other's gradient is never 0 * inf.
+    t = _ops.where(left, x, -1.0) * (-1 / math.sqrt(2))
+    low = _ops.log(_erfcx(t) * 0.5) - t * t
+    high = _ops.log1p(_ops.erfc(_ops.where(left, 1.0, x) * (1 / math.sqrt(2))) * -0.5)
+    return _ops.where(left, low, high)
+
+
+_ASYMPTOTIC_FROM = 8.0  # erfcx by its asymptotic series from here on (12 terms: float64 precision)
+
+
+def _erfcx(x):
+    big = x >= _ASYMPTOTIC_FROM
+    xs = _ops.where(big, 0.0, x)
+    direct = _ops.exp(xs * xs) * _ops.erfc(xs)
+    xb = _ops.where(big, x, _ASYMPTOTIC_FROM)
+    u = 1 / (2 * xb * xb)
+    series, term = 1.0, 1.0
+    for k in range(1, 13):
+        term = term * (-(2 * k - 1)) * u
+        series = series + term
+    return _ops.where(big, series / (xb * math.sqrt(math.pi)), direct)
 
 
 def erfcx(input):
-    """The scaled complementary error function ``exp(x^2) * erfc(x)``."""
-    x = _float_input(input, "erfcx")
-    return _ops.exp(x * x) * _ops.erfc(x)
+    """The scaled complementary error function ``exp(x^2) * erfc(x)`` (no overflow for large x)."""
+    return _erfcx(_float_input(input, "erfcx"))

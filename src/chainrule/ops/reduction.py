@@ -1333,7 +1333,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     """How often each non-negative integer occurs in the 1-d ``input`` (its ``weights`` summed
     instead, when given); at least ``minlength`` bins."""
     d = input._data
-    if d.dtype.kind not in "iub":
+    if d.dtype.kind not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype_word(d.dtype)}'")
     if d.ndim != 1 or (d.size and d.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
