@@ -627,7 +627,7 @@ register(
     _unary("tanh", ("_tanh", "_tanh_backward_kernel"), torch_gradgrad=True),
     _unary("sigmoid", ("_sigmoid", "_sigmoid_backward_kernel"), kinks=[-800.0, 800.0, 0.0, 30.0], torch_gradgrad=True),
     # relu'(0) = 0, abs'(0) = 0, as torch.
-    _unary("relu", ("_relu",), avoid=(0.0,), kinks=[0.0, -1.0, 1.0]),
+    _unary("relu", ("_relu", "_relu_backward_kernel"), avoid=(0.0,), kinks=[0.0, -1.0, 1.0], torch_gradgrad=True),
     _unary("abs", ("_abs", "_sign"), avoid=(0.0,), kinks=[0.0, -1.0, 1.0], torch_gradgrad=True),
     _unary("absolute", ("_abs",), avoid=(0.0,)),
     _unary("sign", ("_sign",), avoid=(0.0,), kinks=[0.0, -1.0, 1.0]),

@@ -622,7 +622,25 @@ def _relu(x):
 
 
 # relu'(0) = 0, as PyTorch: the gradient is blocked where the result is <= 0 (NaN passes).
-defvjp(_relu, lambda grad, result, x: where(result <= 0, 0.0, grad))
+defvjp(_relu, lambda grad, result, x: _relu_backward(grad, result))
+
+
+# relu's backward as one op (PyTorch's threshold_backward), as tanh's: one branch-free select
+# instead of a comparison and a where on the backward pass.
+@primitive("ThresholdBackwardBackward0")
+def _relu_backward_kernel(grad, result):
+    return _select(result <= 0, grad.dtype.type(0), grad)
+
+
+defvjp(
+    _relu_backward_kernel,
+    lambda gg, out, grad, result: _relu_backward(gg, result),
+    lambda gg, out, grad, result: zeros_like(gg),  # the result only says where the gradient passes
+)
+
+
+def _relu_backward(grad: Tensor, result: Tensor) -> Tensor:
+    return record(_relu_backward_kernel, _relu_backward_kernel.kernel(grad._data, result._data), (grad, result), None)
 
 
 def relu(input: Tensor) -> Tensor:

@@ -179,7 +179,8 @@ def _sum_to_size_kernel(x, *, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1
     )
-    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    # (np.add.reduce is np.sum without its Python wrapper: this runs once per broadcast gradient)
+    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
     return out.reshape(shape)
 
 
