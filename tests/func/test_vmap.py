@@ -939,3 +939,31 @@ def test_jacrev_of_fused_attention_batches_like_torch():
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
+
+
+def test_batched_index_tensors_batch_like_torch():
+    """take/put/index_select with a different index per sample (negative positions in later
+    samples) run batched, values and gradients as torch.vmap's."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5, 4))
+    i = np.stack([rng.permutation(20)[:6] for _ in range(3)])
+    i[1:, 2] = -2
+    j = rng.integers(0, 5, (3, 3))
+    def run(m):
+        vm, xs, ii, jj = m.func.vmap, m.tensor(x), m.tensor(i), m.tensor(j)
+        return [t.detach().numpy() for t in (
+            vm(lambda s, k: m.take(s, k))(xs, ii),
+            vm(m.func.grad(lambda s, k: m.take(s, k).pow(2).sum()))(xs, ii),
+            vm(lambda s, k: s.put(k, s[:2].reshape(-1)[:6] * 2))(xs, ii),
+            vm(lambda s, k: m.index_select(s, 1, k % 4))(xs, jj),
+            vm(m.func.grad(lambda s, k: m.index_select(s, 0, k).pow(2).sum()))(xs, jj),
+        )]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # batched: no fallback
+        results = [run(chainrule)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results.append(run(torch))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -394,7 +394,7 @@ def propagate(prim, result: Tensor, args: tuple, params: dict | None) -> None:
             out = _transpose_jvp(prim, tangents, result, args, params)
         if out is not None:
             out = _conform(out, result)
-            if any(out is u or (u is not None and out._data is u._data) for u in tangents):
+            if any(out is u or (u is not None and _array_of(out) is _array_of(u)) for u in tangents):
                 out = out.clone()  # a rule that returns its gradient (add): the result's tangent is its own
     except RuntimeError as exc:
         raise _unsupported(prim, exc) from exc
@@ -453,8 +453,18 @@ def _elementwise_jvp(prim, tangents, result, args, params):
         if u.shape != result.shape:
             u = u.expand(result.shape)
         term = _call_rule(prim, i, rule, u, result, args, params)
+        if term is None:  # a rule's "no gradient flows": this input moves the result not at all
+            continue
         total = term if total is None else total + term
-    return total
+    return total if total is not None else _zeros_like(result)
+
+
+def _array_of(t):
+    """The array holding ``t``'s values; for a vmap BatchedTensor its batch's, read without
+    counting as a read of one sample (Note [How vmap works] in func/_vmap.py)."""
+    while hasattr(t, "_phys"):
+        t = t._phys
+    return t._data
 
 
 def _zeros_like(a):

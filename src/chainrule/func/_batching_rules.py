@@ -291,11 +291,26 @@ _gather_rule.batched_params = frozenset({"index"})
 defbatch("_gather_kernel", "_take_along")(_gather_rule)
 
 
-@defbatch("_index_select_kernel")
-def _index_select_rule(prim, out, args, params, phys, n):
-    if args[0].ndim == 0 or params["dim"] < 0:
+def _index_select_rule(prim, out, args, params, phys, n, bphys=None):
+    """index_select along ``dim`` (dim + 1 on the batch); a batched index, (n, k), is a gather
+    along dim + 1 with each sample's index spread over the other dims."""
+    x, dim = args[0], params["dim"]
+    if x.ndim == 0 or dim < 0:
         return None
-    return prim(phys[0], **dict(params, dim=params["dim"] + 1))
+    if not bphys:
+        return prim(phys[0], **dict(params, dim=dim + 1))
+    from ..ops.indexing import _gather_t
+
+    idx = _index_param(params, bphys, "index", n)
+    if idx is None or idx.ndim != 2 or ((idx < 0) | (idx >= x.shape[dim])).any():
+        return None  # (out of range in some sample: the per-sample loop raises the op's error)
+    shape = (n, *x.shape[:dim], idx.shape[1], *x.shape[dim + 1:])
+    spread = idx.reshape((n,) + (1,) * dim + (idx.shape[1],) + (1,) * (x.ndim - dim - 1))
+    return _gather_t(_full(x, phys[0], n), dim + 1, np.ascontiguousarray(np.broadcast_to(spread, shape)))
+
+
+_index_select_rule.batched_params = frozenset({"index"})
+defbatch("_index_select_kernel")(_index_select_rule)
 
 
 def _masked_fill_rule(prim, out, args, params, phys, n, bphys=None):
@@ -751,12 +766,24 @@ def _flat_offsets(index: np.ndarray, n: int, size: int) -> np.ndarray:
     return np.ascontiguousarray(index + shifts)
 
 
-@defbatch("_take_kernel", "_put_kernel")
-def _flat_index_rule(prim, out, args, params, phys, n):
-    """take/put address one sample as a flat vector: the batch is n such vectors end to end."""
-    index = _flat_offsets(params["index"], n, args[0].numel())
+def _flat_index_rule(prim, out, args, params, phys, n, bphys=None):
+    """take/put address one sample as a flat vector: the batch is n such vectors end to end.
+    A batched index holds each sample's raw positions (negative ones count from its end)."""
+    size = args[0].numel()
+    if bphys:
+        index = _index_param(params, bphys, "index", n)
+        if index is None or ((index < -size) | (index >= size)).any():
+            return None  # (out of range in some sample: the per-sample loop raises the op's error)
+        index = np.where(index < 0, index + size, index)  # (n, *positions)
+        index = np.ascontiguousarray(index + (np.arange(n, dtype=np.int64) * size).reshape((n,) + (1,) * (index.ndim - 1)))
+    else:
+        index = _flat_offsets(params["index"], n, size)
     inputs = [_full(a, p, n) for a, p in zip(args, phys, strict=True)]
     return prim(*inputs, **dict(params, index=index))
+
+
+_flat_index_rule.batched_params = frozenset({"index"})
+defbatch("_take_kernel", "_put_kernel")(_flat_index_rule)
 
 
 @defbatch("_index_fill_tensor")

@@ -635,7 +635,7 @@ def _relu_backward_kernel(grad, result):
 defvjp(
     _relu_backward_kernel,
     lambda gg, out, grad, result: _relu_backward(gg, result),
-    lambda gg, out, grad, result: zeros_like(gg),  # the result only says where the gradient passes
+    lambda gg, out, grad, result: None,  # the result only says where the gradient passes: none flows to it
 )
 
 
