@@ -210,6 +210,76 @@ register(
 )
 
 
+# -- shrinkage, PReLU, RReLU, channel dropout (deterministic forms), channel_shuffle, pdist -------
+
+_NODE_DIFFERS = "composed of chainrule ops; PyTorch records one node"
+
+
+def _triplet_distance(mod, *args, cosine=False, **kwargs):
+    dist = (lambda u, v: 1 - F(mod).cosine_similarity(u, v)) if cosine else None
+    return F(mod).triplet_margin_with_distance_loss(*args, distance_function=dist, **kwargs)
+
+
+def _channel_dropout_samples(make):
+    return [Sample((make((2, 3, 2)),), {"training": False}, desc="eval"),
+            Sample((make((2, 3, 2)),), {"p": 0.0}, desc="p=0"),
+            Sample((make((2, 3, 2)),), {"p": 1.0}, desc="p=1: all dropped", gradcheck=False)]
+
+
+def _multilabel_target(make, n, c):
+    """Each row: a few distinct classes, then -1 (and junk after it that must be ignored)."""
+    rows = []
+    for _ in range(n):
+        k = int(make.rng.integers(0, c))
+        row = list(make.rng.permutation(c)[:k]) + [-1] * (c - k)
+        if k < c - 1:
+            row[k + 1] = int(make.rng.integers(0, c))
+        rows.append(row)
+    return np.array(rows, dtype=np.int64)
+
+
+register(
+    OpInfo("F.hardshrink", _fn("hardshrink"), lambda make: _few(make) + _with(_few(make)[1:3], lambd=0.3),
+           avoid=(0.5, -0.5, 0.3, -0.3), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.softshrink", _fn("softshrink"), lambda make: _few(make) + _with(_few(make)[1:3], lambd=0.3)
+           + [Sample((make((2, 3)),), {"lambd": 0.0}, desc="lambd=0")],
+           prims=("_where",), avoid=(0.0, 0.5, -0.5, 0.3, -0.3), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.prelu", _fn("prelu"),
+           lambda make: [Sample((make((2, 3, 4)), make((3,), 0.0, 1.0)), desc="per channel"),
+                         Sample((make((2, 3)), make((1,), 0.0, 1.0)), desc="shared"),
+                         Sample((make((5,)), make((1,), 0.0, 1.0)), desc="vector"),
+                         Sample((NC(make((3, 2))), make((2,), 0.0, 1.0)), desc="non-contiguous"),
+                         Sample((make(()), make((1,), 0.0, 1.0)), desc="0-d")],
+           prims=("_where",), avoid=(0.0,), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.rrelu", _fn("rrelu"),
+           lambda make: _few(make) + _with(_few(make)[1:3], lower=0.1, upper=0.3)
+           + [Sample((make((2, 3)),), {"lower": 0.2, "upper": 0.2, "training": True}, desc="training, one slope")],
+           avoid=(0.0,), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.rrelu_", lambda mod, x, **k: F(mod).rrelu_(x * 1, **k), lambda make: _few(make)[:2],
+           avoid=(0.0,), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.dropout1d", _fn("dropout1d"), _channel_dropout_samples, prims=("_mul",)),
+    OpInfo("F.dropout2d", _fn("dropout2d"),
+           lambda make: [Sample((make((2, 3, 1, 2)),), s.kwargs, desc=s.desc, gradcheck=s.gradcheck)
+                         for s in _channel_dropout_samples(make)], prims=("_mul",)),
+    OpInfo("F.dropout3d", _fn("dropout3d"),
+           lambda make: [Sample((make((2, 3, 1, 1, 2)),), s.kwargs, desc=s.desc, gradcheck=s.gradcheck)
+                         for s in _channel_dropout_samples(make)], prims=("_mul",)),
+    OpInfo("F.feature_alpha_dropout", _fn("feature_alpha_dropout"),
+           lambda make: [Sample((make((2, 3, 2)),)), Sample((make((2, 3, 2)),), {"training": True, "p": 0.0}),
+                         Sample((make((2, 3, 2)),), {"training": True, "p": 1.0}, desc="p=1", gradcheck=False)],
+           prims=("_mul",)),
+    OpInfo("F.channel_shuffle", _fn("channel_shuffle"),
+           lambda make: [Sample((make((2, 4, 3)), 2)), Sample((make((1, 6, 2, 2)), 3)), Sample((make((2, 3, 2)), 1)),
+                         Sample((NC(make((2, 4, 3))), 4), desc="non-contiguous")],
+           skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.pdist", _fn("pdist"),
+           lambda make: [Sample((make((4, 3)),)), Sample((make((5, 2)), 1.0), desc="p=1"),
+                         Sample((make((3, 4)), 3.0), desc="p=3"), Sample((make((3, 2)), 0.0), desc="p=0"),
+                         Sample((make((1, 3)),), desc="one row"), Sample((NC(make((3, 4))),), desc="non-contiguous")],
+           prims=("_pnorm",), skips={"grad_fn": _NODE_DIFFERS}),
+)
+
+
 # -- losses ---------------------------------------------------------------------------------------
 
 _REDS = ("none", "mean", "sum")
@@ -369,6 +439,26 @@ register(
               Sample((make((2, 3)), make((2, 3)), make((2, 3))), {"swap": True, "margin": 2.0}, desc="swap"),
               Sample((make((2, 2)), make((2, 2)), make((2, 2))), {"margin": 2.0}, desc="tiny")],
            prims=("_pnorm", "_clamp_min")),
+    OpInfo("F.multi_margin_loss", _fn("multi_margin_loss"),
+           lambda make: [Sample((make((4, 5)), np.array([0, 3, 4, 1])), {"reduction": r}, desc=r) for r in _REDS]
+           + [Sample((make((3, 4)), np.array([2, 0, 3])), {"p": 2, "margin": 0.5}, desc="p=2"),
+              Sample((make((3, 4)), np.array([2, 0, 3]), 1, 1.0, Const(make((4,), 0.5, 1.5))), desc="weight"),
+              Sample((make((3, 4)), np.array([2, 0, 3])), {"p": 2, "weight": Const(make((4,), 0.5, 1.5)),
+                                                            "reduction": "none"}, desc="p=2 weight"),
+              Sample((make((4,)), np.array(1)), {"reduction": "none"}, desc="vector"),
+              Sample((make((4,)), np.array([1])), {"reduction": "none"}, desc="vector, 1-element target")],
+           prims=("_clamp_min",), avoid=(-1.0, 0.0, 1.0), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.multilabel_margin_loss", _fn("multilabel_margin_loss"),
+           lambda make: [Sample((make((4, 5)), _multilabel_target(make, 4, 5)), {"reduction": r}, desc=r) for r in _REDS]
+           + [Sample((make((4,)), np.array([2, 0, -1, 1])), {"reduction": "none"}, desc="vector"),
+              Sample((make((2, 3)), np.array([[0, 1, 2], [-1, 0, 0]])), desc="all and none")],
+           prims=("_clamp_min",), avoid=(-1.0, 0.0, 1.0), skips={"grad_fn": _NODE_DIFFERS}),
+    OpInfo("F.triplet_margin_with_distance_loss", _triplet_distance,
+           lambda make: [Sample((make((2, 3)), make((2, 3)), make((2, 3))), {"reduction": r}, desc=r) for r in _REDS]
+           + [Sample((make((3, 3)), make((3, 3)), make((3, 3))), {"swap": True, "margin": 2.0}, desc="swap"),
+              Sample((make((3, 4)), make((3, 4)), make((3, 4))), {"cosine": True, "margin": 0.5}, desc="cosine"),
+              Sample((make((4,)), make((4,)), make((4,))), {"margin": 2.0}, desc="vectors")],
+           prims=("_clamp_min",)),
     OpInfo("F.cosine_embedding_loss", _fn("cosine_embedding_loss"),
            lambda make: [Sample((make((3, 2)), make((3, 2)), np.array([1, -1, 1])), {"reduction": r, "margin": -0.5}, desc=r)
                          for r in _REDS] + [Sample((make((2, 3)), make((2, 3)), np.array([-1, 1])), desc="default margin")],
@@ -420,6 +510,36 @@ ERRORS.extend([
     ErrorCase("F.gelu of int", lambda mod: F(mod).gelu(mod.ones(3, dtype=mod.int64))),
     ErrorCase("F.dropout bad p", lambda mod: F(mod).dropout(mod.ones(3), 1.5)),
     ErrorCase("F.alpha_dropout bad p", lambda mod: F(mod).alpha_dropout(mod.ones(3), -0.1, True)),
+    ErrorCase("F.softshrink negative lambd", lambda mod: F(mod).softshrink(mod.ones(3), -1.0)),
+    ErrorCase("F.softshrink negative lambd double", lambda mod: F(mod).softshrink(mod.ones(3, dtype=mod.float64), -0.5)),
+    ErrorCase("F.prelu weight size", lambda mod: F(mod).prelu(mod.ones(2, 3), mod.ones(2))),
+    ErrorCase("F.rrelu lower above upper", lambda mod: F(mod).rrelu(mod.ones(2), 0.5, 0.2, True)),
+    ErrorCase("F.dropout1d of 1-d", lambda mod: F(mod).dropout1d(mod.ones(2))),
+    ErrorCase("F.dropout2d of 1-d", lambda mod: F(mod).dropout2d(mod.ones(2))),
+    ErrorCase("F.dropout3d bad p", lambda mod: F(mod).dropout3d(mod.ones(2, 2, 2, 2), 1.5)),
+    ErrorCase("F.feature_alpha_dropout of 1-d", lambda mod: F(mod).feature_alpha_dropout(mod.ones(2), 0.5, True)),
+    ErrorCase("F.channel_shuffle groups", lambda mod: F(mod).channel_shuffle(mod.ones(2, 3, 3), 2)),
+    ErrorCase("F.channel_shuffle of 2-d", lambda mod: F(mod).channel_shuffle(mod.ones(2, 4), 2), same_message=False),
+    ErrorCase("F.pdist of 3-d", lambda mod: F(mod).pdist(mod.ones(2, 3, 3))),
+    ErrorCase("F.multi_margin_loss p=3", lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3), mod.tensor([0, 1]), p=3)),
+    ErrorCase("F.multi_margin_loss target out of range",
+              lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3), mod.tensor([0, 3]))),
+    ErrorCase("F.multi_margin_loss target size",
+              lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3), mod.tensor([0, 1, 1]))),
+    ErrorCase("F.multi_margin_loss weight size",
+              lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3), mod.tensor([0, 1]), weight=mod.ones(2))),
+    ErrorCase("F.multi_margin_loss 3-d", lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3, 1), mod.tensor([0, 1]))),
+    ErrorCase("F.multi_margin_loss float target", lambda mod: F(mod).multi_margin_loss(mod.ones(2, 3), mod.ones(2))),
+    ErrorCase("F.multilabel_margin_loss out of range",
+              lambda mod: F(mod).multilabel_margin_loss(mod.ones(2, 3), mod.tensor([[0, 1, 5], [1, -1, 0]]))),
+    ErrorCase("F.multilabel_margin_loss below -1",
+              lambda mod: F(mod).multilabel_margin_loss(mod.ones(2, 3), mod.tensor([[0, -2, 1], [1, -1, 0]]))),
+    ErrorCase("F.multilabel_margin_loss target size",
+              lambda mod: F(mod).multilabel_margin_loss(mod.ones(2, 3), mod.tensor([[0, 1], [1, -1]]))),
+    ErrorCase("F.triplet_margin_with_distance_loss margin",
+              lambda mod: F(mod).triplet_margin_with_distance_loss(mod.ones(2, 3), mod.ones(2, 3), mod.ones(2, 3), margin=0)),
+    ErrorCase("F.triplet_margin_with_distance_loss dims",
+              lambda mod: F(mod).triplet_margin_with_distance_loss(mod.ones(2, 3), mod.ones(3), mod.ones(2, 3))),
     ErrorCase("F.one_hot negative", lambda mod: F(mod).one_hot(mod.tensor([0, -1]))),
     ErrorCase("F.one_hot too few classes", lambda mod: F(mod).one_hot(mod.tensor([0, 3]), 3)),
     ErrorCase("F.one_hot of floats", lambda mod: F(mod).one_hot(mod.tensor([0.0, 1.0]))),

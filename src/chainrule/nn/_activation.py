@@ -29,7 +29,8 @@ __all__ = [
     "glu", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "linear",
     "log_softmax", "logsigmoid", "mish", "normalize", "one_hot", "pairwise_distance", "relu", "relu6",
     "relu_", "selu", "selu_", "silu", "softmax", "softmin", "softplus", "softsign", "tanh", "sigmoid",
-    "tanhshrink", "threshold", "threshold_",
+    "tanhshrink", "threshold", "threshold_", "hardshrink", "softshrink", "prelu", "rrelu", "rrelu_",
+    "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout", "channel_shuffle", "pdist",
 ]
 
 _nd = np.asarray
@@ -831,11 +832,198 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
         return input
     if p == 1.0:
         return input * Tensor._make(np.zeros((), dtype=input._data.dtype))
-    keep = _keep_mask(input, p).astype(input._data.dtype)
+    return _alpha_noise(input, _keep_mask(input, p).astype(input._data.dtype), p, inplace)
+
+
+def _feature_keep(input: Tensor, p: float, batched: bool) -> np.ndarray:
+    """One Bernoulli keep draw per (sample, channel), or per channel, broadcast over the rest."""
+    from .._creation import _rng
+
+    if batched and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    keep_dims = 2 if batched else 1
+    shape = tuple(input.shape[:keep_dims]) + (1,) * (input.dim() - keep_dims)
+    return (_rng(None).random(shape) >= p).astype(input._data.dtype)
+
+
+_SPATIAL_NOTE = ("Note that {name} exists to provide channel-wise dropout on inputs with {s} spatial "
+                 "dimension{plural}, a channel dimension, and an optional batch dimension (i.e. {a}D or {b}D inputs).")
+
+
+def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, spatial: int, name: str) -> Tensor:
+    _check_p(p)
+    dim = input.dim()
+    note = _SPATIAL_NOTE.format(name=name, s=spatial, plural="" if spatial == 1 else "s", a=spatial + 1, b=spatial + 2)
+    if dim not in (spatial + 1, spatial + 2):
+        if spatial == 1:
+            raise RuntimeError(f"{name}: Expected 2D or 3D input, but received a {dim}D input. {note}")
+        warnings.warn(f"{name}: Received a {dim}-D input to {name}, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. {note}", stacklevel=3)
+    if spatial == 2 and dim == 3:
+        # PyTorch reads a 3-D input to dropout2d as (N, C, L), for backward compatibility.
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.", stacklevel=3,
+        )
+    if not training or p == 0.0:
+        return input
+    batched = spatial == 2 or dim == spatial + 2
+    if p == 1.0:  # nothing is kept: no draw (PyTorch does not draw either)
+        if batched and dim < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        noise = Tensor._make(np.zeros((), dtype=input._data.dtype))
+    else:
+        noise = Tensor._make((_feature_keep(input, p, batched) / (1.0 - p)).astype(input._data.dtype))
+    return _maybe_inplace(input, inplace, "mul_", lambda x: x * noise)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p``, scaling the rest."""
+    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p`` (3-D input is read as ``(N, C, L)``)."""
+    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels: a dropped channel takes SELU's saturation value, then all are
+    rescaled to keep zero mean and unit variance."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * Tensor._make(np.zeros((), dtype=input._data.dtype))
+    keep = _feature_keep(input, p, True)
+    return _alpha_noise(input, keep, p, inplace)
+
+
+def _alpha_noise(input: Tensor, keep: np.ndarray, p: float, inplace: bool) -> Tensor:
+    """``input * keep * a + b``: alpha dropout's affine map for a (broadcastable) keep mask."""
     a = 1.0 / math.sqrt((_ALPHA_DROPOUT**2 * p + 1) * (1 - p))
-    b = Tensor._make(((keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p).astype(input._data.dtype))
-    return _maybe_inplace(input, inplace, "alpha_dropout_",
-                          lambda x: x * Tensor._make((keep * a).astype(input._data.dtype)) + b)
+    dt = input._data.dtype
+    b = Tensor._make(((keep - 1) * (_ALPHA_DROPOUT * a) + _ALPHA_DROPOUT * a * p).astype(dt))
+    name = "feature_alpha_dropout_" if keep.shape != input._data.shape else "alpha_dropout_"
+    return _maybe_inplace(input, inplace, name, lambda x: x * Tensor._make((keep * a).astype(dt)) + b)
+
+
+# -- shrinkage, PReLU, RReLU ---------------------------------------------------------------------
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``input`` where ``|input| > lambd``, else 0."""
+    return _ops.hardshrink(input, lambd)
+
+
+_DTYPE_WORDS = {"float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble"}
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """Shrink ``input`` toward zero by ``lambd``: ``x - lambd`` above it, ``x + lambd`` below ``-lambd``, else 0."""
+    _check_float(input, "softshrink")
+    if lambd < 0:
+        top = np.finfo(input._data.dtype).max
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {_DTYPE_WORDS[input._data.dtype.name]}, "
+                           f"but found {lambd:g}")
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, input * 0))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``max(0, x) + weight * min(0, x)``: one slope shared, or one per channel (dim 1)."""
+    _check_float(input, "prelu_cpu")
+    if weight._data.dtype != input._data.dtype:
+        words = [_INT_WORDS.get(d.name) or _DTYPE_WORDS[d.name] for d in (input._data.dtype, weight._data.dtype)]
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {words[0]} and {words[1]}")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    n = weight.numel()
+    if n == 1:
+        weight = reshape(weight, ())
+    else:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() >= 2 else 1
+        if n != channels:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{n} and channel size = {channels}."
+            )
+        if input.dim() >= 2:
+            weight = reshape(weight, (-1,) + (1,) * (input.dim() - 2))
+    return where(input > 0, input, weight * input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU whose negative slopes are drawn uniformly from ``[lower, upper]`` in training,
+    and are ``(lower + upper) / 2`` otherwise."""
+    _check_float(input, "rrelu_with_noise")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    from .._creation import _rng
+
+    u = _rng(None).uniform(lower, upper, input.shape)
+    slopes = np.where(input._data >= 0, 1, u).astype(input._data.dtype)
+    noise = Tensor._make(slopes)
+    return _maybe_inplace(input, inplace, "rrelu_with_noise_", lambda x: x * noise)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# -- channel_shuffle, pdist ----------------------------------------------------------------------
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels (dim 1) of ``input`` ``(N, C, *)`` across ``groups``: channel
+    ``g * (C / groups) + k`` moves to ``k * groups + g``."""
+    if input.dim() <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes {_dims(input)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c = input.shape[:2]
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    x = reshape(input, (n, groups, c // groups) + rest).transpose(1, 2)
+    return reshape(x, (n, c) + rest)
+
+
+def _dims(t: Tensor) -> str:
+    """A shape as PyTorch's messages print it: ``[2, 3]``."""
+    return "[" + ", ".join(str(d) for d in t.shape) + "]"
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The p-norm distances between every pair of rows of the 2-d ``input``: the upper triangle of
+    ``cdist(input, input)``, row by row, of length ``N * (N - 1) / 2``."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input.shape[0], 1)
+    rows_i = _ops.index_select(input, 0, Tensor._make(i.astype(np.int64)))
+    rows_j = _ops.index_select(input, 0, Tensor._make(j.astype(np.int64)))
+    return _norm(rows_i - rows_j, float(p), 1, False)
 
 
 # -- one_hot ------------------------------------------------------------------------------------

@@ -13,17 +13,19 @@ import warnings
 
 import numpy as np
 
+from .. import ops as _ops
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..ops import abs, clamp_min, exp, expand, log, mean, sigmoid, squeeze, sum, view, where
 from ..ops._registry import defvjp, primitive, record
-from ._activation import _opmath, _softplus_np, log_softmax, logsigmoid, pairwise_distance
+from ._activation import _dims, _opmath, _softplus_np, log_softmax, logsigmoid, pairwise_distance
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cross_entropy", "ctc_loss",
     "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
     "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
-    "soft_margin_loss", "triplet_margin_loss",
+    "soft_margin_loss", "triplet_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 _nd = np.asarray
@@ -642,17 +644,21 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     return _reduce(margin_part + self_part, reduction)
 
 
-def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
-                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
-                        reduction: str = "mean") -> Tensor:
-    """``max(d(anchor, positive) - d(anchor, negative) + margin, 0)`` with p-norm distances."""
-    reduction = _reduction(size_average, reduce, reduction)
+def _check_triplet_dims(anchor: Tensor, positive: Tensor, negative: Tensor) -> None:
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of dimensions, "
             f"but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs"
         )
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(d(anchor, positive) - d(anchor, negative) + margin, 0)`` with p-norm distances."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_triplet_dims(anchor, positive, negative)
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -674,6 +680,95 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     neg = where(target == -1, clamp_min(cos - margin, 0), 0.0)
     return _reduce(pos + neg, reduction)
 
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(anchor, positive) - d(anchor, negative) + margin, 0)`` with any distance function
+    (``pairwise_distance`` by default); ``swap`` uses ``d(positive, negative)`` when it is smaller."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    reduction = _reduction(None, None, reduction)
+    _check_triplet_dims(anchor, positive, negative)
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = _ops.minimum(d_neg, dist(positive, negative))
+    return _reduce(clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
+def _margin_rows(input: Tensor, target: Tensor, kernel: str) -> Tensor:
+    """``input`` as a matrix of (samples, classes): a vector or 0-d tensor is one sample."""
+    dim = input.dim()
+    if dim > 2 or (dim >= 1 and input.shape[-1] == 0):
+        raise RuntimeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {_dims(input)}")
+    if target._data.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_word(target)}")
+    if input._data.dtype.kind != "f" or input._data.dtype == np.float16:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_word(input)}'")
+    return input if dim == 2 else input.reshape(1, -1)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: for each sample, the mean over the other classes ``j`` of
+    ``max(0, margin - x[y] + x[j]) ** p`` (times ``weight[y]``), where ``y`` is the target class."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    x = _margin_rows(input, target, "multi_margin_loss_cpu_kernel")
+    n, c = x.shape
+    if target.dim() > 1 or target.numel() != n:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples "
+            f"(batch size). Expected target size [{n}], but got {_dims(target)}. Input has shape {_dims(input)}.")
+    tgt = target._data.reshape(n)
+    if tgt.size and (tgt.min() < 0 or tgt.max() >= c):
+        raise RuntimeError("target out of range")
+    if weight is not None:
+        if weight.numel() != c:
+            raise RuntimeError(f"inconsistent weight size, expected {c} but got {_dims(weight)}")
+        if weight._data.dtype != x._data.dtype:
+            raise RuntimeError(f"expected scalar type {_word(x)} but found {_word(weight)}")
+    rows = Tensor._make(tgt[:, None].copy())
+    z = clamp_min(margin - _ops.gather(x, 1, rows) + x, 0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * _ops.index_select(weight, 0, Tensor._make(tgt.copy())).reshape(n, 1)
+    z = where(Tensor._make(np.arange(c) == tgt[:, None]), 0.0, z)
+    loss = sum(z, 1) / c
+    if input.dim() < 2:
+        loss = loss.reshape(tuple(target.shape))
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``target`` lists each sample's classes, ended by the first -1; the
+    loss sums ``max(0, 1 - (x[y] - x[i]))`` over its classes ``y`` and non-classes ``i``, over C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x = _margin_rows(input, target, "multilabel_margin_loss_forward_out_frame")
+    n, c = x.shape
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {_dims(target)} for input of size: {_dims(input)}")
+    tgt = target._data.reshape(n, c)
+    listed = np.cumprod(tgt != -1, axis=1).astype(bool)  # the classes before the first -1
+    if np.any(listed & ((tgt < 0) | (tgt >= c))):
+        raise RuntimeError("argument #2 'target' is out of range")
+    is_target = np.zeros((n, c), bool)
+    r, k = np.nonzero(listed)
+    is_target[r, tgt[r, k]] = True
+    x_y = _ops.gather(x, 1, Tensor._make(np.where(listed, tgt, 0)))
+    hinge = clamp_min(1 - _ops.unsqueeze(x_y, 2) + _ops.unsqueeze(x, 1), 0)  # (sample, listed slot, class)
+    pairs = Tensor._make(listed[:, :, None] & ~is_target[:, None, :])
+    loss = sum(where(pairs, hinge, 0.0), (1, 2)) / c
+    if input.dim() < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
 
 
 # -- connectionist temporal classification ------------------------------------------------------
