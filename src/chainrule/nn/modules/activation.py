@@ -15,18 +15,6 @@ __all__ = [
 ]
 
 
-def _where(condition: Tensor, x: Tensor, y: Tensor) -> Tensor:
-    from ... import ops
-
-    return ops.where(condition, x, y)
-
-
-def _uniform_like(input: Tensor, low: float, high: float) -> Tensor:
-    """Random slopes for RReLU, drawn from chainrule's stream."""
-    rand = _creation.rand(*input.shape, dtype=input.dtype)
-    return rand * (high - low) + low
-
-
 class _Inplace(Module):
     """An activation with only an ``inplace`` flag."""
 
@@ -129,11 +117,7 @@ class PReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Scale the negatives of ``input`` by the learned slope (one per channel, dim 1, or one shared)."""
-        # x where positive, else weight * x, with one weight per channel (dim 1) or one shared.
-        weight = self.weight
-        if input.dim() >= 2 and weight.numel() > 1:
-            weight = weight.reshape((-1,) + (1,) * (input.dim() - 2))
-        return _where(input > 0, input, weight * input)
+        return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         """The arguments shown in the module's repr."""
@@ -151,10 +135,7 @@ class RReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Scale negatives of ``input`` by random slopes in ``[lower, upper]`` (their mean in eval mode)."""
-        if not self.training:
-            return F.leaky_relu(input, (self.lower + self.upper) / 2, self.inplace)
-        slope = _uniform_like(input, self.lower, self.upper)
-        return _where(input >= 0, input, input * slope)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         """The arguments shown in the module's repr."""
@@ -281,7 +262,7 @@ class Hardshrink(_Shrink):
 
     def forward(self, input: Tensor) -> Tensor:
         """Zero the elements of ``input`` within ``[-lambd, lambd]``, keep the rest."""
-        return _where((input > self.lambd) | (input < -self.lambd), input, input * 0)
+        return F.hardshrink(input, self.lambd)
 
 
 class Softshrink(_Shrink):
@@ -289,7 +270,7 @@ class Softshrink(_Shrink):
 
     def forward(self, input: Tensor) -> Tensor:
         """Shrink ``input`` toward zero by ``lambd``; elements within ``[-lambd, lambd]`` become 0."""
-        return _where(input > self.lambd, input - self.lambd, _where(input < -self.lambd, input + self.lambd, input * 0))
+        return F.softshrink(input, self.lambd)
 
 
 class Softplus(Module):

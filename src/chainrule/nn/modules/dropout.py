@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -32,56 +30,28 @@ class Dropout(_DropoutNd):
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
-class _ChannelDropout(_DropoutNd):
-    """Zero whole channels: one Bernoulli draw per (sample, channel)."""
-
-    _spatial = 2
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input in training, scaling the rest."""
 
     def forward(self, input: Tensor) -> Tensor:
         """Zero whole channels of ``input`` at random in training mode, scaling the rest by ``1/(1-p)``."""
-        if not self.training or self.p == 0:
-            return input
-        from ... import _creation
-
-        if input.dim() not in (self._spatial + 1, self._spatial + 2):
-            raise ValueError(
-                f"{type(self).__name__.lower()}: Expected {self._spatial + 1}D or {self._spatial + 2}D input, "
-                f"but received a {input.dim()}D input"
-            )
-        batched = input.dim() == self._spatial + 2
-        if self._spatial == 2 and not batched:
-            # PyTorch reads a 3-D input to Dropout2d as (N, C, L), for backward compatibility.
-            warnings.warn(
-                "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
-                "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
-                "will change in a future release to interpret the input as one without a batch dimension, i.e. "
-                "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
-                "dropout1d instead.", stacklevel=2,
-            )
-            batched = True
-        keep_dims = 2 if batched else 1
-        mask_shape = tuple(input.shape[:keep_dims]) + (1,) * (input.dim() - keep_dims)
-        keep = (_creation.rand(*mask_shape) >= self.p).to(input.dtype)
-        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
-        return input * (keep * scale)
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
-class Dropout1d(_ChannelDropout):
-    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input in training, scaling the rest."""
-
-    _spatial = 1
-
-
-class Dropout2d(_ChannelDropout):
+class Dropout2d(_DropoutNd):
     """Zero whole channels of ``(N, C, H, W)`` input in training (3-D input is read as ``(N, C, L)``)."""
 
-    _spatial = 2
+    def forward(self, input: Tensor) -> Tensor:
+        """Zero whole channels of ``input`` at random in training mode, scaling the rest by ``1/(1-p)``."""
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
-class Dropout3d(_ChannelDropout):
+class Dropout3d(_DropoutNd):
     """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input in training, scaling the rest."""
 
-    _spatial = 3
+    def forward(self, input: Tensor) -> Tensor:
+        """Zero whole channels of ``input`` at random in training mode, scaling the rest by ``1/(1-p)``."""
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
@@ -90,3 +60,11 @@ class AlphaDropout(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor:
         """Apply alpha dropout to ``input`` in training mode; return it unchanged in eval mode."""
         return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels: a dropped channel takes SELU's saturation value."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply feature alpha dropout to ``input`` ``(N, C, *)`` in training mode; identity in eval mode."""
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

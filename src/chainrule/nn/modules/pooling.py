@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from .. import functional as F
-from ._utils import _single
+from ._utils import _pair, _single, _triple
 from .module import Module
 
 __all__ = [
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-    "LPPool1d", "LPPool2d",
+    "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
 ]
 
 
@@ -199,3 +199,45 @@ class LPPool2d(_LPPool):
     _fn = "lp_pool2d"
 
 
+
+
+class _MaxUnpoolNd(Module):
+    _tuple = staticmethod(_single)
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = self._tuple(kernel_size)
+        self.stride = self._tuple(stride if stride is not None else kernel_size)
+        self.padding = self._tuple(padding)
+
+    def extra_repr(self) -> str:
+        """The arguments shown in the module's repr."""
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The inverse of MaxPool1d: each value goes back to the position its index names, zeros elsewhere."""
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        """Scatter ``input`` ``(N, C, L)`` or ``(C, L)`` to the positions ``indices`` (from MaxPool1d)."""
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The inverse of MaxPool2d: each value goes back to the position its index names, zeros elsewhere."""
+
+    _tuple = staticmethod(_pair)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        """Scatter ``input`` ``(N, C, H, W)`` or ``(C, H, W)`` to the positions ``indices`` (from MaxPool2d)."""
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The inverse of MaxPool3d: each value goes back to the position its index names, zeros elsewhere."""
+
+    _tuple = staticmethod(_triple)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        """Scatter ``input`` ``(N, C, D, H, W)`` or ``(C, D, H, W)`` to the positions ``indices`` (from MaxPool3d)."""
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
