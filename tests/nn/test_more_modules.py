@@ -316,3 +316,33 @@ def test_feature_alpha_dropout_gradient_is_the_channel_scale():
     scale = x.grad.numpy() / g
     assert np.all(np.isclose(scale, scale[..., :1]))
     assert set(np.round(np.unique(scale), 8)) <= {0.0, round(1 / np.sqrt((1.7580993408473766**2 * 0.5 + 1) * 0.5), 8)}
+
+
+# -- LazyLinear ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_lazy_linear_reads_in_features_and_becomes_linear(bias):
+    ours, theirs = cnn.LazyLinear(4, bias=bias, dtype=chainrule.float64), torch.nn.LazyLinear(4, bias=bias, dtype=torch.float64)
+    assert repr(ours) == repr(theirs)
+    params_before = list(ours.parameters())
+    x_ours, x_theirs = _pair(RNG.standard_normal((2, 3)), requires_grad=True)
+    ours(x_ours)
+    theirs(x_theirs)
+    assert type(ours) is cnn.Linear and repr(ours) == repr(theirs)
+    assert [p is q for p, q in zip(params_before, ours.parameters(), strict=True)] == [True] * len(params_before)
+    assert [tuple(p.shape) for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert ours.weight.dtype == chainrule.float64
+    bound = 1 / np.sqrt(3)  # initialised as Linear: U(-1/sqrt(in), 1/sqrt(in))
+    assert np.abs(ours.weight.detach().numpy()).max() <= bound
+    with torch.no_grad():  # copied weights: the same layer
+        theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
+        if bias:
+            theirs.bias.copy_(torch.tensor(ours.bias.detach().numpy()))
+    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+    _close(y_ours, y_theirs)
+    g = RNG.standard_normal((2, 4))
+    y_ours.backward(chainrule.tensor(g))
+    y_theirs.backward(torch.tensor(g))
+    _close(x_ours.grad, x_theirs.grad)
+    _close(ours.weight.grad, theirs.weight.grad)

@@ -11,7 +11,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+__all__ = ["Identity", "Linear", "LazyLinear", "Bilinear"]
 
 
 def _empty(*shape, dtype=None) -> Tensor:
@@ -64,6 +64,41 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+
+
+class LazyLinear(Linear):
+    """A Linear layer whose ``in_features`` is read from its first input.
+
+    Until then its weight has shape ``(out_features, 0)`` (PyTorch's is an UninitializedParameter);
+    the first forward call resizes the weight and bias in place (the same Parameter objects),
+    initialises them as Linear does, and turns the module into a plain :class:`Linear`.
+    """
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = Parameter(_empty(out_features, 0, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_empty(0, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Initialise as Linear does, once ``in_features`` is known; before, there is nothing to fill."""
+        if self.in_features != 0:
+            super().reset_parameters()
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Learn ``in_features`` from ``input``'s last dimension on the first call, then apply the layer."""
+        if self.in_features == 0:
+            self.in_features = input.shape[-1]
+            self.weight.data = _empty(self.out_features, self.in_features, dtype=self.weight.dtype)
+            if self.bias is not None:
+                self.bias.data = _empty(self.out_features, dtype=self.bias.dtype)
+            self.__class__ = Linear
+            self.reset_parameters()
+        return F.linear(input, self.weight, self.bias)
 
 
 class Bilinear(Module):
