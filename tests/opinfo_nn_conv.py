@@ -308,7 +308,7 @@ register(
         ],
         prims=(
             "_gather_flat[MaxPool2DWithIndicesBackward0]",
-            "_scatter_flat[MaxPool2DWithIndicesBackwardBackward0]",
+            "_scatter_flat",
         ),
     ),
     OpInfo(
@@ -342,19 +342,24 @@ register(
                 desc="unbatched, padding",
             ),
         ],
-        prims=("_scatter_flat[MaxUnpool2DBackward0]", "_gather_flat[MaxPool2DWithIndicesBackward0]"),
+        prims=("_place_flat[MaxUnpool2DBackward0]", "_gather_flat[MaxPool2DWithIndicesBackward0]"),
     ),
     OpInfo(
         "nn.functional.max_unpool1d",
         _unpool_op(1),
-        lambda make: [Sample((Const(make((1, 2, 6))), make((1, 2, 3)), 2), desc="tiny")],
-        prims=("_scatter_flat[MaxUnpool2DBackward0]",),
+        lambda make: [Sample((Const(make((1, 2, 6))), make((1, 2, 3)), 2), desc="tiny"),
+                      # overlapping windows may pick one position twice: it gets the value once
+                      Sample((Const(np.array([[[0.0, 5.0, 1.0, 4.0, 2.0]]])), make((1, 1, 3)), 3, 2, 1),
+                             desc="overlapping windows, repeated index (the value written once; its "
+                                  "gradient, as PyTorch's, goes to every value that picked the position)",
+                             gradcheck=False)],
+        prims=("_place_flat[MaxUnpool2DBackward0]",),
     ),
     OpInfo(
         "nn.functional.max_unpool3d",
         _unpool_op(3),
         lambda make: [Sample((Const(make((1, 1, 2, 4, 2))), make((1, 1, 1, 2, 1)), 2), desc="tiny")],
-        prims=("_scatter_flat[MaxUnpool3DBackward0]",),
+        prims=("_place_flat[MaxUnpool3DBackward0]",),
     ),
     OpInfo(
         "nn.functional.max_pool2d_with_indices",
@@ -420,7 +425,7 @@ register(
         _adaptive_max2d_samples,
         prims=(
             "_gather_flat[AdaptiveMaxPool2DBackward0]",
-            "_scatter_flat[MaxPool2DWithIndicesBackwardBackward0]",
+            "_scatter_flat",
         ),
     ),
     OpInfo(

@@ -327,7 +327,7 @@ LINEAR = frozenset({
     # repeat a gradient, as PyTorch's do, so their transpose would sum them).
     "_index_put", "_scatter_kernel", "_scatter_add_kernel", "_index_copy_kernel", "_index_add_kernel",
     "_put_kernel", "_masked_scatter_kernel", "_index_put_kernel", "_fill_tensor", "_copy", "_index_fill_tensor",
-    "_masked_fill_tensor",
+    "_masked_fill_tensor", "_place_flat",
 })
 MULTILINEAR = frozenset({"_dot", "_mv", "_mm", "_matmul_kernel", "_vdot", "_cross"})
 

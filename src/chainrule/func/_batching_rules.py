@@ -683,7 +683,7 @@ def _scatter_flat_rule(prim, out, args, params, phys, n, bphys=None):
 
 
 _scatter_flat_rule.batched_params = frozenset({"indices"})
-defbatch("_scatter_flat")(_scatter_flat_rule)
+defbatch("_scatter_flat", "_place_flat")(_scatter_flat_rule)
 
 
 # -- products with a vector or a sum over batches: one batched matrix product (baddbmm) ----------

@@ -833,8 +833,21 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 # -- max unpooling: the scatter of max pooling's gradient, as an op of its own ---------------------
 
-_max_unpool2d_prim = primitive("MaxUnpool2DBackward0", save_inputs=False)(_scatter_flat.kernel)
-_max_unpool3d_prim = primitive("MaxUnpool3DBackward0", save_inputs=False)(_scatter_flat.kernel)
+def _place_flat(g, *, indices, shape, nd):
+    """max_unpool: ``g`` written into zeros of ``shape`` at ``indices`` (a position that two
+    overlapping windows both picked gets the value once, as in PyTorch, not twice)."""
+    rows = math.prod(shape[: len(shape) - nd])
+    size = math.prod(shape[len(shape) - nd :])
+    flat = (
+        np.arange(rows).reshape(rows, 1) * size + indices.reshape(rows, indices.size // max(rows, 1))
+    ).ravel()
+    out = np.zeros(rows * size, dtype=g.dtype)
+    out[flat] = np.ravel(g)
+    return out.reshape(shape)
+
+
+_max_unpool2d_prim = primitive("MaxUnpool2DBackward0", save_inputs=False)(_place_flat)
+_max_unpool3d_prim = primitive("MaxUnpool3DBackward0", save_inputs=False)(_place_flat)
 for _p in (_max_unpool2d_prim, _max_unpool3d_prim):
     defvjp(_p, lambda grad, result, g, *, indices, shape, nd: _max_pool2d_prim(grad, indices=indices, nd=nd))
 
