@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Number
 
 import chainrule as torch
 
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -198,3 +199,28 @@ class Distribution:
             for p in names
         )
         return f"{self.__class__.__name__}({shown})"
+
+
+class _LocationScale(Distribution):
+    """What Normal and Laplace share: a real ``loc`` (the mean and the mode) and a positive
+    ``scale``, broadcast together; the batch shape is theirs."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        scalars = isinstance(loc, Number) and isinstance(scale, Number)
+        super().__init__(torch.Size() if scalars else self.loc.size(), validate_args=validate_args)
+
+    @property
+    def mean(self):
+        """``loc``."""
+        return self.loc
+
+    @property
+    def mode(self):
+        """``loc``."""
+        return self.loc
+

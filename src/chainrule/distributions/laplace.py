@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 import chainrule as torch
 
-from . import constraints
-from .distribution import Distribution
-from .utils import _numpy_sample, broadcast_all
+from .distribution import _LocationScale
+from .utils import _numpy_sample
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """Laplace distribution with location ``loc`` and scale ``scale``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = torch.Size() if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """A Laplace with ``loc`` and ``scale`` expanded to ``batch_shape``."""
         return self._expand_params(Laplace, batch_shape, ("loc", "scale"), _instance)
-
-    @property
-    def mean(self):
-        """``loc``."""
-        return self.loc
-
-    @property
-    def mode(self):
-        """``loc``."""
-        return self.loc
 
     @property
     def variance(self):

@@ -7,38 +7,18 @@ from numbers import Number
 
 import chainrule as torch
 
-from . import constraints
-from .distribution import Distribution
-from .utils import _standard_normal, broadcast_all
+from .distribution import _LocationScale
+from .utils import _standard_normal
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(_LocationScale):
     """Normal distribution with mean ``loc`` and standard deviation ``scale``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = torch.Size() if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """A Normal with ``loc`` and ``scale`` expanded to ``batch_shape``."""
         return self._expand_params(Normal, batch_shape, ("loc", "scale"), _instance)
-
-    @property
-    def mean(self):
-        """``loc``."""
-        return self.loc
-
-    @property
-    def mode(self):
-        """``loc``."""
-        return self.loc
 
     @property
     def stddev(self):
