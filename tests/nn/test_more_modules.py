@@ -346,3 +346,19 @@ def test_lazy_linear_reads_in_features_and_becomes_linear(bias):
     y_theirs.backward(torch.tensor(g))
     _close(x_ours.grad, x_theirs.grad)
     _close(ours.weight.grad, theirs.weight.grad)
+
+
+def test_data_parallel_wraps_the_module_as_torch_does_without_gpus():
+    results = []
+    for m in (chainrule, torch):
+        m.manual_seed(0)
+        inner = m.nn.Linear(2, 3)
+        with m.no_grad():
+            inner.weight.copy_(m.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+            inner.bias.zero_()
+        wrapped = m.nn.DataParallel(inner)
+        same = m.nn.parallel.DataParallel is m.nn.DataParallel
+        out = wrapped(m.ones(4, 2))
+        results.append((repr(wrapped), list(wrapped.state_dict()), wrapped.module is inner, wrapped.device_ids,
+                        out.detach().numpy().tolist(), same))
+    assert results[0] == results[1]
