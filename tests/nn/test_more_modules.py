@@ -362,3 +362,32 @@ def test_data_parallel_wraps_the_module_as_torch_does_without_gpus():
         results.append((repr(wrapped), list(wrapped.state_dict()), wrapped.module is inner, wrapped.device_ids,
                         out.detach().numpy().tolist(), same))
     assert results[0] == results[1]
+
+
+MODULE_CALLS = {
+    "get_buffer": lambda m, net: net.get_buffer("1.running_mean"),
+    "get_buffer of a parameter": lambda m, net: net.get_buffer("1.weight"),
+    "get_buffer missing": lambda m, net: net.get_buffer("1.nothing"),
+    "get_buffer missing module": lambda m, net: net.get_buffer("2.running_mean"),
+    "set_submodule": lambda m, net: (net.set_submodule("0", m.nn.Tanh()), repr(net)),
+    "set_submodule new": lambda m, net: (net.set_submodule("5", m.nn.Tanh()), repr(net)),
+    "set_submodule strict new": lambda m, net: net.set_submodule("5", m.nn.Tanh(), strict=True),
+    "set_submodule not a module": lambda m, net: net.set_submodule("1", 3),
+    "set_submodule empty": lambda m, net: net.set_submodule("", m.nn.Tanh()),
+    "cuda": lambda m, net: net.cuda(),
+    "share_memory": lambda m, net: net.share_memory() is net,
+    "compile": lambda m, net: net.compile(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_CALLS))
+def test_module_methods_match_torch(name):
+    results = []
+    for m in (chainrule, torch):
+        net = m.nn.Sequential(m.nn.Linear(2, 2), m.nn.BatchNorm1d(2))
+        try:
+            out = MODULE_CALLS[name](m, net)
+            results.append(out.tolist() if hasattr(out, "tolist") else out)
+        except Exception as exc:  # noqa: BLE001 - compare type and message
+            results.append((type(exc).__name__, str(exc).split(" (chainrule")[0]))
+    assert results[0] == results[1]

@@ -161,7 +161,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._drop(name)
+            self._drop(name, keep="_parameters")
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -176,7 +176,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._drop(name)
+            self._drop(name, keep="_modules")
             modules[name] = value
             return
         if modules is not None and name in modules:
@@ -191,7 +191,7 @@ class Module:
         if isinstance(value, Buffer):
             if buffers is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
-            self._drop(name)
+            self._drop(name, keep="_buffers")
             self.register_buffer(name, value, value.persistent)
             return
         if buffers is not None and name in buffers:
@@ -204,11 +204,13 @@ class Module:
             return
         object.__setattr__(self, name, value)
 
-    def _drop(self, name: str) -> None:
-        """Forget ``name`` everywhere before it is registered again under another kind."""
+    def _drop(self, name: str, keep: str) -> None:
+        """Forget ``name`` in the other registries before it is registered in ``keep`` (where
+        replacing it keeps its place in the order, as PyTorch)."""
         self.__dict__.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
+            if registry != keep:
+                self.__dict__[registry].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name: str) -> Any:
@@ -252,6 +254,31 @@ class Module:
         if name not in mod._parameters:
             raise AttributeError(f"`{name}` is not an nn.Parameter")
         return mod._parameters[name]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (e.g. ``"bn.running_mean"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if name not in mod._buffers:
+            if not hasattr(mod, name):
+                raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+            raise AttributeError(f"`{name}` is not a buffer")
+        return mod._buffers[name]
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``, replacing what is there (with
+        ``strict``, only an existing submodule may be replaced)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     # -- iteration ---------------------------------------------------------------------------
     def _named_members(self, get_members, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
@@ -435,6 +462,18 @@ class Module:
     def cpu(self) -> Module:
         """The module itself: its tensors always live on the CPU."""
         return self
+
+    def cuda(self, device=None) -> Module:
+        """Move to a GPU: raises, as PyTorch built without CUDA does."""
+        raise AssertionError("Torch not compiled with CUDA enabled (chainrule runs on the CPU only: use device='cpu')")
+
+    def share_memory(self) -> Module:
+        """Move to shared memory for multiprocessing: the module itself (chainrule uses one process)."""
+        return self
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compile in place: nothing to do, chainrule runs eagerly (see ``chainrule.compile``)."""
+        return None
 
     def type(self, dst_type) -> Module:
         """Cast every parameter and buffer to ``dst_type``, in place; returns the module."""
