@@ -398,3 +398,45 @@ def test_module_compile_is_a_no_op():
     assert net.compile() is None
     np.testing.assert_array_equal(net(chainrule.ones(1, 2)).detach().numpy(), before.detach().numpy())
 
+
+
+def _hook_story(m):
+    net = m.nn.Sequential(m.nn.Linear(2, 2))
+    calls = []
+    net[0].register_state_dict_pre_hook(lambda mod, prefix, keep_vars: calls.append(("pre", prefix, keep_vars)))
+    net[0].register_state_dict_post_hook(lambda mod, sd, prefix, meta: calls.append(("post", prefix, list(sd))))
+
+    def rename(mod, sd, prefix, meta, strict, missing, unexpected, errors):
+        calls.append(("load pre", prefix, strict))
+        if prefix + "old_weight" in sd:
+            sd[prefix + "weight"] = sd.pop(prefix + "old_weight")
+
+    def forgive(mod, keys):
+        calls.append(("load post", list(keys.missing_keys), list(keys.unexpected_keys)))
+        keys.unexpected_keys.clear()
+
+    net[0].register_load_state_dict_pre_hook(rename)
+    net[0].register_load_state_dict_post_hook(forgive)
+    sd = net.state_dict()
+    old = {("0.old_weight" if k == "0.weight" else k): v * 2 for k, v in sd.items()}
+    old["extra"] = m.zeros(1)
+    result = net.load_state_dict(old)
+    handle = net._register_state_dict_hook(lambda mod, sd, prefix, meta: {"only": m.ones(1)})
+    replaced = list(net.state_dict())
+    handle.remove()
+    bad = m.nn.Linear(1, 1)
+    bad.register_state_dict_post_hook(lambda *args: 5)
+    try:
+        bad.state_dict()
+        error = None
+    except RuntimeError as exc:
+        error = str(exc)
+    loaded = net[0].weight.detach().numpy().tolist() == (sd["0.weight"] * 2).tolist()
+    return calls, repr(result), loaded, replaced, list(net.state_dict()), error
+
+
+def test_state_dict_and_load_hooks_run_as_in_torch():
+    """state_dict pre/post hooks and load_state_dict pre/post hooks: the calls they see, an old
+    key renamed by a load pre-hook, an unexpected key forgiven by a load post-hook, and the
+    private hook that replaces the state_dict."""
+    assert _hook_story(chainrule) == _hook_story(torch)

@@ -500,11 +500,73 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+        hooks = self.__dict__.get("_state_dict_hooks")  # (None until a hook is registered)
+        if hooks:
+            for hook in hooks["pre"].values():
+                hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        if hooks:
+            for key, hook in hooks["post"].items():
+                out = hook(self, destination, prefix, {"version": 1})
+                if key in hooks["may_replace"]:
+                    destination = destination if out is None else out
+                elif out is not None:
+                    raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def _hooks(self, kind: str) -> OrderedDict:
+        """The registry of state_dict (``"pre"``, ``"post"``) or load_state_dict (``"load_pre"``,
+        ``"load_post"``) hooks, made on first use."""
+        hooks = self.__dict__.get("_state_dict_hooks")
+        if hooks is None:
+            hooks = {"pre": OrderedDict(), "post": OrderedDict(), "load_pre": OrderedDict(),
+                     "load_post": OrderedDict(), "may_replace": set()}
+            object.__setattr__(self, "_state_dict_hooks", hooks)
+        return hooks[kind]
+
+    def register_state_dict_pre_hook(self, hook: Callable):
+        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` saves this module."""
+        handle = RemovableHandle(self._hooks("pre"))
+        self._hooks("pre")[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook: Callable):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after ``state_dict`` saved
+        this module and its children; it may change ``state_dict`` in place (and must return None)."""
+        handle = RemovableHandle(self._hooks("post"))
+        self._hooks("post")[handle.id] = hook
+        return handle
+
+    def _register_state_dict_hook(self, hook: Callable):
+        """PyTorch's private form of ``register_state_dict_post_hook``: a non-None result
+        replaces the state_dict."""
+        handle = self.register_state_dict_post_hook(hook)
+        self._hooks("may_replace").add(handle.id)
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` runs before this module's entries are loaded; it may
+        rename or convert entries of ``state_dict`` (old checkpoints)."""
+        handle = RemovableHandle(self._hooks("load_pre"))
+        self._hooks("load_pre")[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False):
+        """PyTorch's private form: ``hook(state_dict, prefix, ...)``, or with the module first."""
+        if with_module:
+            return self.register_load_state_dict_pre_hook(hook)
+        return self.register_load_state_dict_pre_hook(lambda module, *args: hook(*args))
+
+    def register_load_state_dict_post_hook(self, hook: Callable):
+        """``hook(module, incompatible_keys)`` runs after ``load_state_dict`` loaded this module
+        and its children; clearing keys from ``incompatible_keys`` forgives them."""
+        handle = RemovableHandle(self._hooks("load_post"))
+        self._hooks("load_post")[handle.id] = hook
+        return handle
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
@@ -565,11 +627,22 @@ class Module:
         errors: list[str] = []
 
         def load(module: Module, prefix: str = "") -> None:
-            metadata = {"assign_to_params_buffers": assign}
+            metadata = {"version": 1, "assign_to_params_buffers": assign}
+            hooks = module.__dict__.get("_state_dict_hooks")
+            if hooks:
+                for hook in hooks["load_pre"].values():
+                    hook(module, state_dict, prefix, metadata, True, missing, unexpected, errors)
             module._load_from_state_dict(state_dict, prefix, metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
+            if hooks:
+                for hook in hooks["load_post"].values():
+                    if hook(module, _IncompatibleKeys(missing, unexpected)) is not None:
+                        raise RuntimeError(
+                            "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to "
+                            "return new values, if incompatible_keys need to be modified, it should be done inplace."
+                        )
 
         load(self)
         if strict:
