@@ -424,3 +424,21 @@ def test_gradient_through_parametrized_weight_with_float64():
     assert c.parametrizations.weight.original0.dtype == chainrule.float64
     check_parity(t, c, [rng.standard_normal((4, 3))], atol=1e-10, rtol=1e-10)
     assert to_cr(t.weight).dtype == c.weight.dtype
+
+
+def test_new_weight_norm_loads_an_old_weight_norm_checkpoint_as_torch():
+    import warnings
+
+    results = []
+    for m in (chainrule, torch):
+        m.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # the old API is deprecated
+            old = m.nn.utils.weight_norm(m.nn.Linear(3, 2))
+        with m.no_grad():
+            old.weight_g.copy_(m.tensor([[2.0], [0.5]]))
+            old.weight_v.copy_(m.tensor([[1.0, 2.0, 2.0], [0.0, 3.0, 4.0]]))
+        new = m.nn.utils.parametrizations.weight_norm(m.nn.Linear(3, 2))
+        result = new.load_state_dict(old.state_dict())
+        results.append((repr(result), list(new.state_dict()), new.weight.detach().numpy().tolist()))
+    assert results[0] == results[1]

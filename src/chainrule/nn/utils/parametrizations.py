@@ -51,6 +51,16 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
         torch.Size([40, 1])
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def load_old_keys(state_dict, prefix, *args):
+        # Checkpoints of the older nn.utils.weight_norm hold <name>_g and <name>_v: load them
+        # as the magnitude and the direction (as PyTorch does).
+        g, v = prefix + name + "_g", prefix + name + "_v"
+        if g in state_dict and v in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v)
+
+    module._register_load_state_dict_pre_hook(load_old_keys)
     return module
 
 
