@@ -440,3 +440,25 @@ def test_state_dict_and_load_hooks_run_as_in_torch():
     key renamed by a load pre-hook, an unexpected key forgiven by a load post-hook, and the
     private hook that replaces the state_dict."""
     assert _hook_story(chainrule) == _hook_story(torch)
+
+
+def _lazy_conv_story(m, cls_name, shape):
+    m.manual_seed(0)
+    conv = getattr(m.nn, cls_name)(4, 3, padding=1, bias=True)
+    before = repr(conv)  # (torch's uninitialized weight has no shape; chainrule's is (out, 0, *kernel))
+    weight = conv.weight
+    x = m.tensor(np.random.default_rng(0).standard_normal(shape), dtype=m.float32)
+    first = tuple(conv(x).shape)
+    after = (repr(conv), type(conv).__name__, tuple(conv.weight.shape), conv.weight is weight)
+    with m.no_grad():  # the same weights in both libraries, then the same output
+        conv.weight.copy_(m.tensor(np.linspace(-1, 1, conv.weight.numel()).reshape(tuple(conv.weight.shape))))
+        conv.bias.fill_(0.5)
+    return before, first, after, conv(x).detach().numpy().round(10).tolist()
+
+
+@pytest.mark.parametrize("cls_name, shape", [("LazyConv1d", (2, 3, 6)), ("LazyConv2d", (2, 3, 5, 5)),
+                                             ("LazyConv2d", (3, 5, 5)), ("LazyConv3d", (1, 2, 3, 3, 3))])
+def test_lazy_conv_learns_in_channels_as_torch(cls_name, shape):
+    ours, theirs = _lazy_conv_story(chainrule, cls_name, shape), _lazy_conv_story(torch, cls_name, shape)
+    assert ours[:3] == theirs[:3]
+    np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-5, atol=1e-6)

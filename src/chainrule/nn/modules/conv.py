@@ -12,7 +12,8 @@ from ..parameter import Parameter
 from ._utils import _pair, _single, _triple
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+           "LazyConv1d", "LazyConv2d", "LazyConv3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -171,3 +172,33 @@ def _transpose_class(name: str, ntuple, conv_fn_name: str, doc: str):
 ConvTranspose1d = _transpose_class("ConvTranspose1d", _single, "conv_transpose1d", "1-d transposed convolution.")
 ConvTranspose2d = _transpose_class("ConvTranspose2d", _pair, "conv_transpose2d", "2-d transposed convolution.")
 ConvTranspose3d = _transpose_class("ConvTranspose3d", _triple, "conv_transpose3d", "3-d transposed convolution.")
+
+
+def _lazy_conv_class(conv_cls, nd: int):
+    """A ``conv_cls`` whose ``in_channels`` is read from its first input (as LazyLinear)."""
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        conv_cls.__init__(self, 0, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                          device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Learn ``in_channels`` from ``input`` on the first call (the weight is resized in place
+        and initialised, and the module becomes a plain convolution), then convolve."""
+        if self.in_channels == 0:
+            self.in_channels = input.shape[1] if input.dim() == nd + 2 else input.shape[0]
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+            self.weight.data = _creation.empty(*shape, dtype=self.weight.dtype)
+            self.__class__ = conv_cls
+            self.reset_parameters()
+        return conv_cls.forward(self, input)
+
+    name = "Lazy" + conv_cls.__name__
+    doc = f"A :class:`{conv_cls.__name__}` whose ``in_channels`` is read from its first input."
+    return type(name, (conv_cls,), {"__init__": __init__, "forward": forward, "__doc__": doc, "__module__": __name__})
+
+
+LazyConv1d = _lazy_conv_class(Conv1d, 1)
+LazyConv2d = _lazy_conv_class(Conv2d, 2)
+LazyConv3d = _lazy_conv_class(Conv3d, 3)
+
