@@ -19,6 +19,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .trace import trace  # noqa: F401  (not in torch.autograd: chainrule's own)
 from .verify import verify_gradients  # noqa: F401  (chainrule's own)
 from .explain import explain  # noqa: F401  (chainrule's own)
+from .variable import Variable
 
 __all__ = [
     "backward",
@@ -40,4 +41,5 @@ __all__ = [
     "forward_ad",
     "detect_anomaly",
     "set_detect_anomaly",
+    "Variable",
 ]

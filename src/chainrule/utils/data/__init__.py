@@ -2,7 +2,9 @@
 
 from ._collate import default_collate, default_convert
 from .dataloader import DataLoader
-from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .dataset import (
+    ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset, random_split,
+)
 from .sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
 )
@@ -10,5 +12,11 @@ from .sampler import (
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
     "SequentialSampler", "Subset", "SubsetRandomSampler", "WeightedRandomSampler", "TensorDataset", "default_collate", "default_convert",
-    "random_split",
+    "random_split", "ChainDataset", "StackDataset", "get_worker_info",
 ]
+
+
+def get_worker_info():
+    """Information about the DataLoader worker process running this code: None, as chainrule's
+    DataLoader loads in the main process."""
+    return None
