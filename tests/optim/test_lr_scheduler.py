@@ -25,6 +25,12 @@ SCHEDULES = {
     "OneCycleLR-linear-3phase": lambda m, o: m.OneCycleLR(
         o, max_lr=[1.0, 2.0], epochs=5, steps_per_epoch=5, anneal_strategy="linear", three_phase=True),
     "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lr_lambda=lambda e: 0.95),
+    "CyclicLR": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=3, step_size_down=5),
+    "CyclicLR-triangular2": lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=2, mode="triangular2"),
+    "CyclicLR-exp_range": lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.9,
+                                                 base_momentum=0.7, max_momentum=[0.9, 0.95]),
+    "CyclicLR-scale_fn": lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=3, scale_fn=lambda x: 1 / (1 + x),
+                                                scale_mode="iterations", cycle_momentum=False),
     "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=9, power=2.0),
     "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
     "ChainedScheduler": lambda m, o: m.ChainedScheduler([m.ExponentialLR(o, gamma=0.9), m.StepLR(o, 4)]),
@@ -240,3 +246,13 @@ def test_one_lr_lambda_per_group_and_its_errors_match_pytorch(name):
         outcomes.append(out)
     assert outcomes[0][0] == pytest.approx(outcomes[1][0], rel=1e-12, abs=1e-15)
     assert outcomes[0][1:] == outcomes[1][1:]
+
+
+def test_cyclic_lr_errors_match_pytorch():
+    for lib in (chainrule, torch):
+        opt = lib.optim.Adagrad([lib.zeros(1, requires_grad=True)])
+        with pytest.raises(ValueError, match="momentum or beta1"):
+            lib.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1)
+        with pytest.raises(ValueError, match="mode is invalid"):
+            lib.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode="sawtooth", cycle_momentum=False)
+
