@@ -39,6 +39,9 @@ CASES = [
     ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.05, t0=0, maximize=True)),
     ("Rprop", dict(lr=0.01)),
     ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-4, 0.2), maximize=True)),
 ]
@@ -132,3 +135,21 @@ def test_parameters_without_grad_are_skipped_and_step_bumps_version():
         opt.step()
         assert b.tolist() == [2.0] and a._version > v
         assert len(opt.state) == 1
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.05, t0=3), dict(lr=0.05, lambd=0.01, alpha=0.5, t0=0, weight_decay=0.1)])
+def test_asgd_state_matches_pytorch(kwargs):
+    """ASGD's averaged parameters ``ax`` (averaging from step t0 on), ``eta`` and ``mu``."""
+    states = []
+    for lib in (chainrule, torch):
+        w = lib.tensor(W0.copy(), requires_grad=True)
+        b = lib.tensor(B0.copy(), requires_grad=True)
+        opt = lib.optim.ASGD([w, b], **kwargs)
+        for _ in range(8):
+            opt.zero_grad()
+            _loss(lib, w, b).backward()
+            opt.step()
+        states.append({k: v.detach().numpy() for k, v in opt.state[w].items()})
+    assert list(states[0]) == list(states[1])
+    for k in states[1]:
+        np.testing.assert_allclose(states[0][k], states[1][k], rtol=1e-5, atol=1e-6, err_msg=k)
