@@ -1011,27 +1011,16 @@ def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
                 # A batched tensor was read and never handed to a primitive: whatever was
                 # computed from its sample 0 cannot be trusted.
                 raise _Unbatchable(_pending_names())
-        except _Unbatchable as e:
-            _touched.clear()
-            _pending.clear()
-            _handout.clear()
-            return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
-        except (RuntimeError, ValueError) as e:
-            _touched.clear()  # (whatever the error: the next vmap starts with no reads pending)
-            _pending.clear()
-            _handout.clear()
-            if "read-only" not in str(e):
-                raise
-            # An op wrote into a batched tensor's sample 0 directly.
-            return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, "an in-place write", level)
-        except BaseException:
-            _touched.clear()
-            _pending.clear()
-            _handout.clear()
+        except BaseException as e:
+            _clear_reads()  # whatever happened: the rerun, or the next vmap, starts with none pending
+            if isinstance(e, _Unbatchable):
+                return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, e.op, level)
+            if isinstance(e, (RuntimeError, ValueError)) and "read-only" in str(e):
+                # An op wrote into a batched tensor's sample 0 directly.
+                return _per_sample(func, leaves, dims, build, kwargs, n, out_dims, randomness, "an in-place write",
+                                   level)
             raise
-        _touched.clear()
-        _pending.clear()
-        _handout.clear()
+        _clear_reads()
         return _unwrap_outputs(out, out_dims, level, n)
     finally:
         _levels.pop()
@@ -1039,6 +1028,13 @@ def _run(func, leaves, dims, build, kwargs, n, out_dims, randomness):
         _randomness.pop()
         _transforms._vmap_depth -= 1
         _refresh()
+
+
+def _clear_reads() -> None:
+    """Forget the batched tensors read, pending and handed out during one vmapped call."""
+    _touched.clear()
+    _pending.clear()
+    _handout.clear()
 
 
 def _refresh() -> None:

@@ -115,14 +115,15 @@ def capabilities(op: str | None = None) -> list[dict] | dict:
     hits = [r for r in rows if r["op"] == op or r["op"].startswith(op + "_") or r["op"].startswith(op + "[")]
     if not hits:
         raise ValueError(f"no primitive op named {op!r}; capabilities() lists them all")
-    combined = {"op": op, "node": ", ".join(sorted({r["node"] for r in hits}))}
-    for col in ("backward", "double_backward", "forward_mode", "jvp", "vmap", "batching", "float16"):
-        if col in ("jvp", "batching"):  # how: the kinds met, where every primitive has one
-            on = combined["forward_mode" if col == "jvp" else "vmap"]
-            combined[col] = ", ".join(sorted({r[col] for r in hits})) if on else None
-        elif col == "float16":  # None where float16 does not apply
-            applies = [r[col] for r in hits if r[col] is not None]
-            combined[col] = all(applies) if applies else None
-        else:
-            combined[col] = all(r[col] for r in hits)
+    def kinds(col: str) -> str:  # how: the kinds met
+        return ", ".join(sorted({r[col] for r in hits}))
+
+    combined = {"op": op, "node": kinds("node")}
+    for col in ("backward", "double_backward", "forward_mode"):
+        combined[col] = all(r[col] for r in hits)
+    combined["jvp"] = kinds("jvp") if combined["forward_mode"] else None
+    combined["vmap"] = all(r["vmap"] for r in hits)
+    combined["batching"] = kinds("batching") if combined["vmap"] else None
+    applies = [r["float16"] for r in hits if r["float16"] is not None]  # None where float16 does not apply
+    combined["float16"] = all(applies) if applies else None
     return combined
