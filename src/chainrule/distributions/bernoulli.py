@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 import math
 
@@ -33,13 +32,11 @@ class Bernoulli(Distribution):
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, Number)
             (self.probs,) = broadcast_all(probs)
         else:
-            is_scalar = isinstance(logits, Number)
             (self.logits,) = broadcast_all(logits)
         self._param = self.probs if probs is not None else self.logits
-        batch_shape = torch.Size() if is_scalar else self._param.size()
+        batch_shape = self._param.size()  # (a number broadcasts to a 0-d tensor: Size([]))
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Number
 
 import chainrule as torch
 
@@ -211,8 +210,7 @@ class _LocationScale(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        scalars = isinstance(loc, Number) and isinstance(scale, Number)
-        super().__init__(torch.Size() if scalars else self.loc.size(), validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)  # (numbers: 0-d tensors, Size([]))
 
     @property
     def mean(self):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 import chainrule as torch
 
@@ -22,7 +21,7 @@ class Exponential(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        batch_shape = torch.Size() if isinstance(rate, Number) else self.rate.size()
+        batch_shape = self.rate.size()  # (a number broadcasts to a 0-d tensor: Size([]))
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 import numpy as np
 
@@ -93,8 +92,7 @@ class Gamma(Distribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        scalar = isinstance(concentration, Number) and isinstance(rate, Number)
-        super().__init__(torch.Size() if scalar else self.concentration.size(), validate_args=validate_args)
+        super().__init__(self.concentration.size(), validate_args=validate_args)  # (numbers: 0-d, Size([]))
 
     def expand(self, batch_shape, _instance=None):
         """A Gamma with its parameters expanded to ``batch_shape``."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
 
 import math
 
@@ -27,7 +26,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        batch_shape = torch.Size() if isinstance(low, Number) and isinstance(high, Number) else self.low.size()
+        batch_shape = self.low.size()  # (numbers broadcast to 0-d tensors: Size([]))
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
